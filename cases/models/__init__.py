@@ -1,0 +1,29 @@
+from cases.models.choices import (
+    AliasKind,
+    Concern,
+    Disposition,
+    DobPrecision,
+    EncounterSource,
+    Gender,
+    HousingSituation,
+    RaceEthnicity,
+    VeteranStatus,
+)
+from cases.models.encounter import Encounter
+from cases.models.person import Alias, FamilyContact, Person
+
+__all__ = [
+    "Alias",
+    "AliasKind",
+    "Concern",
+    "Disposition",
+    "DobPrecision",
+    "Encounter",
+    "EncounterSource",
+    "FamilyContact",
+    "Gender",
+    "HousingSituation",
+    "Person",
+    "RaceEthnicity",
+    "VeteranStatus",
+]

@@ -1,0 +1,163 @@
+"""Reads of people and encounters, always scoped to the user's programs."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Encounter, FamilyContact, Person
+from cases.text import normalize_name
+from navigator.errors import NotFound
+from navigator.models import Role, User
+from navigator.selectors import program_ids_for
+
+# Word similarity above which a misspelt name still matches (pg_trgm's own
+# default for the <% operator is 0.6; names are short, so a little looser).
+TRIGRAM_THRESHOLD = 0.5
+
+
+def person_list_for(*, user: User, include_deleted: bool = False) -> QuerySet[Person]:
+    qs = Person.objects.filter(program_id__in=program_ids_for(user=user))
+    if not include_deleted:
+        qs = qs.filter(deleted_at__isnull=True)
+    return qs.select_related("program").prefetch_related("aliases")
+
+
+def person_get_for(
+    *, user: User, person_id: int | str, include_deleted: bool = False
+) -> Person:
+    try:
+        return person_list_for(user=user, include_deleted=include_deleted).get(
+            pk=int(person_id)
+        )
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such person.") from None
+
+
+def person_search(qs: QuerySet[Person], query: str) -> QuerySet[Person]:
+    """Match any name or alias; case/accent-insensitive; typo-tolerant on PostgreSQL.
+
+    Every word of the query must appear in the person's names (substring);
+    on PostgreSQL a person also matches when the query is trigram-similar to
+    a word of their names, and results are ranked by that similarity.
+    """
+    norm = normalize_name(query)
+    if not norm:
+        return qs
+    exact = Q()
+    for word in norm.split():
+        exact &= Q(search_text__contains=word)
+    if connection.vendor != "postgresql":
+        return qs.filter(exact)
+    return (
+        qs.annotate(similarity=TrigramWordSimilarity(norm, "search_text"))
+        .filter(exact | Q(similarity__gte=TRIGRAM_THRESHOLD))
+        .order_by("-similarity", "last_name", "first_name", "id")
+    )
+
+
+def dob_range_for_age(
+    *, age_min: int | None, age_max: int | None, today: datetime.date | None = None
+) -> Q:
+    """People aged between age_min and age_max (inclusive) today."""
+    today = today or timezone.localdate()
+    q = Q()
+    if age_min is not None:
+        q &= Q(date_of_birth__lte=_years_before(today, age_min))
+    if age_max is not None:
+        q &= Q(date_of_birth__gt=_years_before(today, age_max + 1))
+    return q
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February in a non-leap year
+        return day.replace(year=day.year - years, day=28)
+
+
+def family_contacts_for(*, person: Person) -> QuerySet[FamilyContact]:
+    return person.family_contacts.filter(deleted_at__isnull=True)
+
+
+def family_contact_get_for(*, user: User, contact_id: int | str) -> FamilyContact:
+    try:
+        return FamilyContact.objects.select_related("person").get(
+            pk=int(contact_id),
+            deleted_at__isnull=True,
+            person__program_id__in=program_ids_for(user=user),
+            person__deleted_at__isnull=True,
+        )
+    except (FamilyContact.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such contact.") from None
+
+
+def encounter_list_for(
+    *, user: User, include_deleted: bool = False
+) -> QuerySet[Encounter]:
+    qs = Encounter.objects.filter(program_id__in=program_ids_for(user=user))
+    if not include_deleted:
+        qs = qs.filter(deleted_at__isnull=True)
+    return qs.select_related("person", "program", "created_by").prefetch_related(
+        "navigators"
+    )
+
+
+def encounter_get_for(
+    *, user: User, encounter_id: int | str, include_deleted: bool = False
+) -> Encounter:
+    try:
+        return encounter_list_for(user=user, include_deleted=include_deleted).get(
+            pk=int(encounter_id)
+        )
+    except (Encounter.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such encounter.") from None
+
+
+def encounter_list_recent_for_navigator(
+    *, user: User, days: int = 14
+) -> QuerySet[Encounter]:
+    """The user's own recent encounters: logged by them or with them on scene."""
+    since = timezone.now() - datetime.timedelta(days=days)
+    return (
+        encounter_list_for(user=user)
+        .filter(Q(created_by=user) | Q(navigators=user), started_at__gte=since)
+        .distinct()
+    )
+
+
+def encounter_list_for_manager(*, user: User) -> QuerySet[Encounter]:
+    """All encounters of the programs the user manages."""
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    return encounter_list_for(user=user).filter(program_id__in=managed)
+
+
+def person_timeline(*, person: Person) -> list[dict]:
+    """Everything that happened with a person, newest first.
+
+    Encounters now; screenings, referrals and follow-ups join as they exist.
+    Each entry: ``{"kind", "at", "object"}``.
+    """
+    encounters = (
+        person.encounters.filter(deleted_at__isnull=True)
+        .select_related("created_by")
+        .prefetch_related("navigators")
+        .order_by("-started_at", "-id")
+    )
+    entries = [
+        {"kind": "encounter", "at": e.started_at, "object": e} for e in encounters
+    ]
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries
+
+
+def concern_filter(concern: str) -> Q:
+    """Encounters with this presenting concern (a JSON list field)."""
+    if connection.vendor == "postgresql":
+        return Q(concerns__contains=[concern])
+    # SQLite has no JSON containment; the list is stored as JSON text.
+    return Q(concerns__icontains=f'"{concern}"')

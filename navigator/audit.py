@@ -1,0 +1,76 @@
+"""Writing the audit log. Services call these inside their transaction."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from navigator.context import request_id_var, source_var
+from navigator.models import AuditAction, AuditEvent, User
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict:
+    """The concrete field values of a row, JSON-ready, for diffing."""
+    names = fields or [
+        f.attname for f in instance._meta.concrete_fields if not f.primary_key
+    ]
+    return {name: _plain(getattr(instance, name)) for name in names}
+
+
+def diff(before: dict, after: dict) -> dict:
+    """``{field: [old, new]}`` for the fields that changed."""
+    return {
+        key: [before.get(key), value]
+        for key, value in after.items()
+        if before.get(key) != value
+    }
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    obj: models.Model,
+    person_id: int | None,
+    program_id: int | None,
+    changes: dict | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        person_id=person_id,
+        program_id=program_id,
+        changes=changes or {},
+        reason=reason,
+        request_id=request_id_var.get(),
+        source=source_var.get() or "command",
+    )
+
+
+def audit_view(*, actor: User, obj: models.Model, person_id: int, program_id: int):
+    return audit_record(
+        actor=actor,
+        action=AuditAction.VIEW,
+        obj=obj,
+        person_id=person_id,
+        program_id=program_id,
+    )

@@ -1,0 +1,12 @@
+from navigator.models import Role
+from navigator.selectors import program_ids_for, user_has_role
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "nav_is_staff": bool(program_ids_for(user=user)),
+        "nav_is_manager": user_has_role(user=user, role=Role.PROGRAM_MANAGER),
+    }

@@ -1,0 +1,61 @@
+"""Reads of the platform: which programs a user may see, and in which role."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from navigator.models import STAFF_ROLES, AuditEvent, Membership, Program, Role, User
+
+
+def _memberships(user: User) -> list[Membership]:
+    # Cached per user object: scoping is asked many times per request.
+    cached = getattr(user, "_navigator_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True).select_related(
+                "program"
+            )
+        )
+        user._navigator_memberships = cached
+    return cached
+
+
+def program_ids_for(*, user: User, roles=STAFF_ROLES) -> list[int]:
+    """Programs whose people's records the user may see."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    return sorted({m.program_id for m in _memberships(user) if m.role in roles})
+
+
+def program_list_for(*, user: User, roles=STAFF_ROLES) -> QuerySet[Program]:
+    return Program.objects.filter(id__in=program_ids_for(user=user, roles=roles))
+
+
+def primary_program_for(*, user: User) -> Program | None:
+    memberships = _memberships(user)
+    return memberships[0].program if memberships else None
+
+
+def roles_for(*, user: User, program_id: int) -> set[str]:
+    return {m.role for m in _memberships(user) if m.program_id == program_id}
+
+
+def user_has_role(*, user: User, role: str) -> bool:
+    return any(m.role == role for m in _memberships(user))
+
+
+def is_manager_of(*, user: User, program_id: int) -> bool:
+    return Role.PROGRAM_MANAGER in roles_for(user=user, program_id=program_id)
+
+
+def audit_trail_for_person(*, user: User, person_id: int) -> QuerySet[AuditEvent]:
+    """A person's audit trail, for program managers of the person's program.
+
+    The caller has already resolved the person through a scoped selector.
+    """
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    return (
+        AuditEvent.objects.filter(person_id=person_id, program_id__in=managed)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )

@@ -1,0 +1,82 @@
+"""Shared factories: programs, users with a role, people, encounters."""
+
+from __future__ import annotations
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from cases.models import Disposition, Encounter, EncounterSource, Person
+from navigator.models import Membership, Program, ResponseModel, Role, User
+
+PASSWORD = "correct-horse-battery"
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    jurisdictions = factory.LazyFunction(lambda: ["Springfield"])
+    response_model = ResponseModel.EMBEDDED
+    time_zone = "America/Los_Angeles"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def member(program: Program, role: str = Role.NAVIGATOR, **user_kwargs) -> User:
+    """A user with one role in one program."""
+    user = UserFactory(**user_kwargs)
+    Membership.objects.create(user=user, program=program, role=role)
+    return user
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    program = factory.SubFactory(ProgramFactory)
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=80)
+    search_text = factory.LazyAttribute(
+        lambda p: __import__("cases.text", fromlist=["x"]).person_search_text(
+            [p.first_name, p.last_name, f"{p.first_name} {p.last_name}"]
+        )
+    )
+
+
+class EncounterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Encounter
+
+    person = factory.SubFactory(PersonFactory)
+    program = factory.LazyAttribute(
+        lambda e: e.person.program if e.person else ProgramFactory()
+    )
+    started_at = factory.LazyFunction(
+        lambda: timezone.now() - datetime.timedelta(hours=2)
+    )
+    minutes_engaged = 30
+    source = EncounterSource.CALL_911
+    response_model = ResponseModel.EMBEDDED
+    disposition = Disposition.RESOURCES_PROVIDED
+    concerns = factory.LazyFunction(lambda: ["mental_health"])
