@@ -1,0 +1,128 @@
+"""One set of filters for the pages and the API (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import QuerySet
+
+from cases import selectors
+from cases.models import Concern, Disposition, Encounter, EncounterSource, Person
+from cases.models.choices import HousingSituation
+from navigator.selectors import program_list_for
+
+
+def _user_programs(request):
+    if request is None:
+        from navigator.models import Program
+
+        return Program.objects.none()
+    return program_list_for(user=request.user)
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label="Name or alias",
+        method="filter_q",
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "placeholder": "Name or alias",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    program = django_filters.ModelChoiceFilter(queryset=_user_programs)
+    date_of_birth = django_filters.DateFilter(
+        widget=forms.DateInput(attrs={"type": "date"})
+    )
+    age_min = django_filters.NumberFilter(label="Age from", method="filter_age")
+    age_max = django_filters.NumberFilter(label="Age to", method="filter_age")
+    housing_situation = django_filters.ChoiceFilter(
+        label="Housing", choices=HousingSituation.choices
+    )
+    external_id = django_filters.CharFilter()
+
+    class Meta:
+        model = Person
+        fields = [
+            "q",
+            "program",
+            "date_of_birth",
+            "age_min",
+            "age_max",
+            "housing_situation",
+        ]
+
+    def filter_q(self, queryset: QuerySet[Person], name: str, value: str):
+        return selectors.person_search(queryset, value)
+
+    def filter_age(self, queryset: QuerySet[Person], name: str, value):
+        # Both bounds are applied together once, from cleaned_data.
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        age_min = self.form.cleaned_data.get("age_min")
+        age_max = self.form.cleaned_data.get("age_max")
+        if age_min is not None or age_max is not None:
+            queryset = queryset.filter(
+                selectors.dob_range_for_age(
+                    age_min=int(age_min) if age_min is not None else None,
+                    age_max=int(age_max) if age_max is not None else None,
+                )
+            )
+        return queryset
+
+
+class EncounterFilter(django_filters.FilterSet):
+    program = django_filters.ModelChoiceFilter(queryset=_user_programs)
+    person = django_filters.NumberFilter(field_name="person_id")
+    unidentified = django_filters.BooleanFilter(
+        field_name="person", lookup_expr="isnull", label="Unidentified person"
+    )
+    started_after = django_filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="gte"
+    )
+    started_before = django_filters.IsoDateTimeFilter(
+        field_name="started_at", lookup_expr="lt"
+    )
+    date_from = django_filters.DateFilter(
+        field_name="started_at",
+        lookup_expr="date__gte",
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = django_filters.DateFilter(
+        field_name="started_at",
+        lookup_expr="date__lte",
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    source = django_filters.ChoiceFilter(choices=EncounterSource.choices)
+    disposition = django_filters.ChoiceFilter(choices=Disposition.choices)
+    concern = django_filters.ChoiceFilter(
+        choices=Concern.choices, method="filter_concern"
+    )
+    navigator = django_filters.NumberFilter(field_name="navigators", distinct=True)
+    cad_number = django_filters.CharFilter()
+
+    class Meta:
+        model = Encounter
+        fields = [
+            "program",
+            "person",
+            "unidentified",
+            "started_after",
+            "started_before",
+            "date_from",
+            "date_to",
+            "source",
+            "disposition",
+            "concern",
+            "navigator",
+            "cad_number",
+        ]
+
+    def filter_concern(self, queryset: QuerySet[Encounter], name: str, value: str):
+        return queryset.filter(selectors.concern_filter(value))
