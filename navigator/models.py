@@ -136,10 +136,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_label}"
 
-    @property
-    def object_label(self) -> str:
-        return f"{self.object_type}#{self.object_id}"
-
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise RuntimeError("Audit events are append-only.")
@@ -147,6 +143,10 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("Audit events are append-only.")
+
+    @property
+    def object_label(self) -> str:
+        return f"{self.object_type}#{self.object_id}"
 
 
 class ApiToken(models.Model):
