@@ -157,12 +157,21 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Email and SMS: file backends by default, so nothing leaves the machine until
 # a deployment configures a real provider.
 EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND", default="django.core.mail.backends.filebased.EmailBackend"
+    "EMAIL_BACKEND", default="followups.channels.IdempotentFileEmailBackend"
 )
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="navigator@localhost")
-SMS_BACKEND = env.str("SMS_BACKEND", default="followups.sms.FileSMSBackend")
+SMS_BACKEND = env.str("SMS_BACKEND", default="followups.channels.FileSMSBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+# Links in reminders point here (one tap opens the follow-up).
+NAVIGATOR_BASE_URL = env.str("NAVIGATOR_BASE_URL", default="http://127.0.0.1:8000")
+# A claimed reminder whose worker died is claimed again after this long;
+# after REMINDER_MAX_ATTEMPTS claims it is marked failed and shown to managers.
+REMINDER_CLAIM_SECONDS = env.int("REMINDER_CLAIM_SECONDS", default=120)
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
+REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 
 # Celery. With no CELERY_BROKER_URL the embedded default is kombu's
 # file-system transport: no server, and `make run` starts a worker with an
@@ -191,6 +200,15 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "navigator.tasks.worker_heartbeat", "schedule": 60.0},
+    # One dispatcher for every reminder, never one beat entry per reminder.
+    "reminders-sweep": {
+        "task": "followups.tasks.sweep_due_reminders",
+        "schedule": env.float("REMINDER_SWEEP_SECONDS", default=10.0),
+    },
+    "reminders-plan": {
+        "task": "followups.tasks.plan_periodic_reminders",
+        "schedule": 300.0,
+    },
 }
 
 REST_FRAMEWORK = {

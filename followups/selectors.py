@@ -1,0 +1,124 @@
+"""Reads of follow-ups and reminders, scoped to the user's programs."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Encounter, Person
+from followups.models import (
+    Delivery,
+    Followup,
+    FollowupPlanStep,
+    FollowupSettings,
+    Status,
+)
+from navigator.errors import NotFound
+from navigator.models import Program, Role, User
+from navigator.selectors import program_ids_for
+
+
+def followup_settings_for(*, program: Program) -> FollowupSettings:
+    config, _ = FollowupSettings.objects.get_or_create(program=program)
+    return config
+
+
+def followup_list_for(*, user: User) -> QuerySet[Followup]:
+    return Followup.objects.filter(
+        program_id__in=program_ids_for(user=user), person__deleted_at__isnull=True
+    ).select_related("person", "program", "assigned_to", "contact", "encounter")
+
+
+def followup_get_for(*, user: User, followup_id: int | str) -> Followup:
+    try:
+        return followup_list_for(user=user).get(pk=int(followup_id))
+    except (Followup.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such follow-up.") from None
+
+
+def followup_list_for_person(*, person: Person) -> QuerySet[Followup]:
+    return person.followups.select_related("assigned_to", "contact", "completed_by")
+
+
+def followups_today_for(*, user: User, now: datetime.datetime | None = None) -> dict:
+    """The navigator's follow-ups: overdue, due today, upcoming 7 days."""
+    now = now or timezone.now()
+    today_end = timezone.localtime(now).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    ) + datetime.timedelta(days=1)
+    open_ = followup_list_for(user=user).filter(
+        assigned_to=user, status=Status.SCHEDULED
+    )
+    rows = list(open_.filter(due_at__lt=today_end + datetime.timedelta(days=7)))
+    return {
+        "overdue": [f for f in rows if f.due_at < now],
+        "today": [f for f in rows if now <= f.due_at < today_end],
+        "upcoming": [f for f in rows if f.due_at >= today_end],
+    }
+
+
+def overdue_by_navigator_for_manager(
+    *, user: User, now: datetime.datetime | None = None
+) -> list[dict]:
+    """Per assigned navigator: how many open follow-ups are overdue, oldest due."""
+    now = now or timezone.now()
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    rows = (
+        Followup.objects.filter(
+            program_id__in=managed,
+            status=Status.SCHEDULED,
+            due_at__lt=now,
+            person__deleted_at__isnull=True,
+        )
+        .values(
+            "assigned_to",
+            "assigned_to__first_name",
+            "assigned_to__last_name",
+            "assigned_to__username",
+        )
+        .annotate(overdue=Count("id"), oldest_due=Min("due_at"))
+        .order_by("-overdue", "oldest_due")
+    )
+    return list(rows)
+
+
+def overdue_followups_for_manager(*, user: User) -> QuerySet[Followup]:
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    return followup_list_for(user=user).filter(
+        program_id__in=managed, status=Status.SCHEDULED, due_at__lt=timezone.now()
+    )
+
+
+def delivery_list_for_manager(*, user: User) -> QuerySet[Delivery]:
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    return Delivery.objects.filter(reminder__program_id__in=managed).select_related(
+        "reminder", "reminder__followup"
+    )
+
+
+def followup_plan_for(*, encounter: Encounter) -> list[FollowupPlanStep]:
+    """The program's default follow-ups for this encounter's disposition."""
+    return list(
+        FollowupPlanStep.objects.filter(
+            program_id=encounter.program_id, disposition=encounter.disposition
+        ).order_by("days_after", "id")
+    )
+
+
+def staff_can_see_followup(*, user: User, followup: Followup) -> bool:
+    return followup.program_id in program_ids_for(user=user)
+
+
+def assignable_users_for(*, program: Program) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        memberships__program=program,
+        memberships__is_active=True,
+        memberships__role__in=(Role.NAVIGATOR, Role.CASEWORKER, Role.PROGRAM_MANAGER),
+    ).distinct()
+
+
+def open_followups_q() -> Q:
+    return Q(status=Status.SCHEDULED)

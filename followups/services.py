@@ -1,0 +1,434 @@
+"""Writes of follow-ups. Each is audited on the person's trail and (re)plans
+the follow-up's reminders in the same transaction, so a rolled-back follow-up
+leaves no reminder behind.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Encounter, FamilyContact, Person
+from followups import reminders
+from followups.models import (
+    CalendarFeed,
+    Followup,
+    FollowupPlanStep,
+    FollowupSettings,
+    NotificationPreference,
+    Outcome,
+    Priority,
+    Status,
+)
+from followups.selectors import assignable_users_for
+from navigator.audit import audit_record, diff, snapshot
+from navigator.errors import Conflict, DomainError, PermissionDenied
+from navigator.models import AuditAction, Program, User
+from navigator.selectors import is_manager_of, program_ids_for
+from navigator.services import validate_model
+
+AUDITED_FIELDS = (
+    "due_at",
+    "assigned_to_id",
+    "method",
+    "contact_id",
+    "purpose",
+    "priority",
+    "status",
+    "remind_person",
+    "outcome",
+    "notes",
+    "completed_at",
+    "completed_by_id",
+    "cancelled_reason",
+)
+
+
+def due_at_local(
+    *, program: Program, day: datetime.date, at: datetime.time
+) -> datetime.datetime:
+    """A wall-clock time in the program's zone as an aware instant.
+
+    ``day`` + ``at`` are interpreted in the program's time zone, so "in 2
+    days at 09:00" stays 09:00 local across a DST change.
+    """
+    return datetime.datetime.combine(day, at, tzinfo=program.tz)
+
+
+def due_in_days(
+    *,
+    program: Program,
+    days: int,
+    at: datetime.time,
+    now: datetime.datetime | None = None,
+) -> datetime.datetime:
+    local_today = timezone.localtime(now or timezone.now(), program.tz).date()
+    return due_at_local(
+        program=program, day=local_today + datetime.timedelta(days=days), at=at
+    )
+
+
+def _audit(
+    by: User | None, action: str, followup: Followup, changes: dict, reason: str = ""
+) -> None:
+    audit_record(
+        actor=by,
+        action=action,
+        obj=followup,
+        person_id=followup.person_id,
+        program_id=followup.program_id,
+        changes=changes,
+        reason=reason,
+    )
+
+
+def _check_assignee(program: Program, user: User) -> None:
+    if not assignable_users_for(program=program).filter(pk=user.pk).exists():
+        raise DomainError.for_field(
+            "assigned_to", "Assign the follow-up to a staff member of the program."
+        )
+
+
+def _check_contact(person: Person, contact: FamilyContact | None) -> None:
+    if contact is not None and (contact.person_id != person.pk or contact.is_deleted):
+        raise DomainError.for_field("contact", "Not one of this person's contacts.")
+
+
+def _check_staff(by: User, program_id: int) -> None:
+    if program_id not in program_ids_for(user=by):
+        raise DomainError.for_field("person", "No such person.", code="not_found")
+
+
+@transaction.atomic
+def followup_schedule(
+    *,
+    by: User,
+    person: Person,
+    due_at: datetime.datetime,
+    method: str,
+    assigned_to: User | None = None,
+    contact: FamilyContact | None = None,
+    purpose: str = "",
+    priority: str = Priority.ROUTINE,
+    encounter: Encounter | None = None,
+    remind_person: bool = False,
+) -> Followup:
+    _check_staff(by, person.program_id)
+    if person.is_deleted:
+        raise Conflict("This person's record is deleted; restore it first.")
+    if encounter is not None and encounter.person_id != person.pk:
+        raise DomainError.for_field("encounter", "That encounter is not this person's.")
+    assignee = assigned_to or by
+    _check_assignee(person.program, assignee)
+    _check_contact(person, contact)
+    if due_at is None or timezone.is_naive(due_at):
+        raise DomainError.for_field("due_at", "Give the due date and time.")
+    followup = Followup(
+        program=person.program,
+        person=person,
+        encounter=encounter,
+        due_at=due_at,
+        assigned_to=assignee,
+        method=method,
+        contact=contact,
+        purpose=purpose,
+        priority=priority,
+        remind_person=remind_person,
+        created_by=by,
+    )
+    validate_model(followup, exclude=["created_by", "completed_by"])
+    followup.save()
+    reminders.plan_for_followup(followup)
+    _audit(
+        by,
+        AuditAction.CREATE,
+        followup,
+        {
+            k: [None, v]
+            for k, v in snapshot(followup, AUDITED_FIELDS).items()
+            if v not in (None, "", False)
+        },
+    )
+    return followup
+
+
+def _lock(followup: Followup) -> Followup:
+    return (
+        Followup.objects.select_for_update(of=("self",))
+        .select_related("program", "person")
+        .get(pk=followup.pk)
+    )
+
+
+def _require_open(followup: Followup, doing: str) -> None:
+    if followup.status != Status.SCHEDULED:
+        raise Conflict(
+            f"Cannot {doing} a follow-up that is {followup.get_status_display().lower()}.",
+            code="invalid_transition",
+        )
+
+
+@transaction.atomic
+def followup_update(
+    *,
+    by: User,
+    followup: Followup,
+    due_at: datetime.datetime | None = None,
+    assigned_to: User | None = None,
+    data: dict[str, Any] | None = None,
+    reason: str = "",
+) -> Followup:
+    """Reschedule, reassign, or edit method / contact / purpose / priority."""
+    followup = _lock(followup)
+    _require_open(followup, "change")
+    before = snapshot(followup, AUDITED_FIELDS)
+    allowed = {"method", "contact", "purpose", "priority", "remind_person"}
+    data = dict(data or {})
+    unknown = set(data) - allowed
+    if unknown:
+        raise DomainError(
+            "Unknown field(s): " + ", ".join(sorted(unknown)),
+            fields={k: ["Unknown field."] for k in sorted(unknown)},
+        )
+    if "contact" in data:
+        _check_contact(followup.person, data["contact"])
+    for name, value in data.items():
+        setattr(followup, name, value)
+    if due_at is not None:
+        followup.due_at = due_at
+    if assigned_to is not None:
+        _check_assignee(followup.program, assigned_to)
+        followup.assigned_to = assigned_to
+    validate_model(followup, exclude=["created_by", "completed_by"])
+    changes = diff(before, snapshot(followup, AUDITED_FIELDS))
+    if not changes:
+        return followup
+    replan = {"due_at", "assigned_to_id", "remind_person", "method"} & set(changes)
+    if replan:
+        followup.generation += 1
+    followup.save()
+    if replan:
+        reminders.plan_for_followup(followup)
+    _audit(by, AuditAction.UPDATE, followup, changes, reason)
+    return followup
+
+
+def followup_reschedule(
+    *, by: User, followup: Followup, due_at: datetime.datetime, reason: str = ""
+) -> Followup:
+    return followup_update(by=by, followup=followup, due_at=due_at, reason=reason)
+
+
+def followup_reassign(*, by: User, followup: Followup, assigned_to: User) -> Followup:
+    return followup_update(by=by, followup=followup, assigned_to=assigned_to)
+
+
+def _close(by: User, followup: Followup, status: str, **fields: Any) -> Followup:
+    before = snapshot(followup, AUDITED_FIELDS)
+    followup.status = status
+    for name, value in fields.items():
+        setattr(followup, name, value)
+    followup.save()
+    reminders.cancel_pending(followup)
+    _audit(
+        by,
+        AuditAction.UPDATE,
+        followup,
+        diff(before, snapshot(followup, AUDITED_FIELDS)),
+        fields.get("cancelled_reason", ""),
+    )
+    return followup
+
+
+@transaction.atomic
+def followup_complete(
+    *, by: User, followup: Followup, outcome: str, notes: str = ""
+) -> Followup:
+    followup = _lock(followup)
+    _require_open(followup, "complete")
+    if outcome not in Outcome.values:
+        raise DomainError.for_field("outcome", "Choose how the follow-up went.")
+    return _close(
+        by,
+        followup,
+        Status.COMPLETED,
+        outcome=outcome,
+        notes=notes,
+        completed_at=timezone.now(),
+        completed_by=by,
+    )
+
+
+@transaction.atomic
+def followup_mark_missed(*, by: User, followup: Followup, notes: str = "") -> Followup:
+    """Tried and could not happen (the person was not reached / not there)."""
+    followup = _lock(followup)
+    _require_open(followup, "mark as missed")
+    return _close(
+        by,
+        followup,
+        Status.MISSED,
+        notes=notes,
+        completed_by=by,
+        completed_at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def followup_cancel(*, by: User, followup: Followup, reason: str) -> Followup:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError.for_field(
+            "reason", "Say why the follow-up is cancelled.", code="required"
+        )
+    followup = _lock(followup)
+    _require_open(followup, "cancel")
+    return _close(by, followup, Status.CANCELLED, cancelled_reason=reason)
+
+
+@transaction.atomic
+def followups_schedule_plan(
+    *,
+    by: User,
+    encounter: Encounter,
+    steps: list[FollowupPlanStep],
+    at: datetime.time = datetime.time(10, 0),
+) -> list[Followup]:
+    """Schedule the chosen default follow-ups of an encounter's disposition."""
+    if encounter.person_id is None:
+        raise DomainError.for_field(
+            "person", "Identify the person before scheduling follow-ups."
+        )
+    return [
+        followup_schedule(
+            by=by,
+            person=encounter.person,
+            encounter=encounter,
+            due_at=due_in_days(
+                program=encounter.program,
+                days=step.days_after,
+                at=at,
+                now=encounter.started_at,
+            ),
+            method=step.method,
+            purpose=step.purpose,
+            priority=step.priority,
+        )
+        for step in steps
+        if step.program_id == encounter.program_id
+    ]
+
+
+def _require_manager(by: User, program: Program) -> None:
+    if not is_manager_of(user=by, program_id=program.pk):
+        raise PermissionDenied("Only the program's managers can change its settings.")
+
+
+@transaction.atomic
+def followup_settings_update(
+    *, by: User, program: Program, data: dict[str, Any]
+) -> FollowupSettings:
+    _require_manager(by, program)
+    config, _ = FollowupSettings.objects.select_for_update().get_or_create(
+        program=program
+    )
+    before = snapshot(config)
+    for name, value in data.items():
+        if name in ("id", "program", "program_id"):
+            continue
+        setattr(config, name, value)
+    validate_model(config)
+    changes = diff(before, snapshot(config))
+    if changes:
+        config.save()
+        audit_record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=config,
+            person_id=None,
+            program_id=program.pk,
+            changes=changes,
+        )
+    return config
+
+
+@transaction.atomic
+def followup_plan_step_add(
+    *,
+    by: User,
+    program: Program,
+    disposition: str,
+    days_after: int,
+    method: str,
+    purpose: str = "",
+    priority: str = Priority.ROUTINE,
+) -> FollowupPlanStep:
+    _require_manager(by, program)
+    step = FollowupPlanStep(
+        program=program,
+        disposition=disposition,
+        days_after=days_after,
+        method=method,
+        purpose=purpose,
+        priority=priority,
+    )
+    validate_model(step)
+    step.save()
+    audit_record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=step,
+        person_id=None,
+        program_id=program.pk,
+        changes=diff({}, snapshot(step)),
+    )
+    return step
+
+
+@transaction.atomic
+def notification_preference_set(
+    *, by: User, channel: str, phone: str = ""
+) -> NotificationPreference:
+    pref, _ = NotificationPreference.objects.get_or_create(user=by)
+    pref.channel = channel
+    pref.phone = phone
+    validate_model(pref, exclude=["user"])
+    if channel == "sms" and not phone:
+        raise DomainError.for_field("phone", "Text reminders need a phone number.")
+    pref.save()
+    return pref
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
+    """A new private feed URL token (shown once); older feeds are revoked."""
+    CalendarFeed.objects.filter(user=by, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    token = secrets.token_urlsafe(32)
+    return CalendarFeed.objects.create(user=by, token_hash=_hash(token)), token
+
+
+@transaction.atomic
+def calendar_feed_revoke(*, by: User) -> int:
+    return CalendarFeed.objects.filter(user=by, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def calendar_feed_user(*, token: str) -> User | None:
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return feed.user if feed else None
