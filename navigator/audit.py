@@ -8,16 +8,24 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from navigator.context import request_id_var, source_var
 from navigator.models import AuditAction, AuditEvent, User
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+    # One spelling per value, so that a diff shows only real changes: the same
+    # instant given in a program's time zone and read back from the database
+    # in UTC, or 47.6 vs 47.600000 from a DecimalField, are not "changes".
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(datetime.UTC)
+        return value.isoformat()
+    if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
-        return str(value)
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, list | tuple):

@@ -8,6 +8,10 @@ from navigator.models import STAFF_ROLES, AuditEvent, Membership, Program, Role,
 
 
 def _memberships(user: User) -> list[Membership]:
+    # An anonymous or deactivated user holds no role anywhere, whatever rows
+    # remain: every role question (not only scoping) must answer "none".
+    if not user.is_authenticated or not user.is_active:
+        return []
     # Cached per user object: scoping is asked many times per request.
     cached = getattr(user, "_navigator_memberships", None)
     if cached is None:
@@ -22,8 +26,6 @@ def _memberships(user: User) -> list[Membership]:
 
 def program_ids_for(*, user: User, roles=STAFF_ROLES) -> list[int]:
     """Programs whose people's records the user may see."""
-    if not user.is_authenticated or not user.is_active:
-        return []
     return sorted({m.program_id for m in _memberships(user) if m.role in roles})
 
 

@@ -26,6 +26,9 @@ def program_for_write(*, user: User, program: Program | int | None) -> Program:
             "program", "Choose the program this record belongs to.", code="required"
         )
     program_id = program.pk if isinstance(program, Program) else program
+    if isinstance(program_id, str) and program_id.strip().isdigit():
+        # Forms and query strings carry ids as text.
+        program_id = int(program_id)
     if program_id not in allowed:
         raise DomainError.for_field("program", "Unknown program.", code="not_found")
     return (
