@@ -1,0 +1,384 @@
+"""REST API for people, their family contacts, and encounters.
+
+Thin by design: parse with a serializer, call one service or scoped selector,
+respond. Scoping, rules and auditing live in ``cases.services`` /
+``cases.selectors``; another program's record is a 404 because the selectors
+never return it.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import selectors, services
+from cases.api.serializers import (
+    EncounterSerializer,
+    FamilyContactSerializer,
+    PersonDetailSerializer,
+    PersonSerializer,
+)
+from cases.filters import EncounterFilter, PersonFilter
+from cases.models import Encounter, FamilyContact, Person
+from navigator.api.schema import errors
+from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
+from navigator.api.views import ApiViewMixin, reason_from
+from navigator.errors import NotFound
+
+REASON_REQUIRED = OpenApiParameter(
+    "reason",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="Why (kept in the audit log). Required: give it here or as a "
+    'JSON body `{"reason": "..."}`.',
+)
+REASON_OPTIONAL = OpenApiParameter(
+    "reason",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    description='Optional note for the audit log; or a JSON body `{"reason": "..."}`.',
+)
+
+
+class ApiPersonFilter(PersonFilter):
+    """PersonFilter with bounded ages.
+
+    Without bounds, ``?age_min=100000`` asks for a birth year before year 1
+    and ``cases.selectors._years_before`` raises ValueError (a 500). Remove
+    once PersonFilter bounds its age fields itself.
+    """
+
+    age_min = django_filters.NumberFilter(
+        label="Age from", method="filter_age", min_value=0, max_value=150
+    )
+    age_max = django_filters.NumberFilter(
+        label="Age to", method="filter_age", min_value=0, max_value=150
+    )
+
+
+def _data(serializer) -> dict:
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="People in your programs (search, filter)",
+        responses={200: PersonSerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="One person, with family contacts (the view is audited)",
+        responses={200: PersonDetailSerializer, **errors(404)},
+    ),
+    create=extend_schema(
+        summary="Add a person",
+        request=PersonDetailSerializer,
+        responses={201: PersonDetailSerializer, **errors(400)},
+    ),
+    update=extend_schema(
+        summary="Replace a person's details",
+        request=PersonDetailSerializer,
+        responses={200: PersonDetailSerializer, **errors(400, 404, 409)},
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a person's details",
+        request=PersonDetailSerializer,
+        responses={200: PersonDetailSerializer, **errors(400, 404, 409)},
+    ),
+    destroy=extend_schema(
+        summary="Soft-delete a person (reason required)",
+        parameters=[REASON_REQUIRED],
+        request=ReasonSerializer,
+        responses={204: None, **errors(400, 404, 409)},
+    ),
+)
+@extend_schema(tags=["people"])
+class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """People served by your programs.
+
+    `q` searches every name and alias (case- and accent-insensitive,
+    typo-tolerant on PostgreSQL). Reading one person is recorded in the
+    audit log. Deleting needs a reason and can be undone with `restore`.
+    """
+
+    serializer_class = PersonSerializer
+    filterset_class = ApiPersonFilter
+    # For the schema generator only; requests use get_queryset (scoped).
+    queryset = Person.objects.none()
+
+    def get_queryset(self):
+        return selectors.person_list_for(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        people = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(PersonSerializer(people, many=True).data)
+
+    def retrieve(self, request: Request, pk: int) -> Response:
+        person = selectors.person_get_for(user=request.user, person_id=pk)
+        services.person_record_viewed(by=request.user, person=person)
+        return Response(_person_detail(person))
+
+    def create(self, request: Request) -> Response:
+        data = _data(PersonDetailSerializer(data=request.data))
+        person = services.person_create(
+            by=request.user,
+            program=data.pop("program_id", None),
+            aliases=data.pop("aliases", ()),
+            data=data,
+        )
+        return Response(_person_detail(person), status=status.HTTP_201_CREATED)
+
+    def update(self, request: Request, pk: int, partial: bool = False) -> Response:
+        person = selectors.person_get_for(user=request.user, person_id=pk)
+        data = _data(PersonDetailSerializer(person, data=request.data, partial=partial))
+        data.pop("program_id", None)  # the serializer refused a change
+        person = services.person_update(
+            by=request.user,
+            person=person,
+            aliases=data.pop("aliases", None),
+            data=data,
+        )
+        return Response(_person_detail(person))
+
+    def partial_update(self, request: Request, pk: int) -> Response:
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request: Request, pk: int) -> Response:
+        person = selectors.person_get_for(user=request.user, person_id=pk)
+        services.person_soft_delete(
+            by=request.user, person=person, reason=reason_from(request, required=True)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Restore a soft-deleted person",
+        parameters=[REASON_OPTIONAL],
+        request=OptionalReasonSerializer,
+        responses={200: PersonDetailSerializer, **errors(400, 404, 409)},
+    )
+    def restore(self, request: Request, pk: int) -> Response:
+        person = selectors.person_get_for(
+            user=request.user, person_id=pk, include_deleted=True
+        )
+        person = services.person_restore(
+            by=request.user, person=person, reason=reason_from(request, required=False)
+        )
+        return Response(_person_detail(person))
+
+
+def _person_detail(person: Person) -> dict:
+    contacts = selectors.family_contacts_for(person=person)
+    return PersonDetailSerializer(person, context={"family_contacts": contacts}).data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="A person's family / caregiver contacts (the view is audited)",
+        responses={200: FamilyContactSerializer(many=True), **errors(404)},
+    ),
+    retrieve=extend_schema(
+        summary="One family contact (the view is audited)",
+        responses={200: FamilyContactSerializer, **errors(404)},
+    ),
+    create=extend_schema(
+        summary="Add a family contact",
+        responses={201: FamilyContactSerializer, **errors(400, 404, 409)},
+    ),
+    update=extend_schema(
+        summary="Replace a family contact",
+        responses={200: FamilyContactSerializer, **errors(400, 404, 409)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a family contact",
+        responses={200: FamilyContactSerializer, **errors(400, 404, 409)},
+    ),
+    destroy=extend_schema(
+        summary="Remove (soft-delete) a family contact",
+        parameters=[REASON_OPTIONAL],
+        request=OptionalReasonSerializer,
+        responses={204: None, **errors(400, 404)},
+    ),
+)
+@extend_schema(tags=["people"])
+class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """Family members and caregivers of a person (`may_contact`: consent)."""
+
+    serializer_class = FamilyContactSerializer
+    filter_backends: list = []
+    queryset = FamilyContact.objects.none()  # schema only
+
+    def list(self, request: Request, person_pk: int) -> Response:
+        person = selectors.person_get_for(user=request.user, person_id=person_pk)
+        # Who a person's family is belongs to their record: reading it is
+        # audited like the record itself.
+        services.person_record_viewed(by=request.user, person=person)
+        contacts = self.paginate_queryset(selectors.family_contacts_for(person=person))
+        return self.get_paginated_response(
+            FamilyContactSerializer(contacts, many=True).data
+        )
+
+    def create(self, request: Request, person_pk: int) -> Response:
+        person = selectors.person_get_for(user=request.user, person_id=person_pk)
+        contact = services.family_contact_add(
+            by=request.user,
+            person=person,
+            data=_data(FamilyContactSerializer(data=request.data)),
+        )
+        return Response(
+            FamilyContactSerializer(contact).data, status=status.HTTP_201_CREATED
+        )
+
+    def retrieve(self, request: Request, person_pk: int, pk: int) -> Response:
+        contact = _contact(request, person_pk, pk)
+        services.person_record_viewed(by=request.user, person=contact.person)
+        return Response(FamilyContactSerializer(contact).data)
+
+    def update(
+        self, request: Request, person_pk: int, pk: int, partial: bool = False
+    ) -> Response:
+        contact = _contact(request, person_pk, pk)
+        data = _data(
+            FamilyContactSerializer(contact, data=request.data, partial=partial)
+        )
+        contact = services.family_contact_update(
+            by=request.user, contact=contact, data=data
+        )
+        return Response(FamilyContactSerializer(contact).data)
+
+    def partial_update(self, request: Request, person_pk: int, pk: int) -> Response:
+        return self.update(request, person_pk, pk, partial=True)
+
+    def destroy(self, request: Request, person_pk: int, pk: int) -> Response:
+        contact = _contact(request, person_pk, pk)
+        services.family_contact_remove(
+            by=request.user,
+            contact=contact,
+            reason=reason_from(request, required=False),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _contact(request: Request, person_pk: int, pk: int) -> FamilyContact:
+    contact = selectors.family_contact_get_for(user=request.user, contact_id=pk)
+    # The selector scopes by program; the URL must also name the right person.
+    if contact.person_id != person_pk:
+        raise NotFound("No such contact.")
+    return contact
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Encounters in your programs (filter)",
+        responses={200: EncounterSerializer(many=True), **errors(400, 404)},
+    ),
+    retrieve=extend_schema(
+        summary="One encounter (viewing a linked person's encounter is audited)",
+        responses={200: EncounterSerializer, **errors(404)},
+    ),
+    create=extend_schema(
+        summary="Log an encounter",
+        responses={201: EncounterSerializer, **errors(400)},
+    ),
+    update=extend_schema(
+        summary="Replace an encounter's details",
+        responses={200: EncounterSerializer, **errors(400, 404, 409)},
+    ),
+    partial_update=extend_schema(
+        summary="Change an encounter; send `person` to link an unidentified one",
+        responses={200: EncounterSerializer, **errors(400, 404, 409)},
+    ),
+    destroy=extend_schema(
+        summary="Soft-delete an encounter (reason required)",
+        parameters=[REASON_REQUIRED],
+        request=ReasonSerializer,
+        responses={204: None, **errors(400, 404, 409)},
+    ),
+)
+@extend_schema(tags=["encounters"])
+class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """Contacts in the field.
+
+    `person` is null while the person is unidentified (then
+    `unidentified_description` says who); PATCH `{"person": id}` links it.
+    Times without a UTC offset are read in your program's time zone.
+    """
+
+    serializer_class = EncounterSerializer
+    filterset_class = EncounterFilter
+    queryset = Encounter.objects.none()  # schema only
+
+    def get_queryset(self):
+        return selectors.encounter_list_for(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(EncounterSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: int) -> Response:
+        encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
+        if encounter.person is not None:
+            # An encounter's narrative is part of the person's record.
+            services.person_record_viewed(by=request.user, person=encounter.person)
+        return Response(EncounterSerializer(encounter).data)
+
+    def create(self, request: Request) -> Response:
+        data = _data(EncounterSerializer(data=request.data))
+        encounter = services.encounter_log(
+            by=request.user,
+            program=data.pop("program_id", None),
+            person=data.pop("person_id", None),
+            navigators=data.pop("navigators", None),
+            data=data,
+        )
+        return Response(
+            EncounterSerializer(encounter).data, status=status.HTTP_201_CREATED
+        )
+
+    def update(self, request: Request, pk: int, partial: bool = False) -> Response:
+        encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
+        data = _data(EncounterSerializer(encounter, data=request.data, partial=partial))
+        data.pop("program_id", None)  # the serializer refused a change
+        encounter = services.encounter_update(
+            by=request.user,
+            encounter=encounter,
+            # Absent means "leave the link"; null means "unidentified".
+            person=data.pop("person_id", ...),
+            navigators=data.pop("navigators", None),
+            data=data,
+        )
+        return Response(EncounterSerializer(encounter).data)
+
+    def partial_update(self, request: Request, pk: int) -> Response:
+        return self.update(request, pk, partial=True)
+
+    def destroy(self, request: Request, pk: int) -> Response:
+        encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
+        services.encounter_soft_delete(
+            by=request.user,
+            encounter=encounter,
+            reason=reason_from(request, required=True),
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Restore a soft-deleted encounter",
+        parameters=[REASON_OPTIONAL],
+        request=OptionalReasonSerializer,
+        responses={200: EncounterSerializer, **errors(400, 404, 409)},
+    )
+    def restore(self, request: Request, pk: int) -> Response:
+        encounter = selectors.encounter_get_for(
+            user=request.user, encounter_id=pk, include_deleted=True
+        )
+        encounter = services.encounter_restore(
+            by=request.user,
+            encounter=encounter,
+            reason=reason_from(request, required=False),
+        )
+        return Response(EncounterSerializer(encounter).data)
