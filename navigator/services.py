@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import secrets
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from navigator.errors import DomainError
 from navigator.models import STAFF_ROLES, ApiToken, Program, User
 from navigator.selectors import program_ids_for
+
+# The key the API and the forms use for errors that belong to no one field.
+NON_FIELD_ERRORS_KEY = "non_field_errors"
 
 
 def program_for_write(*, user: User, program: Program | int | None) -> Program:
@@ -36,15 +39,46 @@ def program_for_write(*, user: User, program: Program | int | None) -> Program:
     )
 
 
+def _error_text(instance: models.Model, field: str | None, error) -> str:
+    # Django replaces a validator's message by the field's own message for the
+    # same code (e.g. "invalid_choice": "Value %(value)r is not a valid
+    # choice."), keeping the validator's params; formatting that the way
+    # ``message_dict`` does raises KeyError, i.e. a 500 for bad input. Give
+    # the message the value it may refer to, and never fail on formatting.
+    message = error.message
+    if not error.params:
+        return str(message)
+    params = dict(error.params)
+    if field is not None:
+        params.setdefault("value", getattr(instance, field, None))
+    try:
+        return str(message % params)
+    except (KeyError, TypeError, ValueError):
+        return str(message)
+
+
+def _error_fields(instance: models.Model, exc: ValidationError) -> dict:
+    if not hasattr(exc, "error_dict"):
+        return {
+            NON_FIELD_ERRORS_KEY: [
+                _error_text(instance, None, e) for e in exc.error_list
+            ]
+        }
+    return {
+        (NON_FIELD_ERRORS_KEY if name == NON_FIELD_ERRORS else name): [
+            _error_text(instance, None if name == NON_FIELD_ERRORS else name, error)
+            for error in errors
+        ]
+        for name, errors in exc.error_dict.items()
+    }
+
+
 def validate_model(instance: models.Model, *, exclude: list[str] | None = None) -> None:
     """``full_clean()`` with Django's errors turned into the domain's error."""
     try:
         instance.full_clean(exclude=exclude, validate_unique=True)
     except ValidationError as exc:
-        fields = {
-            ("non_field_errors" if k == "__all__" else k): v
-            for k, v in exc.message_dict.items()
-        }
+        fields = _error_fields(instance, exc)
         summary = "; ".join(f"{k}: {v[0]}" for k, v in fields.items())
         raise DomainError(f"Invalid input. {summary}", fields=fields) from exc
 
