@@ -1,5 +1,16 @@
+"""Deploy checks (``manage.py check --deploy``): refuse the embedded defaults.
+
+The embedded mode (docs/decisions/0001-embedded-mode.md) is made to run with
+nothing configured; each default it relies on is wrong for a deployment, and
+these checks name the environment variable that fixes it.
+"""
+
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
+
+# Brokers that only work when every process shares one machine (or one
+# process): fine for `make run`, silently broken across containers.
+EMBEDDED_BROKERS = ("filesystem://", "memory://")
 
 
 @register(Tags.security, deploy=True)
@@ -26,3 +37,27 @@ def production_database(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def production_broker(app_configs, **kwargs):
+    errors = []
+    if str(settings.CELERY_BROKER_URL).startswith(EMBEDDED_BROKERS):
+        errors.append(
+            Error(
+                "CELERY_BROKER_URL is the embedded file-system broker; workers "
+                "on another machine or container never see its messages.",
+                hint="Set CELERY_BROKER_URL=redis://...",
+                id="navigator.E003",
+            )
+        )
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        errors.append(
+            Warning(
+                "CELERY_TASK_ALWAYS_EAGER runs background work inside web "
+                "requests, without retries.",
+                hint="Unset CELERY_TASK_ALWAYS_EAGER; run a worker and one beat.",
+                id="navigator.W004",
+            )
+        )
+    return errors

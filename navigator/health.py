@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from django.db import connection
 from django.http import JsonResponse
@@ -27,11 +29,23 @@ def _check_broker() -> dict:
     start = time.monotonic()
     try:
         with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
             transport = conn.transport_cls
+            if transport == "filesystem":
+                _check_broker_folders(conn.transport_options)
+            else:
+                conn.ensure_connection(max_retries=1, interval_start=0.2, timeout=2)
     except Exception as exc:  # unreachable broker of any kind is reported as down
         return {"status": "down", "error": exc.__class__.__name__}
     return {"status": "ok", "transport": str(transport), "ms": _ms(start)}
+
+
+def _check_broker_folders(options: dict) -> None:
+    """The file-system transport "connects" to anything; what can fail is the
+    queue folder (missing, or not writable by this process)."""
+    for key in ("data_folder_in", "data_folder_out"):
+        folder = Path(options.get(key, ""))
+        if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+            raise NotADirectoryError(f"{key}={folder}")
 
 
 def _check_worker() -> dict:

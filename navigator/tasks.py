@@ -1,11 +1,17 @@
+"""Platform tasks: the worker heartbeat that ``/healthz`` reports."""
+
 from __future__ import annotations
 
+import logging
 import socket
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.utils import timezone
 
 from navigator.models import WorkerHeartbeat
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -16,3 +22,21 @@ def worker_heartbeat(name: str = "") -> str:
         name=name, defaults={"seen_at": timezone.now()}
     )
     return name
+
+
+@worker_ready.connect
+def heartbeat_on_worker_ready(sender=None, **kwargs) -> None:
+    """Send one heartbeat through the broker as soon as a worker consumes.
+
+    Beat's first run of an interval entry comes one interval after it starts,
+    so without this a fresh worker would look "unknown" in /healthz for a
+    minute. It goes through the broker (not called inline) so the first
+    heartbeat also proves the publish -> consume path; it goes to a queue this
+    worker consumes, so a worker started with ``-Q`` still receives it.
+    """
+    queues = list(getattr(getattr(sender, "task_consumer", None), "queues", []))
+    options = {"queue": queues[0].name} if queues else {}
+    try:
+        worker_heartbeat.apply_async(**options)
+    except Exception:  # a heartbeat must never stop a worker from starting
+        logger.exception("could not send the start-up heartbeat")
