@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import decimal
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -91,7 +92,25 @@ def _assign(instance: models.Model, data: dict[str, Any]) -> None:
         field = instance._meta.get_field(name)
         if value is None and not field.null:
             value = field.get_default()
+        elif isinstance(field, models.DecimalField) and value not in (None, ""):
+            value = _to_places(value, field.decimal_places)
         setattr(instance, name, value)
+
+
+def _to_places(value: Any, places: int) -> Any:
+    """Round to the column's precision instead of refusing extra digits.
+
+    A phone's GPS gives 47.6062095; a JSON float 47.6 becomes
+    47.600000000000001 as a Decimal. Both are valid coordinates, and ~11 cm
+    (6 places) is more than a field location needs.
+    """
+    try:
+        number = decimal.Decimal(str(value).strip())
+    except (decimal.InvalidOperation, ValueError):
+        return value  # left for validation to name the field
+    if not number.is_finite():
+        return value
+    return number.quantize(decimal.Decimal(1).scaleb(-places))
 
 
 def _check_not_stale(obj: Person | Encounter, expected: datetime.datetime | str | None):
