@@ -32,13 +32,15 @@ def url(pk=None, suffix=""):
     return "/api/v1/people/" + (f"{pk}/" if pk else "") + suffix
 
 
-def assert_error(response, status: int, field: str | None = None):
+def assert_error(response, status: int, field: str | tuple | None = None):
+    """The one error shape; ``field`` (or one of several) is named."""
     assert response.status_code == status, response.content
     body = response.json()
     assert set(body) == {"detail", "code", "fields"}, body
     assert body["detail"]
     if field is not None:
-        assert field in body["fields"], body
+        names = {field} if isinstance(field, str) else set(field)
+        assert names & set(body["fields"]), body
     return body
 
 
