@@ -1,7 +1,672 @@
+"""Pages for people and encounters: parse, call one service or selector, render.
+
+Missing and out-of-scope objects are both 404 (DESIGN.md). Deleted records are
+404 on every page except the restore pages and the audit trail, which program
+managers of the record's program may open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cases import selectors, services
+from cases.filters import EncounterFilter, PersonFilter
+from cases.forms import (
+    EncounterForm,
+    FamilyContactForm,
+    PersonForm,
+    PersonPickForm,
+    ReasonForm,
+)
+from cases.models import Concern, Encounter, Gender, Person, RaceEthnicity
+from navigator.errors import DomainError, NotFound
+from navigator.models import Role, User
+from navigator.selectors import (
+    audit_trail_for_person,
+    is_manager_of,
+    program_ids_for,
+    program_list_for,
+)
+from navigator.views import apply_domain_error
+
+PAGE_SIZE = 25
+TIMELINE_PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 50
+PERSON_OPTIONS_LIMIT = 10
+
+T = TypeVar("T")
+
+
+# --- small helpers -----------------------------------------------------------
+
+
+def _or_404(getter: Callable[..., T], **kwargs: Any) -> T:
+    try:
+        return getter(**kwargs)
+    except NotFound:
+        raise Http404 from None
+
+
+def _form_data(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    # Evaluate once here, so helpers below and the template share the rows.
+    page.object_list = list(page.object_list)
+    return page
+
+
+def _with_ages(people: Iterable[Person]) -> None:
+    today = timezone.localdate()
+    for person in people:
+        person.age = person.age_on(today)
+
+
+_CONCERNS = dict(Concern.choices)
+_GENDERS = dict(Gender.choices)
+_RACES = dict(RaceEthnicity.choices)
+
+
+def _with_concern_labels(encounters: Iterable[Encounter]) -> None:
+    for encounter in encounters:
+        encounter.concern_labels = [_CONCERNS.get(c, c) for c in encounter.concerns]
+
+
+def _managed_program_ids(user: User) -> list[int]:
+    return program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+
+
+def _require_manager_of(user: User, program_id: int) -> None:
+    # Not a manager here: the record is out of scope, hence 404 (DESIGN.md).
+    if not is_manager_of(user=user, program_id=program_id):
+        raise Http404
+
+
+def _deleted_for_manager(qs: QuerySet[T], user: User) -> QuerySet[T]:
+    # Private until cases.selectors has a "deleted, for managers" selector.
+    return qs.filter(
+        deleted_at__isnull=False, program_id__in=_managed_program_ids(user)
+    )
+
+
+def _responders_for(user: User) -> QuerySet[User]:
+    """Navigators of the user's programs, and the user (who may not be one).
+
+    Private until a selector for a program's navigators exists; the service
+    still checks each responder against the encounter's program.
+    """
+    return (
+        User.objects.filter(
+            Q(pk=user.pk)
+            | Q(
+                memberships__program_id__in=program_ids_for(user=user),
+                memberships__role=Role.NAVIGATOR,
+                memberships__is_active=True,
+            )
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+# --- Today -------------------------------------------------------------------
 
 
 @login_required
-def today(request):
-    return HttpResponse("Today")
+def today(request: HttpRequest) -> HttpResponse:
+    page = _page(
+        request, selectors.encounter_list_recent_for_navigator(user=request.user)
+    )
+    _with_concern_labels(page.object_list)
+    return render(request, "cases/today.html", {"page_obj": page})
+
+
+# --- People ------------------------------------------------------------------
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    people = PersonFilter(
+        request.GET or None,
+        queryset=selectors.person_list_for(user=request.user),
+        request=request,
+    )
+    page = _page(request, people.qs)
+    _with_ages(page.object_list)
+    return render(
+        request,
+        "cases/person_list.html",
+        {
+            "filter": people,
+            "page_obj": page,
+            "show_program": len(program_ids_for(user=request.user)) > 1,
+        },
+    )
+
+
+@login_required
+def person_deleted_list(request: HttpRequest) -> HttpResponse:
+    if not _managed_program_ids(request.user):
+        raise Http404
+    qs = _deleted_for_manager(
+        selectors.person_list_for(user=request.user, include_deleted=True),
+        request.user,
+    ).select_related("deleted_by")
+    page = _page(request, qs.order_by("-deleted_at", "-id"))
+    return render(request, "cases/person_deleted_list.html", {"page_obj": page})
+
+
+@login_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    programs = program_list_for(user=request.user)
+    form = PersonForm(_form_data(request), programs=programs)
+    if form.is_bound and form.is_valid():
+        try:
+            person = services.person_create(
+                by=request.user,
+                data=form.person_data(),
+                program=form.program(),
+                aliases=form.alias_list(),
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, f"{person.display_name} was added.")
+            return redirect("person-detail", person.pk)
+    return render(request, "cases/person_form.html", {"form": form})
+
+
+@login_required
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = PersonForm(_form_data(request), person=person)
+    if form.is_bound and form.is_valid():
+        try:
+            services.person_update(
+                by=request.user,
+                person=person,
+                data=form.person_data(),
+                aliases=form.alias_list(),
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("person-detail", person.pk)
+    return render(request, "cases/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    # HIPAA access accounting: every opening of a record is in the audit log.
+    services.person_record_viewed(by=request.user, person=person)
+    timeline = _page(
+        request, selectors.person_timeline(person=person), TIMELINE_PAGE_SIZE
+    )
+    for entry in timeline.object_list:
+        # Later kinds (screening, referral, follow-up) bring their own template.
+        entry["templates"] = [
+            f"cases/timeline/{entry['kind']}.html",
+            "cases/timeline/other.html",
+        ]
+    _with_concern_labels(
+        e["object"] for e in timeline.object_list if e["kind"] == "encounter"
+    )
+    _with_ages([person])
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "person": person,
+            "gender_labels": [_GENDERS.get(v, v) for v in person.gender],
+            "race_labels": [_RACES.get(v, v) for v in person.race_ethnicity],
+            "contacts": selectors.family_contacts_for(person=person),
+            "timeline": timeline,
+            "is_manager": is_manager_of(
+                user=request.user, program_id=person.program_id
+            ),
+        },
+    )
+
+
+@login_required
+def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = ReasonForm(_form_data(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.person_soft_delete(
+                by=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(
+                request,
+                f"{person.display_name}'s record was deleted. "
+                "A program manager can restore it.",
+            )
+            return redirect("person-list")
+    return render(
+        request, "cases/person_confirm_delete.html", {"person": person, "form": form}
+    )
+
+
+@login_required
+def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(
+        selectors.person_get_for,
+        user=request.user,
+        person_id=person_id,
+        include_deleted=True,
+    )
+    _require_manager_of(request.user, person.program_id)
+    if not person.is_deleted:
+        return redirect("person-detail", person.pk)
+    form = ReasonForm(_form_data(request), required=False)
+    if form.is_bound and form.is_valid():
+        try:
+            services.person_restore(
+                by=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, f"{person.display_name}'s record was restored.")
+            return redirect("person-detail", person.pk)
+    return render(
+        request, "cases/person_confirm_restore.html", {"person": person, "form": form}
+    )
+
+
+@login_required
+def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(
+        selectors.person_get_for,
+        user=request.user,
+        person_id=person_id,
+        include_deleted=True,
+    )
+    _require_manager_of(request.user, person.program_id)
+    # The trail shows the record's old and new values: reading it is a read.
+    services.person_record_viewed(by=request.user, person=person)
+    page = _page(
+        request,
+        audit_trail_for_person(user=request.user, person_id=person.pk),
+        AUDIT_PAGE_SIZE,
+    )
+    return render(
+        request, "cases/person_audit.html", {"person": person, "page_obj": page}
+    )
+
+
+# --- Family / caregiver contacts ---------------------------------------------
+
+
+def person_url(person: Person) -> str:
+    return reverse("person-detail", args=[person.pk])
+
+
+def _contact_of(request: HttpRequest, person_id: int, contact_id: int):
+    contact = _or_404(
+        selectors.family_contact_get_for, user=request.user, contact_id=contact_id
+    )
+    if contact.person_id != int(person_id):
+        raise Http404
+    return contact
+
+
+@login_required
+def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = FamilyContactForm(_form_data(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.family_contact_add(
+                by=request.user, person=person, data=form.cleaned_data
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Contact added.")
+            return redirect(person_url(person) + "#contacts")
+    return render(
+        request, "cases/family_contact_form.html", {"person": person, "form": form}
+    )
+
+
+@login_required
+def family_contact_edit(
+    request: HttpRequest, person_id: int, contact_id: int
+) -> HttpResponse:
+    contact = _contact_of(request, person_id, contact_id)
+    form = FamilyContactForm(_form_data(request), contact=contact)
+    if form.is_bound and form.is_valid():
+        try:
+            services.family_contact_update(
+                by=request.user, contact=contact, data=form.cleaned_data
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Contact saved.")
+            return redirect(person_url(contact.person) + "#contacts")
+    return render(
+        request,
+        "cases/family_contact_form.html",
+        {"person": contact.person, "contact": contact, "form": form},
+    )
+
+
+@login_required
+def family_contact_remove(
+    request: HttpRequest, person_id: int, contact_id: int
+) -> HttpResponse:
+    contact = _contact_of(request, person_id, contact_id)
+    form = ReasonForm(_form_data(request), required=False)
+    if form.is_bound and form.is_valid():
+        services.family_contact_remove(
+            by=request.user, contact=contact, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, f"{contact.name} was removed from the contacts.")
+        return redirect(person_url(contact.person) + "#contacts")
+    return render(
+        request,
+        "cases/family_contact_confirm_remove.html",
+        {"person": contact.person, "contact": contact, "form": form},
+    )
+
+
+# --- Encounters --------------------------------------------------------------
+
+
+def _person_options(user: User, query: str, exclude: int | None = None) -> list:
+    if not query.strip():
+        return []
+    people = list(
+        selectors.person_search(selectors.person_list_for(user=user), query).exclude(
+            pk=exclude
+        )[:PERSON_OPTIONS_LIMIT]
+    )
+    _with_ages(people)
+    return people
+
+
+def _picker_context(
+    request: HttpRequest, chosen_id: Any, query: str = ""
+) -> dict[str, Any]:
+    """The person picker: the chosen person (if any) and search results."""
+    chosen = None
+    if chosen_id not in (None, ""):
+        try:
+            chosen = selectors.person_get_for(user=request.user, person_id=chosen_id)
+        except NotFound:
+            chosen = None  # the service names the field when the form is saved
+        else:
+            _with_ages([chosen])
+    return {
+        "chosen": chosen,
+        "person_q": query,
+        "candidates": _person_options(
+            request.user, query, chosen.pk if chosen else None
+        ),
+        "show_program": len(program_ids_for(user=request.user)) > 1,
+    }
+
+
+def _after_encounter_saved(encounter: Encounter):
+    if encounter.person_id:
+        return redirect("person-detail", encounter.person_id)
+    return redirect("encounter-detail", encounter.pk)
+
+
+@login_required
+def encounter_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    programs = program_list_for(user=user)
+    preset = None
+    if request.GET.get("person"):
+        preset = _or_404(
+            selectors.person_get_for, user=user, person_id=request.GET["person"]
+        )
+    initial: dict[str, Any] = {
+        "started_at": timezone.localtime().replace(second=0, microsecond=0),
+        "navigators": [user.pk],
+        "person": preset.pk if preset else None,
+        "program": preset.program_id if preset else None,
+    }
+    if len(programs) == 1:
+        initial["response_model"] = programs[0].response_model
+    form = EncounterForm(
+        _form_data(request),
+        programs=programs,
+        responders=_responders_for(user),
+        initial=initial,
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            encounter = services.encounter_log(
+                by=user,
+                data=form.encounter_data(),
+                program=form.program(),
+                person=form.cleaned_data["person"],
+                navigators=form.navigator_list(),
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Encounter logged.")
+            return _after_encounter_saved(encounter)
+    if form.is_bound:
+        picker = _picker_context(
+            request, request.POST.get("person"), request.POST.get("person_q", "")
+        )
+    else:
+        picker = _picker_context(request, initial["person"])
+    return render(
+        request, "cases/encounter_form.html", {"form": form, "picker": picker}
+    )
+
+
+@login_required
+@require_GET
+def encounter_person_options(request: HttpRequest) -> HttpResponse:
+    """Search results for the person picker (htmx swaps them in)."""
+    return render(
+        request,
+        "cases/encounters/_person_options.html",
+        {
+            "candidates": _person_options(
+                request.user, request.GET.get("person_q", "")
+            ),
+            "person_q": request.GET.get("person_q", ""),
+            "show_program": len(program_ids_for(user=request.user)) > 1,
+        },
+    )
+
+
+@login_required
+def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    encounter = _or_404(
+        selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
+    )
+    if encounter.person_id:
+        # The encounter is part of the person's record: its reading is logged.
+        services.person_record_viewed(by=request.user, person=encounter.person)
+    _with_concern_labels([encounter])
+    return render(
+        request,
+        "cases/encounter_detail.html",
+        {
+            "encounter": encounter,
+            "is_manager": is_manager_of(
+                user=request.user, program_id=encounter.program_id
+            ),
+        },
+    )
+
+
+@login_required
+def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    user = request.user
+    encounter = _or_404(
+        selectors.encounter_get_for, user=user, encounter_id=encounter_id
+    )
+    form = EncounterForm(
+        _form_data(request), responders=_responders_for(user), encounter=encounter
+    )
+    if form.is_bound and form.is_valid():
+        chosen = form.cleaned_data["person"]
+        try:
+            encounter = services.encounter_update(
+                by=user,
+                encounter=encounter,
+                data=form.encounter_data(),
+                # An unchanged link is left alone (``...``), not re-checked.
+                person=... if chosen == encounter.person_id else chosen,
+                navigators=form.navigator_list(),
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Encounter saved.")
+            return _after_encounter_saved(encounter)
+    if form.is_bound:
+        picker = _picker_context(
+            request, request.POST.get("person"), request.POST.get("person_q", "")
+        )
+    else:
+        picker = _picker_context(request, encounter.person_id)
+    return render(
+        request,
+        "cases/encounter_form.html",
+        {"form": form, "picker": picker, "encounter": encounter},
+    )
+
+
+@login_required
+def encounter_link(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    encounter = _or_404(
+        selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
+    )
+    form = PersonPickForm(_form_data(request))
+    if form.is_bound and form.is_valid():
+        try:
+            encounter = services.encounter_link_person(
+                by=request.user, encounter=encounter, person=form.cleaned_data["person"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Encounter linked to the person.")
+            return redirect("person-detail", encounter.person_id)
+    source = request.POST if form.is_bound else request.GET
+    picker = _picker_context(
+        request,
+        source.get("person", encounter.person_id),
+        source.get("person_q", ""),
+    )
+    return render(
+        request,
+        "cases/encounter_link.html",
+        {"encounter": encounter, "form": form, "picker": picker},
+    )
+
+
+@login_required
+def encounter_delete(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    encounter = _or_404(
+        selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
+    )
+    form = ReasonForm(_form_data(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.encounter_soft_delete(
+                by=request.user, encounter=encounter, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(
+                request, "Encounter deleted. A program manager can restore it."
+            )
+            if encounter.person_id:
+                return redirect("person-detail", encounter.person_id)
+            return redirect("today")
+    return render(
+        request,
+        "cases/encounter_confirm_delete.html",
+        {"encounter": encounter, "form": form},
+    )
+
+
+@login_required
+def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
+    encounter = _or_404(
+        selectors.encounter_get_for,
+        user=request.user,
+        encounter_id=encounter_id,
+        include_deleted=True,
+    )
+    _require_manager_of(request.user, encounter.program_id)
+    if not encounter.is_deleted:
+        return redirect("encounter-detail", encounter.pk)
+    form = ReasonForm(_form_data(request), required=False)
+    if form.is_bound and form.is_valid():
+        try:
+            services.encounter_restore(
+                by=request.user, encounter=encounter, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Encounter restored.")
+            return redirect("encounter-detail", encounter.pk)
+    return render(
+        request,
+        "cases/encounter_confirm_restore.html",
+        {"encounter": encounter, "form": form},
+    )
+
+
+@login_required
+def encounter_list(request: HttpRequest) -> HttpResponse:
+    """The program's encounters, for its program managers only."""
+    if not _managed_program_ids(request.user):
+        raise Http404
+    show_deleted = request.GET.get("deleted") == "1"
+    qs = (
+        _deleted_for_manager(
+            selectors.encounter_list_for(user=request.user, include_deleted=True),
+            request.user,
+        )
+        if show_deleted
+        else selectors.encounter_list_for_manager(user=request.user)
+    )
+    encounters = EncounterFilter(request.GET or None, queryset=qs, request=request)
+    page = _page(request, encounters.qs)
+    _with_concern_labels(page.object_list)
+    return render(
+        request,
+        "cases/encounter_list.html",
+        {
+            "filter": encounters,
+            "page_obj": page,
+            "show_deleted": show_deleted,
+            "show_program": len(_managed_program_ids(request.user)) > 1,
+        },
+    )

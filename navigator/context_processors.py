@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from navigator.models import Role
 from navigator.selectors import program_ids_for, user_has_role
 
@@ -9,4 +11,7 @@ def navigation(request):
     return {
         "nav_is_staff": bool(program_ids_for(user=user)),
         "nav_is_manager": user_has_role(user=user, role=Role.PROGRAM_MANAGER),
+        # Set per request by ProgramTimezoneMiddleware; every time on a page
+        # is in this zone, and the footer says so.
+        "nav_time_zone": timezone.get_current_timezone_name(),
     }

@@ -6,7 +6,9 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpResponseServerError
 from django.shortcuts import render
+from django.template import loader
 
 from navigator.errors import DomainError
 
@@ -49,4 +51,8 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "errors/500.html", status=500)
+    # No RequestContext: context processors query the database, which may be
+    # the very thing that failed.
+    template = loader.get_template("errors/500.html")
+    body = template.render({"request_id": getattr(request, "request_id", "")})
+    return HttpResponseServerError(body)

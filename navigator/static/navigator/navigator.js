@@ -1,0 +1,52 @@
+// Small progressive enhancements; every page works without them.
+(function () {
+  "use strict";
+
+  function ready(fn) {
+    if (document.readyState !== "loading") fn();
+    else document.addEventListener("DOMContentLoaded", fn);
+  }
+
+  ready(function () {
+    // "Find person" links point at #id_q: put the cursor in the search box.
+    if (location.hash) {
+      var target = document.getElementById(location.hash.slice(1));
+      if (target && target.matches("input, select, textarea")) target.focus();
+    }
+
+    // Enter in the person search runs the search, not the whole form's submit.
+    document.querySelectorAll("[data-person-search]").forEach(function (input) {
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter") {
+          event.preventDefault();
+          if (window.htmx) window.htmx.trigger(input, "search");
+        }
+      });
+    });
+
+    // "Here" fills latitude / longitude from the phone's location, if allowed.
+    document.querySelectorAll("[data-geolocate]").forEach(function (button) {
+      if (!("geolocation" in navigator)) return;
+      var form = button.closest("form");
+      var lat = form && form.querySelector("[name=latitude]");
+      var lon = form && form.querySelector("[name=longitude]");
+      if (!lat || !lon) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        button.disabled = true;
+        navigator.geolocation.getCurrentPosition(
+          function (pos) {
+            lat.value = pos.coords.latitude.toFixed(6);
+            lon.value = pos.coords.longitude.toFixed(6);
+            button.disabled = false;
+          },
+          function () {
+            button.disabled = false;
+            button.textContent = "Unavailable";
+          },
+          { enableHighAccuracy: true, timeout: 10000 }
+        );
+      });
+    });
+  });
+})();
