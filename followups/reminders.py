@@ -80,6 +80,7 @@ def after_quiet_hours(
 
 
 def person_may_be_reminded(followup: Followup) -> bool:
+    """Only with the person's recorded consent to texts (and a number)."""
     person = followup.person
     return bool(person.sms_consent and person.phone and not person.is_deleted)
 
@@ -246,24 +247,46 @@ def claim_due(*, limit: int, now: datetime.datetime | None = None) -> list[int]:
     return ids
 
 
-def _recipients(reminder: Reminder) -> list[tuple[str, str]]:
-    """(channel, address) pairs for this reminder, by preference and consent."""
-    if reminder.kind == ReminderKind.PERSON:
-        person = reminder.recipient_person
-        return [(DeliveryChannel.SMS, person.phone)] if person.phone else []
-    user = reminder.recipient_user
-    pref = NotificationPreference.objects.filter(user=user).first()
-    if (
-        pref is not None
-        and pref.channel == NotificationChannel.SMS
-        and pref.phone
-        and reminder.kind == ReminderKind.DUE_SOON
-    ):
-        return [(DeliveryChannel.SMS, pref.phone)]
-    return [(DeliveryChannel.EMAIL, user.email)] if user.email else []
+class _Batch:
+    """What delivering one batch needs, loaded with a fixed number of queries."""
+
+    def __init__(self, reminders: list[Reminder]) -> None:
+        user_ids = {r.recipient_user_id for r in reminders if r.recipient_user_id}
+        self.preferences = {
+            p.user_id: p
+            for p in NotificationPreference.objects.filter(user_id__in=user_ids)
+        }
+        self.deliveries = {
+            (d.reminder_id, d.channel, d.recipient): d
+            for d in Delivery.objects.filter(reminder__in=reminders)
+        }
+        self.configs: dict[int, FollowupSettings] = {}
+
+    def config(self, program: Program) -> FollowupSettings:
+        if program.pk not in self.configs:
+            self.configs[program.pk] = _settings(program)
+        return self.configs[program.pk]
+
+    def recipients(self, reminder: Reminder) -> list[tuple[str, str]]:
+        """(channel, address) pairs for this reminder, by preference and consent."""
+        if reminder.kind == ReminderKind.PERSON:
+            phone = reminder.recipient_person.phone
+            return [(DeliveryChannel.SMS, phone)] if phone else []
+        user = reminder.recipient_user
+        pref = self.preferences.get(user.pk)
+        if (
+            pref is not None
+            and pref.channel == NotificationChannel.SMS
+            and pref.phone
+            and reminder.kind == ReminderKind.DUE_SOON
+        ):
+            return [(DeliveryChannel.SMS, pref.phone)]
+        return [(DeliveryChannel.EMAIL, user.email)] if user.email else []
 
 
-def _message(reminder: Reminder, now: datetime.datetime) -> tuple[str, str] | None:
+def _message(
+    batch: _Batch, reminder: Reminder, now: datetime.datetime
+) -> tuple[str, str] | None:
     """(subject, body) to send, or None when the reminder is obsolete."""
     followup = reminder.followup
     if reminder.kind == ReminderKind.DIGEST:
@@ -286,97 +309,144 @@ def _message(reminder: Reminder, now: datetime.datetime) -> tuple[str, str] | No
         return texts.escalation(followup, max(1, (now - followup.due_at).days))
     if not person_may_be_reminded(followup):
         return None
-    body = texts.person_reminder(followup, _settings(followup.program))
+    body = texts.person_reminder(followup, batch.config(followup.program))
     return body, body
 
 
 def deliver(reminder_id: int, now: datetime.datetime | None = None) -> str:
-    """Send one claimed reminder on each of its channels, once. Returns the outcome."""
+    """Send one claimed reminder; see deliver_batch."""
+    return deliver_batch([reminder_id], now=now).get(reminder_id, "skipped")
+
+
+def deliver_batch(
+    reminder_ids: list[int], now: datetime.datetime | None = None
+) -> dict[int, str]:
+    """Send claimed reminders on each of their channels, once.
+
+    One transaction holds the batch's row locks while sending, so no other
+    worker can send these rows meanwhile. If this process dies mid-batch the
+    transaction rolls back and the claims expire; the retry sends with the
+    same idempotency keys, which the channels drop. Returns id → outcome
+    (sent, retry, obsolete, deferred); ids missing were skipped (already
+    done, cancelled, or held by another worker).
+    """
     now = now or timezone.now()
+    outcomes: dict[int, str] = {}
     with transaction.atomic():
-        reminder = (
+        locked = list(
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related(
+                "program",
                 "followup",
                 "followup__program",
                 "followup__person",
                 "followup__assigned_to",
                 "recipient_user",
                 "recipient_person",
-                "program",
             )
-            .filter(pk=reminder_id, status=ReminderStatus.PENDING)
-            .first()
+            .filter(pk__in=reminder_ids, status=ReminderStatus.PENDING)
+            .order_by("pk")
         )
-        if reminder is None:
-            return "skipped"  # sent, cancelled, or another worker holds it
-        if reminder.kind == ReminderKind.PERSON:
-            config = _settings(reminder.program)
-            if in_quiet_hours(config, now):
-                reminder.send_after = after_quiet_hours(config, now)
-                reminder.claimed_until = None
-                reminder.attempts = F("attempts") - 1  # deferring is not an attempt
-                reminder.save(update_fields=["send_after", "claimed_until", "attempts"])
-                return "deferred"
-        message = _message(reminder, now)
-        if message is None:
-            reminder.status = ReminderStatus.CANCELLED
-            reminder.claimed_until = None
-            reminder.save(update_fields=["status", "claimed_until"])
-            return "obsolete"
-        subject, body = message
-        errors = []
-        for channel, address in _recipients(reminder):
-            error = _deliver_one(reminder, channel, address, subject, body)
-            if error:
-                errors.append(error)
-        reminder.claimed_until = None
-        if errors:
-            reminder.last_error = "; ".join(errors)[:2000]
-            # Back off: 1, 2, 4, 8 … minutes; claim_due fails it after max attempts.
-            reminder.send_after = now + datetime.timedelta(
-                minutes=2 ** (reminder.attempts - 1)
+        if not locked:
+            return outcomes
+        batch = _Batch(locked)
+        new_deliveries: list[Delivery] = []
+        changed_deliveries: list[Delivery] = []
+        for reminder in locked:
+            outcomes[reminder.pk] = _deliver_reminder(
+                batch, reminder, now, new_deliveries, changed_deliveries
             )
-            reminder.save(update_fields=["last_error", "send_after", "claimed_until"])
-            return "retry"
-        reminder.status = ReminderStatus.SENT
-        reminder.sent_at = now
-        reminder.save(update_fields=["status", "sent_at", "claimed_until"])
-        return "sent"
+        Delivery.objects.bulk_create(new_deliveries)
+        for delivery in changed_deliveries:  # retries only: rare
+            delivery.save(update_fields=["status", "provider_id", "sent_at", "error"])
+        _save_outcomes(locked, outcomes, now)
+    return outcomes
 
 
-def _deliver_one(
-    reminder: Reminder, channel: str, address: str, subject: str, body: str
-) -> str:
-    """Send on one channel unless already sent; return an error text or ''."""
-    delivery, _ = Delivery.objects.get_or_create(
-        reminder=reminder,
-        channel=channel,
-        recipient=address,
-        defaults={"summary": subject[:200]},
+def _save_outcomes(
+    locked: list[Reminder], outcomes: dict[int, str], now: datetime.datetime
+) -> None:
+    # The common case, "sent", is one UPDATE for the whole batch (bulk_update's
+    # CASE expressions cost more than the sends themselves).
+    sent = [pk for pk, outcome in outcomes.items() if outcome == "sent"]
+    Reminder.objects.filter(pk__in=sent).update(
+        status=ReminderStatus.SENT, sent_at=now, claimed_until=None
     )
-    if delivery.status == DeliveryStatus.SENT:
-        return ""
+    fields = ["status", "claimed_until", "last_error", "send_after", "attempts"]
+    for reminder in locked:
+        if outcomes[reminder.pk] != "sent":
+            reminder.save(update_fields=fields)
+
+
+def _deliver_reminder(
+    batch: _Batch,
+    reminder: Reminder,
+    now: datetime.datetime,
+    new_deliveries: list[Delivery],
+    changed_deliveries: list[Delivery],
+) -> str:
+    reminder.claimed_until = None
+    if reminder.kind == ReminderKind.PERSON:
+        config = batch.config(reminder.program)
+        if in_quiet_hours(config, now):
+            reminder.send_after = after_quiet_hours(config, now)
+            reminder.attempts = max(0, reminder.attempts - 1)  # deferring is no attempt
+            return "deferred"
+    message = _message(batch, reminder, now)
+    if message is None:
+        reminder.status = ReminderStatus.CANCELLED
+        return "obsolete"
+    subject, body = message
+    errors = []
+    for channel, address in batch.recipients(reminder):
+        delivery = batch.deliveries.get((reminder.pk, channel, address))
+        if delivery is None:
+            delivery = Delivery(
+                reminder=reminder,
+                channel=channel,
+                recipient=address,
+                summary=subject[:200],
+            )
+            new_deliveries.append(delivery)
+        elif delivery.status == DeliveryStatus.SENT:
+            continue
+        else:
+            changed_deliveries.append(delivery)
+        error = _send(delivery, reminder, subject, body)
+        if error:
+            errors.append(error)
+    if errors:
+        reminder.last_error = "; ".join(errors)[:2000]
+        # Back off 1, 2, 4 … minutes; claim_due fails it after the last attempt.
+        reminder.send_after = now + datetime.timedelta(
+            minutes=2 ** max(0, reminder.attempts - 1)
+        )
+        return "retry"
+    reminder.status = ReminderStatus.SENT
+    reminder.sent_at = now
+    return "sent"
+
+
+def _send(delivery: Delivery, reminder: Reminder, subject: str, body: str) -> str:
+    """Send one delivery; record the result on it; return an error text or ''."""
     key = channels.delivery_key(
-        reminder_id=reminder.pk, channel=channel, recipient=address
+        reminder_id=reminder.pk, channel=delivery.channel, recipient=delivery.recipient
     )
     try:
-        if channel == DeliveryChannel.EMAIL:
+        if delivery.channel == DeliveryChannel.EMAIL:
             provider_id = channels.send_email(
-                to=address, subject=subject, body=body, key=key
+                to=delivery.recipient, subject=subject, body=body, key=key
             )
         else:
-            provider_id = channels.send_sms(to=address, body=body, key=key)
+            provider_id = channels.send_sms(to=delivery.recipient, body=body, key=key)
     except Exception as exc:  # a provider's failure of any kind is recorded and retried
         delivery.error = f"{exc.__class__.__name__}: {exc}"[:2000]
-        delivery.save(update_fields=["error"])
-        log.warning("delivery %s failed: %s", delivery.pk, delivery.error)
+        log.warning("delivery of reminder %s failed: %s", reminder.pk, delivery.error)
         return delivery.error
     delivery.status = DeliveryStatus.SENT
     delivery.provider_id = provider_id[:200]
     delivery.sent_at = timezone.now()
     delivery.error = ""
-    delivery.save(update_fields=["status", "provider_id", "sent_at", "error"])
     return ""
 
 
@@ -402,9 +472,10 @@ def sweep(
         if dispatch is not None:
             dispatch(ids)
             continue
-        for reminder_id in ids:
-            outcome = deliver(reminder_id, now=now)
-            stats["sent" if outcome == "sent" else "other"] += 1
+        outcomes = deliver_batch(ids, now=now)
+        sent = sum(1 for outcome in outcomes.values() if outcome == "sent")
+        stats["sent"] += sent
+        stats["other"] += len(ids) - sent
     return stats
 
 

@@ -27,8 +27,7 @@ def sweep_due_reminders() -> dict[str, int]:
 @shared_task(**IDEMPOTENT)
 def deliver_reminders(reminder_ids: list[int]) -> dict[str, int]:
     outcomes: dict[str, int] = {}
-    for reminder_id in reminder_ids:
-        outcome = reminders.deliver(reminder_id)
+    for outcome in reminders.deliver_batch(reminder_ids).values():
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 

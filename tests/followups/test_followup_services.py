@@ -1,0 +1,124 @@
+import datetime
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from followups import services
+from followups.models import Reminder, ReminderKind, ReminderStatus, Status
+from navigator.errors import Conflict, DomainError
+from navigator.models import AuditEvent, Role
+from tests.factories import PersonFactory, member
+from tests.followups.helpers import schedule
+
+pytestmark = pytest.mark.django_db
+
+
+def test_schedule_plans_a_due_soon_reminder_and_audits(navigator_a):
+    followup = schedule(navigator_a, in_minutes=180)
+    reminder = Reminder.objects.get(followup=followup)
+    assert reminder.kind == ReminderKind.DUE_SOON
+    assert reminder.recipient_user == navigator_a
+    # Default lead: 60 minutes before the due time.
+    assert reminder.send_after == followup.due_at - datetime.timedelta(minutes=60)
+    event = AuditEvent.objects.get(object_type="followups.followup")
+    assert event.action == "create" and event.person_id == followup.person_id
+    assert event.changes["method"] == [None, "phone"]
+
+
+def test_cannot_schedule_for_another_programs_person(navigator_a, program_b):
+    other = PersonFactory(program=program_b)
+    with pytest.raises(DomainError) as exc:
+        schedule(navigator_a, person=other)
+    assert "person" in exc.value.fields
+
+
+def test_assignee_must_be_staff_of_the_program(navigator_a, navigator_b):
+    with pytest.raises(DomainError) as exc:
+        schedule(navigator_a, assigned_to=navigator_b)
+    assert "assigned_to" in exc.value.fields
+
+
+def test_reschedule_replaces_pending_reminders(navigator_a):
+    followup = schedule(navigator_a, in_minutes=180)
+    new_due = followup.due_at + datetime.timedelta(days=1)
+    services.followup_reschedule(by=navigator_a, followup=followup, due_at=new_due)
+    pending = Reminder.objects.filter(followup=followup, status=ReminderStatus.PENDING)
+    assert [r.send_after for r in pending] == [new_due - datetime.timedelta(minutes=60)]
+    assert (
+        Reminder.objects.filter(
+            followup=followup, status=ReminderStatus.CANCELLED
+        ).count()
+        == 1
+    )
+    update = AuditEvent.objects.filter(action="update").get()
+    assert update.changes["due_at"][1] == new_due.isoformat()
+
+
+def test_reassign_moves_the_reminder(navigator_a, program_a):
+    colleague = member(program_a, Role.NAVIGATOR)
+    followup = schedule(navigator_a)
+    services.followup_reassign(by=navigator_a, followup=followup, assigned_to=colleague)
+    pending = Reminder.objects.get(followup=followup, status=ReminderStatus.PENDING)
+    assert pending.recipient_user == colleague
+
+
+def test_complete_then_transitions_are_conflicts(navigator_a):
+    followup = schedule(navigator_a)
+    done = services.followup_complete(
+        by=navigator_a, followup=followup, outcome="reached", notes="ok"
+    )
+    assert done.status == Status.COMPLETED and done.completed_by == navigator_a
+    assert not Reminder.objects.filter(status=ReminderStatus.PENDING).exists()
+    with pytest.raises(Conflict):
+        services.followup_cancel(by=navigator_a, followup=done, reason="x")
+    with pytest.raises(Conflict):
+        services.followup_reschedule(
+            by=navigator_a, followup=done, due_at=timezone.now()
+        )
+
+
+def test_completing_a_cancelled_followup_is_a_conflict_with_a_clear_message(
+    navigator_a,
+):
+    followup = schedule(navigator_a)
+    services.followup_cancel(by=navigator_a, followup=followup, reason="moved away")
+    with pytest.raises(Conflict) as exc:
+        services.followup_complete(by=navigator_a, followup=followup, outcome="reached")
+    assert exc.value.status == 409
+    assert "cancelled" in exc.value.detail
+
+
+def test_cancel_needs_a_reason(navigator_a):
+    followup = schedule(navigator_a)
+    with pytest.raises(DomainError) as exc:
+        services.followup_cancel(by=navigator_a, followup=followup, reason=" ")
+    assert "reason" in exc.value.fields
+
+
+def test_due_in_days_keeps_local_wall_clock_across_dst(program_a):
+    # 2026-11-01 is the end of DST in America/Los_Angeles.
+    before = datetime.datetime(2026, 10, 30, 12, 0, tzinfo=datetime.UTC)
+    due = services.due_in_days(
+        program=program_a, days=3, at=datetime.time(9, 0), now=before
+    )
+    la = zoneinfo.ZoneInfo("America/Los_Angeles")
+    assert due.astimezone(la).time() == datetime.time(9, 0)
+    assert due.astimezone(datetime.UTC).hour == 17  # PST is UTC-8 after the change
+    same_day = services.due_in_days(
+        program=program_a, days=0, at=datetime.time(9, 0), now=before
+    )
+    assert same_day.astimezone(datetime.UTC).hour == 16  # PDT, UTC-7
+
+
+def test_person_reminder_only_with_consent(navigator_a, program_a):
+    without = PersonFactory(program=program_a, phone="+15550001", sms_consent=False)
+    with_consent = PersonFactory(program=program_a, phone="+15550002", sms_consent=True)
+    a = schedule(
+        navigator_a, person=without, in_minutes=3 * 24 * 60, remind_person=True
+    )
+    b = schedule(
+        navigator_a, person=with_consent, in_minutes=3 * 24 * 60, remind_person=True
+    )
+    assert not Reminder.objects.filter(followup=a, kind=ReminderKind.PERSON).exists()
+    assert Reminder.objects.filter(followup=b, kind=ReminderKind.PERSON).exists()
