@@ -6,7 +6,7 @@ import datetime
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cases.models import Encounter, FamilyContact, Person
@@ -15,9 +15,17 @@ from navigator.errors import NotFound
 from navigator.models import Role, User
 from navigator.selectors import program_ids_for
 
-# Word similarity above which a misspelt name still matches (pg_trgm's own
-# default for the <% operator is 0.6; names are short, so a little looser).
-TRIGRAM_THRESHOLD = 0.5
+# pg_trgm word similarity at or above which a misspelt query word still
+# matches a word of a person's names. Measured on real misspellings:
+# smiht/smith, micheal/michael, jonson/johnson 0.5; jonh/john, steven/stephen
+# 0.4-0.43; unrelated names (bob/robert, ann/dan) 0. Missing a person at
+# intake creates a duplicate record, which splits their history and the
+# familiar-faces count, so recall wins: 0.4, with exact matches ranked first.
+TRIGRAM_THRESHOLD = 0.4
+# A word of one or two letters has no trigram of its own: as a fuzzy match
+# it would select half the table ("jo" ~ every Jo-name) through a full scan.
+# Such words (initials, "Li", "Ng") match as substrings only.
+MIN_FUZZY_WORD = 3
 
 
 def person_list_for(*, user: User, include_deleted: bool = False) -> QuerySet[Person]:
@@ -41,23 +49,58 @@ def person_get_for(
 def person_search(qs: QuerySet[Person], query: str) -> QuerySet[Person]:
     """Match any name or alias; case/accent-insensitive; typo-tolerant on PostgreSQL.
 
-    Every word of the query must appear in the person's names (substring);
-    on PostgreSQL a person also matches when the query is trigram-similar to
-    a word of their names, and results are ranked by that similarity.
+    Every word of the query must match a person's names (first, middle,
+    last, preferred, aliases): as a substring everywhere, or on PostgreSQL
+    also as a trigram-similar word (``TRIGRAM_THRESHOLD``). On PostgreSQL
+    people whose names contain every word come first, then by similarity.
     """
-    norm = normalize_name(query)
-    if not norm:
+    words = normalize_name(query).split()
+    if not words:
         return qs
     exact = Q()
-    for word in norm.split():
+    for word in words:
         exact &= Q(search_text__contains=word)
     if connection.vendor != "postgresql":
         return qs.filter(exact)
+    _use_trigram_threshold()
+    match = Q()
+    rank = None
+    for i, word in enumerate(words):
+        similarity = TrigramWordSimilarity(word, "search_text")
+        rank = similarity if rank is None else rank + similarity
+        if len(word) < MIN_FUZZY_WORD:
+            match &= Q(search_text__contains=word)
+            continue
+        qs = qs.alias(**{f"search_similarity_{i}": similarity})
+        # The %> operator lets the GIN index (migration 0003) find candidates;
+        # the explicit bound pins the threshold whatever the session says.
+        match &= Q(search_text__contains=word) | Q(
+            Q(search_text__trigram_word_similar=word)
+            & Q(**{f"search_similarity_{i}__gte": TRIGRAM_THRESHOLD})
+        )
     return (
-        qs.annotate(similarity=TrigramWordSimilarity(norm, "search_text"))
-        .filter(exact | Q(similarity__gte=TRIGRAM_THRESHOLD))
-        .order_by("-similarity", "last_name", "first_name", "id")
+        qs.filter(match)
+        .annotate(
+            search_exact=Case(
+                When(exact, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+            search_rank=rank,
+        )
+        .order_by("-search_exact", "-search_rank", "last_name", "first_name", "id")
     )
+
+
+def _use_trigram_threshold() -> None:
+    # The %> operator compares with this session setting (default 0.6), not
+    # with a value in the query. Set on every search: a cached flag would go
+    # stale when a transaction that set it rolls back.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(TRIGRAM_THRESHOLD)],
+        )
 
 
 def dob_range_for_age(

@@ -1,4 +1,4 @@
-"""Name normalisation for search: case- and accent-insensitive."""
+"""Name normalisation for search: case-, accent- and punctuation-insensitive."""
 
 from __future__ import annotations
 
@@ -6,6 +6,10 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+# Marks inside a name that people type or leave out at will: O'Neil / ONeil,
+# Mary-Jane / MaryJane, J.R. / JR. (Spaces are not among them: "de la Cruz"
+# stays three words, each searchable on its own.)
+_INNER_MARKS = re.compile(r"['\u2019\u02bc`\u00b4.\-\u2010\u2011]+")
 
 
 def normalize_name(value: str) -> str:
@@ -16,9 +20,15 @@ def normalize_name(value: str) -> str:
 
 
 def person_search_text(names: list[str]) -> str:
+    """The names as search matches them, each also with inner marks removed.
+
+    ``["O'Neil"]`` → ``"o neil | oneil"``: the query ``o'neil`` (two words)
+    and the query ``oneil`` both find the person.
+    """
     seen: list[str] = []
     for name in names:
-        norm = normalize_name(name)
-        if norm and norm not in seen:
-            seen.append(norm)
+        for variant in (name or "", _INNER_MARKS.sub("", name or "")):
+            norm = normalize_name(variant)
+            if norm and norm not in seen:
+                seen.append(norm)
     return " | ".join(seen)
