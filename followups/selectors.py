@@ -107,6 +107,17 @@ def followup_plan_for(*, encounter: Encounter) -> list[FollowupPlanStep]:
     )
 
 
+def followups_for_calendar(*, user: User) -> QuerySet[Followup]:
+    """Open follow-ups assigned to the user, from 30 days back on."""
+    since = timezone.now() - datetime.timedelta(days=30)
+    return Followup.objects.filter(
+        assigned_to=user,
+        status=Status.SCHEDULED,
+        due_at__gte=since,
+        program_id__in=program_ids_for(user=user),
+    ).order_by("due_at")
+
+
 def staff_can_see_followup(*, user: User, followup: Followup) -> bool:
     return followup.program_id in program_ids_for(user=user)
 

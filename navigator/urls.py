@@ -16,6 +16,7 @@ urlpatterns = [
     path(
         "api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"
     ),
+    path("", include("followups.urls")),
     path("", include("cases.urls")),
 ]
 
