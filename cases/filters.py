@@ -36,8 +36,13 @@ class PersonFilter(django_filters.FilterSet):
     date_of_birth = django_filters.DateFilter(
         widget=forms.DateInput(attrs={"type": "date"})
     )
-    age_min = django_filters.NumberFilter(label="Age from", method="filter_age")
-    age_max = django_filters.NumberFilter(label="Age to", method="filter_age")
+    # Whole years in a human range, so a typo is a clear field error.
+    age_min = django_filters.NumberFilter(
+        label="Age from", method="filter_age", min_value=0, max_value=150, step_size=1
+    )
+    age_max = django_filters.NumberFilter(
+        label="Age to", method="filter_age", min_value=0, max_value=150, step_size=1
+    )
     housing_situation = django_filters.ChoiceFilter(
         label="Housing", choices=HousingSituation.choices
     )

@@ -117,10 +117,17 @@ def dob_range_for_age(
 
 
 def _years_before(day: datetime.date, years: int) -> datetime.date:
+    # Any age a query string can hold must give a date, not a ValueError (a
+    # 500): beyond the calendar's range the bound is simply open.
+    year = day.year - years
+    if year < datetime.MINYEAR:
+        return datetime.date.min
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
     try:
-        return day.replace(year=day.year - years)
+        return day.replace(year=year)
     except ValueError:  # 29 February in a non-leap year
-        return day.replace(year=day.year - years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def family_contacts_for(*, person: Person) -> QuerySet[FamilyContact]:
