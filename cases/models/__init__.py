@@ -10,6 +10,14 @@ from cases.models.choices import (
     VeteranStatus,
 )
 from cases.models.encounter import Encounter
+from cases.models.familiar import (
+    EnrollmentStatus,
+    FamiliarFaceEnrollment,
+    FamiliarFaceFlag,
+    FamiliarFacesMonthEntry,
+    FamiliarFacesRule,
+    FlagStatus,
+)
 from cases.models.person import Alias, FamilyContact, Person
 
 __all__ = [
@@ -19,6 +27,12 @@ __all__ = [
     "Disposition",
     "DobPrecision",
     "Encounter",
+    "EnrollmentStatus",
+    "FamiliarFaceEnrollment",
+    "FamiliarFaceFlag",
+    "FamiliarFacesMonthEntry",
+    "FamiliarFacesRule",
+    "FlagStatus",
     "EncounterSource",
     "FamilyContact",
     "Gender",
