@@ -15,10 +15,12 @@ def _memberships(user: User) -> list[Membership]:
     # Cached per user object: scoping is asked many times per request.
     cached = getattr(user, "_navigator_memberships", None)
     if cached is None:
+        # Oldest first: "the user's first program" (their time zone, the
+        # default for new records) must not change from one query to the next.
         cached = list(
-            Membership.objects.filter(user=user, is_active=True).select_related(
-                "program"
-            )
+            Membership.objects.filter(user=user, is_active=True)
+            .select_related("program")
+            .order_by("id")
         )
         user._navigator_memberships = cached
     return cached
@@ -34,8 +36,12 @@ def program_list_for(*, user: User, roles=STAFF_ROLES) -> QuerySet[Program]:
 
 
 def primary_program_for(*, user: User) -> Program | None:
+    """The program a user works in first: the oldest active membership,
+    preferring one with access to people's records."""
     memberships = _memberships(user)
-    return memberships[0].program if memberships else None
+    staff = [m for m in memberships if m.role in STAFF_ROLES]
+    first = (staff or memberships or [None])[0]
+    return first.program if first is not None else None
 
 
 def roles_for(*, user: User, program_id: int) -> set[str]:

@@ -1,0 +1,117 @@
+"""API tokens: shown once, stored as a hash, revocable, audited."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from rest_framework import exceptions
+from rest_framework.test import APIRequestFactory
+
+from navigator.api.authentication import BearerTokenAuthentication
+from navigator.context import audit_context
+from navigator.errors import DomainError
+from navigator.models import ApiToken, AuditAction, AuditEvent, User
+from navigator.services import api_token_create, api_token_revoke
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Hashing the factories' passwords dominates run time and is not under test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def authenticate(key: str):
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    return BearerTokenAuthentication().authenticate(request)
+
+
+def token_events(token: ApiToken) -> list[AuditEvent]:
+    return list(
+        AuditEvent.objects.filter(
+            object_type="navigator.apitoken", object_id=str(token.pk)
+        ).order_by("id")
+    )
+
+
+def test_only_a_hash_and_a_prefix_are_stored(navigator_a):
+    token, key = api_token_create(user=navigator_a, name="field app")
+    stored = ApiToken.objects.get(pk=token.pk)
+    assert len(key) >= 40
+    assert stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    assert stored.key_prefix == key[:8]
+    assert key not in {getattr(stored, f.attname) for f in ApiToken._meta.fields}
+
+
+def test_each_token_is_new(navigator_a):
+    keys = {api_token_create(user=navigator_a, name="t")[1] for _ in range(5)}
+    assert len(keys) == 5
+
+
+def test_a_token_authenticates_its_user(navigator_a):
+    token, key = api_token_create(user=navigator_a, name="t")
+    user, auth = authenticate(key)
+    assert (user, auth) == (navigator_a, token)
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+
+def test_a_revoked_token_fails_and_revoking_twice_is_harmless(navigator_a, admin):
+    token, key = api_token_create(user=navigator_a, name="t")
+    with audit_context(request_id="rid-revoke", source="command"):
+        api_token_revoke(token=token, by=admin)
+    assert token.revoked_at is not None
+    first_revoked_at = ApiToken.objects.get(pk=token.pk).revoked_at
+    api_token_revoke(token=token)
+    assert ApiToken.objects.get(pk=token.pk).revoked_at == first_revoked_at
+    with pytest.raises(exceptions.AuthenticationFailed):
+        authenticate(key)
+    actions = [(e.action, e.actor, e.reason) for e in token_events(token)]
+    assert actions == [
+        (AuditAction.CREATE, None, ""),
+        (AuditAction.DELETE, admin, "revoked"),
+    ]
+    assert token_events(token)[1].request_id == "rid-revoke"
+
+
+def test_creation_is_audited_without_the_key(navigator_a, admin):
+    token, key = api_token_create(user=navigator_a, name="field app", by=admin)
+    (event,) = token_events(token)
+    assert event.actor == admin
+    assert event.changes == {
+        "user": [None, navigator_a.pk],
+        "name": [None, "field app"],
+        "key_prefix": [None, key[:8]],
+    }
+    assert key not in str(event.changes)
+
+
+def test_a_deactivated_users_token_fails(navigator_a):
+    _, key = api_token_create(user=navigator_a, name="t")
+    User.objects.filter(pk=navigator_a.pk).update(is_active=False)
+    with pytest.raises(exceptions.AuthenticationFailed):
+        authenticate(key)
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101])
+def test_a_name_is_required(navigator_a, name):
+    with pytest.raises(DomainError) as exc:
+        api_token_create(user=navigator_a, name=name)
+    assert set(exc.value.fields) == {"name"}
+    assert not ApiToken.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+def test_no_token_for_a_deactivated_user(navigator_a):
+    navigator_a.is_active = False
+    with pytest.raises(DomainError) as exc:
+        api_token_create(user=navigator_a, name="t")
+    assert set(exc.value.fields) == {"user"}
+
+
+@pytest.fixture
+def admin(program_a):
+    return member(program_a, "admin")
