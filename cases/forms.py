@@ -376,6 +376,8 @@ class EncounterForm(forms.Form):
         self.encounter = encounter
         if responders is not None:
             self.fields["navigators"].queryset = responders
+        zone = timezone.get_current_timezone_name()
+        self.fields["started_at"].help_text = f"Local time, {zone}."
         if encounter is None and programs is not None and len(programs) > 1:
             self.fields["program"] = ProgramChoiceField(programs)
         self.helper = _helper(self._layout())
@@ -387,24 +389,20 @@ class EncounterForm(forms.Form):
                 "When and where",
                 *program,
                 Row(
-                    Column("started_at", css_class="col-7"),
-                    Column("minutes_engaged", css_class="col-5"),
+                    Column("started_at", css_class="col-12 col-sm-8"),
+                    Column("minutes_engaged", css_class="col-6 col-sm-4"),
                     css_class="g-2",
                 ),
                 "location_text",
                 Row(
-                    Column("latitude", css_class="col-5"),
-                    Column("longitude", css_class="col-5"),
-                    Column(
-                        HTML(
-                            '<button type="button" class="btn btn-outline-secondary '
-                            'w-100 mb-3" data-geolocate hidden '
-                            'aria-label="Use my current location">'
-                            "Here</button>"
-                        ),
-                        css_class="col-2 d-flex align-items-end",
-                    ),
+                    Column("latitude", css_class="col-6"),
+                    Column("longitude", css_class="col-6"),
                     css_class="g-2",
+                ),
+                # Shown by navigator.js only where the browser can locate.
+                HTML(
+                    '<button type="button" class="btn btn-sm btn-outline-secondary '
+                    'mb-3" data-geolocate hidden>Use my current location</button>'
                 ),
             ),
             Fieldset(

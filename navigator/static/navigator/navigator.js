@@ -42,7 +42,7 @@
           },
           function () {
             button.disabled = false;
-            button.textContent = "Unavailable";
+            button.textContent = "Location unavailable";
           },
           { enableHighAccuracy: true, timeout: 10000 }
         );
