@@ -8,6 +8,7 @@ SQLite, a file-system Celery broker and file email/SMS backends under var/.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("NAVIGATOR_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -204,6 +205,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reminders-sweep": {
         "task": "followups.tasks.sweep_due_reminders",
         "schedule": env.float("REMINDER_SWEEP_SECONDS", default=10.0),
+    },
+    # Nightly (about 2-3 a.m. on the US west coast): the full familiar-faces
+    # evaluation, which repairs anything the per-encounter path missed.
+    "familiar-faces-nightly": {
+        "task": "cases.tasks.familiar_faces_nightly",
+        "schedule": crontab(hour=10, minute=15),
     },
     "reminders-plan": {
         "task": "followups.tasks.plan_periodic_reminders",

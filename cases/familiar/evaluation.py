@@ -1,0 +1,297 @@
+"""Evaluating familiar-faces rules.
+
+One function decides who matches a rule (``matches``); the incremental path
+asks it about one person, the full path about the whole program, and both
+hand the answer to the same ``_reconcile``. That is why the two agree.
+
+Window: encounters at or after the same wall-clock time D days earlier in the
+program's time zone (so "90 days" means 90 calendar days across DST), up to
+and including now.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import operator
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from cases.models import (
+    Encounter,
+    FamiliarFaceFlag,
+    FamiliarFacesMonthEntry,
+    FamiliarFacesRule,
+    FlagStatus,
+    Person,
+)
+from cases.models.familiar import OPEN_FLAG_STATUSES
+from cases.selectors import concern_filter
+from navigator.models import Program
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime.datetime
+    end: datetime.datetime
+
+
+def window_for(rule: FamiliarFacesRule, now: datetime.datetime) -> Window:
+    tz = rule.program.tz
+    wall = timezone.localtime(now, tz).replace(tzinfo=None)
+    # Wall-clock arithmetic, then the zone again: the start gets the offset in
+    # force on its own day, so the window is D calendar days across DST.
+    start = (wall - datetime.timedelta(days=rule.window_days)).replace(tzinfo=tz)
+    return Window(start=start, end=now)
+
+
+def rule_encounters_q(rule: FamiliarFacesRule) -> Q:
+    """Encounters that count for this rule (any time)."""
+    q = Q(
+        program_id=rule.program_id,
+        deleted_at__isnull=True,
+        person__isnull=False,
+        person__deleted_at__isnull=True,
+    )
+    if rule.sources:
+        q &= Q(source__in=rule.sources)
+    if rule.dispositions:
+        q &= Q(disposition__in=rule.dispositions)
+    if rule.concerns:
+        q &= functools.reduce(operator.or_, (concern_filter(c) for c in rule.concerns))
+    return q
+
+
+def matches(
+    rule: FamiliarFacesRule,
+    now: datetime.datetime,
+    person_ids: list[int] | None = None,
+) -> dict[int, list[int]]:
+    """person id → ids of the encounters that make them match (newest first).
+
+    Two set-based queries whatever the number of people: a grouped count over
+    the window (HAVING count ≥ N), then the encounter ids of those people.
+    """
+    window = window_for(rule, now)
+    in_window = Encounter.objects.filter(
+        rule_encounters_q(rule),
+        started_at__gte=window.start,
+        started_at__lte=window.end,
+    )
+    if person_ids is not None:
+        in_window = in_window.filter(person_id__in=person_ids)
+    matched = (
+        in_window.order_by()
+        .values("person_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=rule.min_encounters)
+        .values_list("person_id", flat=True)
+    )
+    result: dict[int, list[int]] = defaultdict(list)
+    for person_id, encounter_id in (
+        in_window.filter(person_id__in=matched)
+        .order_by("person_id", "-started_at", "-id")
+        .values_list("person_id", "id")
+    ):
+        result[person_id].append(encounter_id)
+    return dict(result)
+
+
+def newest_encounter_at(encounter_ids: list[int]) -> datetime.datetime | None:
+    return (
+        Encounter.objects.filter(pk__in=encounter_ids)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+
+
+def _reconcile(
+    rule: FamiliarFacesRule,
+    now: datetime.datetime,
+    found: dict[int, list[int]],
+    person_ids: list[int] | None,
+    run_started: datetime.datetime,
+) -> dict[str, int]:
+    """Make the stored flags of ``rule`` (for ``person_ids``, or everyone) say
+    what ``found`` says. Flags touched since ``run_started`` by a newer
+    evaluation are left alone (a full run must not undo an incremental one
+    that saw a later encounter)."""
+    window = window_for(rule, now)
+    open_flags = FamiliarFaceFlag.objects.filter(
+        rule=rule, status__in=OPEN_FLAG_STATUSES
+    )
+    if person_ids is not None:
+        open_flags = open_flags.filter(person_id__in=person_ids)
+    by_person = {f.person_id: f for f in open_flags}
+    stats = {"raised": 0, "updated": 0, "cleared": 0, "kept_dismissed": 0}
+    new_flags: list[FamiliarFaceFlag] = []
+    started_at_of = _started_at(found)
+
+    for person_id, encounter_ids in found.items():
+        flag = by_person.get(person_id)
+        if flag is not None and flag.evaluated_at > run_started:
+            continue
+        if flag is not None and flag.status == FlagStatus.DISMISSED:
+            newest = started_at_of[encounter_ids[0]]
+            if flag.dismissed_through and newest <= flag.dismissed_through:
+                stats["kept_dismissed"] += 1
+                continue
+            # New contacts since the dismissal: the dismissal is history.
+            _close(flag, FlagStatus.CLOSED, now, "new contacts after the dismissal")
+            flag = None
+        if flag is None:
+            new_flags.append(
+                FamiliarFaceFlag(
+                    person_id=person_id,
+                    rule=rule,
+                    program_id=rule.program_id,
+                    encounter_count=len(encounter_ids),
+                    window_start=window.start,
+                    window_end=window.end,
+                    encounter_ids=encounter_ids,
+                    raised_at=now,
+                    evaluated_at=now,
+                )
+            )
+            continue
+        if flag.encounter_ids != encounter_ids or flag.encounter_count != len(
+            encounter_ids
+        ):
+            stats["updated"] += 1
+        FamiliarFaceFlag.objects.filter(
+            pk=flag.pk, evaluated_at__lte=run_started
+        ).update(
+            encounter_count=len(encounter_ids),
+            encounter_ids=encounter_ids,
+            window_start=window.start,
+            window_end=window.end,
+            evaluated_at=now,
+        )
+    FamiliarFaceFlag.objects.bulk_create(new_flags, ignore_conflicts=True)
+    stats["raised"] = len(new_flags)
+
+    for person_id, flag in by_person.items():
+        if person_id in found or flag.evaluated_at > run_started:
+            continue
+        _close(
+            flag,
+            FlagStatus.CLEARED,
+            now,
+            f"fewer than {rule.min_encounters} matching encounters in "
+            f"{rule.window_days} days",
+            only_if_not_after=run_started,
+        )
+        stats["cleared"] += 1
+    return stats
+
+
+def _started_at(found: dict[int, list[int]]) -> dict[int, datetime.datetime]:
+    newest_ids = [ids[0] for ids in found.values() if ids]
+    return dict(
+        Encounter.objects.filter(pk__in=newest_ids).values_list("id", "started_at")
+    )
+
+
+def _close(
+    flag: FamiliarFaceFlag,
+    status: str,
+    now: datetime.datetime,
+    reason: str,
+    only_if_not_after: datetime.datetime | None = None,
+) -> None:
+    qs = FamiliarFaceFlag.objects.filter(pk=flag.pk, status__in=OPEN_FLAG_STATUSES)
+    if only_if_not_after is not None:
+        qs = qs.filter(evaluated_at__lte=only_if_not_after)
+    qs.update(status=status, cleared_at=now, cleared_reason=reason, evaluated_at=now)
+
+
+def active_rules(program_id: int) -> list[FamiliarFacesRule]:
+    return list(
+        FamiliarFacesRule.objects.filter(program_id=program_id, is_active=True)
+        .select_related("program")
+        .order_by("id")
+    )
+
+
+def evaluate_person(person_id: int, now: datetime.datetime | None = None) -> dict:
+    """Re-evaluate one person against their program's rules: a few queries
+    per rule, under a row lock on the person so two workers take turns."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        person = (
+            Person.objects.select_for_update()
+            .filter(pk=person_id)
+            .values("id", "program_id", "deleted_at")
+            .first()
+        )
+        if person is None:
+            return {}
+        totals: dict[str, int] = defaultdict(int)
+        for rule in active_rules(person["program_id"]):
+            found = matches(rule, now, person_ids=[person_id])
+            for key, value in _reconcile(rule, now, found, [person_id], now).items():
+                totals[key] += value
+        return dict(totals)
+
+
+def evaluate_program(program: Program, now: datetime.datetime | None = None) -> dict:
+    """Recompute every person of a program, rule by rule, in set-based queries."""
+    now = now or timezone.now()
+    totals: dict[str, int] = defaultdict(int)
+    for rule in active_rules(program.pk):
+        with transaction.atomic():
+            found = matches(rule, now)
+            for key, value in _reconcile(rule, now, found, None, now).items():
+                totals[key] += value
+    _record_month(program, now)
+    return dict(totals)
+
+
+def clear_rule(rule: FamiliarFacesRule, now: datetime.datetime, reason: str) -> int:
+    return FamiliarFaceFlag.objects.filter(
+        rule=rule, status__in=OPEN_FLAG_STATUSES
+    ).update(
+        status=FlagStatus.CLEARED,
+        cleared_at=now,
+        cleared_reason=reason,
+        evaluated_at=now,
+    )
+
+
+def _record_month(program: Program, now: datetime.datetime) -> None:
+    """Keep "who was on the list this month" (first / last seen, highest count)."""
+    month = timezone.localtime(now, program.tz).date().replace(day=1)
+    active = FamiliarFaceFlag.objects.filter(program=program, status=FlagStatus.ACTIVE)
+    FamiliarFacesMonthEntry.objects.bulk_create(
+        [
+            FamiliarFacesMonthEntry(
+                program=program,
+                month=month,
+                person_id=person_id,
+                rule_id=rule_id,
+                first_seen=now,
+                last_seen=now,
+                max_count=count,
+            )
+            for person_id, rule_id, count in active.values_list(
+                "person_id", "rule_id", "encounter_count"
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    same = active.filter(person_id=OuterRef("person_id"), rule_id=OuterRef("rule_id"))
+    FamiliarFacesMonthEntry.objects.filter(program=program, month=month).filter(
+        Exists(same)
+    ).update(
+        last_seen=now,
+        max_count=Greatest(
+            F("max_count"),
+            Coalesce(Subquery(same.values("encounter_count")[:1]), F("max_count")),
+        ),
+    )

@@ -1,0 +1,313 @@
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cases import services as case_services
+from cases.familiar import evaluation
+from cases.familiar import services as ff
+from cases.models import (
+    Encounter,
+    FamiliarFaceFlag,
+    FamiliarFacesMonthEntry,
+    FamiliarFacesRule,
+    FlagStatus,
+    Person,
+)
+from navigator.models import Role
+from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 6, 15, 12, 0, tzinfo=datetime.UTC)
+
+
+def rule_for(program, **kwargs) -> FamiliarFacesRule:
+    defaults = {"name": "r", "min_encounters": 3, "window_days": 30}
+    return FamiliarFacesRule.objects.create(program=program, **{**defaults, **kwargs})
+
+
+def encounters(person, *days_ago, **kwargs):
+    return [
+        EncounterFactory(
+            person=person, started_at=NOW - datetime.timedelta(days=d), **kwargs
+        )
+        for d in days_ago
+    ]
+
+
+def open_flags(person=None):
+    qs = FamiliarFaceFlag.objects.filter(status__in=["active", "dismissed"])
+    return list(qs.filter(person=person) if person else qs)
+
+
+def test_flag_records_why(program_a):
+    rule = rule_for(program_a)
+    person = PersonFactory(program=program_a)
+    made = encounters(person, 1, 5, 20)
+    encounters(person, 40)  # outside the window
+    evaluation.evaluate_person(person.pk, now=NOW)
+    flag = FamiliarFaceFlag.objects.get()
+    assert flag.status == FlagStatus.ACTIVE and flag.rule == rule
+    assert flag.encounter_count == 3
+    assert flag.encounter_ids == [e.pk for e in made]
+    assert flag.window_end == NOW
+    assert flag.window_start == NOW - datetime.timedelta(days=30)
+
+
+def test_window_edge_is_exactly_d_days_inclusive(program_a):
+    rule_for(program_a, min_encounters=2, window_days=30)
+    inside = PersonFactory(program=program_a)
+    outside = PersonFactory(program=program_a)
+    EncounterFactory(person=inside, started_at=NOW - datetime.timedelta(days=30))
+    EncounterFactory(person=inside, started_at=NOW)
+    EncounterFactory(
+        person=outside, started_at=NOW - datetime.timedelta(days=30, seconds=1)
+    )
+    EncounterFactory(person=outside, started_at=NOW)
+    evaluation.evaluate_program(program_a, now=NOW)
+    assert [f.person_id for f in open_flags()] == [inside.pk]
+
+
+def test_window_counts_calendar_days_in_the_program_zone_across_dst(program_a):
+    # 2026-03-08 02:00 is the start of DST in Los Angeles. 10 days before
+    # 2026-03-15 12:00 PDT is 2026-03-05 12:00 PST: 239 hours, not 240.
+    rule = rule_for(program_a, min_encounters=2, window_days=10)
+    now = datetime.datetime(2026, 3, 15, 12, 0, tzinfo=program_a.tz)
+    window = evaluation.window_for(rule, now)
+    assert window.start == datetime.datetime(2026, 3, 5, 12, 0, tzinfo=program_a.tz)
+    utc = datetime.UTC
+    assert now.astimezone(utc) - window.start.astimezone(utc) == datetime.timedelta(
+        hours=239
+    )
+    person = PersonFactory(program=program_a)
+    EncounterFactory(person=person, started_at=window.start)
+    EncounterFactory(person=person, started_at=now)
+    evaluation.evaluate_person(person.pk, now=now)
+    assert len(open_flags(person)) == 1
+
+
+def test_source_concern_and_disposition_filters(program_a):
+    rule_for(
+        program_a,
+        min_encounters=2,
+        sources=["911_call"],
+        concerns=["substance_use", "suicidal_ideation"],
+    )
+    counts = PersonFactory(program=program_a)
+    wrong_source = PersonFactory(program=program_a)
+    wrong_concern = PersonFactory(program=program_a)
+    encounters(counts, 1, 2, source="911_call", concerns=["substance_use"])
+    encounters(wrong_source, 1, 2, source="outreach", concerns=["substance_use"])
+    encounters(wrong_concern, 1, 2, source="911_call", concerns=["homelessness"])
+    evaluation.evaluate_program(program_a, now=NOW)
+    assert [f.person_id for f in open_flags()] == [counts.pk]
+
+    rule_for(program_a, name="detox", min_encounters=2, dispositions=["arrested"])
+    encounters(wrong_concern, 3, disposition="arrested")
+    encounters(wrong_concern, 4, disposition="arrested")
+    evaluation.evaluate_program(program_a, now=NOW)
+    assert {f.person_id for f in open_flags()} == {counts.pk, wrong_concern.pk}
+
+
+def test_flag_clears_with_reason_and_stays_in_history(program_a):
+    rule_for(program_a)
+    person = PersonFactory(program=program_a)
+    encounters(person, 1, 2, 25)
+    evaluation.evaluate_person(person.pk, now=NOW)
+    later = NOW + datetime.timedelta(days=10)  # the 25-day-old one leaves the window
+    evaluation.evaluate_person(person.pk, now=later)
+    flag = FamiliarFaceFlag.objects.get()
+    assert flag.status == FlagStatus.CLEARED
+    assert flag.cleared_at == later and "fewer than 3" in flag.cleared_reason
+
+
+def test_soft_deleted_encounters_do_not_count(program_a, navigator_a):
+    rule_for(program_a)
+    person = PersonFactory(program=program_a)
+    first, *_ = encounters(person, 1, 2, 3)
+    evaluation.evaluate_person(person.pk, now=NOW)
+    assert open_flags(person)
+    case_services.encounter_soft_delete(by=navigator_a, encounter=first, reason="dup")
+    evaluation.evaluate_person(person.pk, now=NOW)
+    assert not open_flags(person)
+
+
+def test_dismissed_flag_returns_only_with_new_contacts(program_a, manager_a):
+    rule_for(program_a)
+    person = PersonFactory(program=program_a)
+    encounters(person, 3, 4, 5)
+    evaluation.evaluate_person(person.pk, now=NOW)
+    flag = FamiliarFaceFlag.objects.get()
+    ff.familiar_flag_dismiss(by=manager_a, flag=flag, reason="housed, stable")
+    evaluation.evaluate_program(program_a, now=NOW + datetime.timedelta(hours=1))
+    assert FamiliarFaceFlag.objects.get().status == FlagStatus.DISMISSED
+    EncounterFactory(person=person, started_at=NOW + datetime.timedelta(hours=2))
+    evaluation.evaluate_person(person.pk, now=NOW + datetime.timedelta(hours=3))
+    statuses = sorted(FamiliarFaceFlag.objects.values_list("status", flat=True))
+    assert statuses == [FlagStatus.ACTIVE, FlagStatus.CLOSED]
+
+
+def test_relinking_an_unidentified_encounter_counts_for_the_person(
+    program_a, navigator_a
+):
+    rule_for(program_a)
+    now = timezone.now()
+    person = PersonFactory(program=program_a)
+    for days in (1, 2):
+        EncounterFactory(person=person, started_at=now - datetime.timedelta(days=days))
+    unknown = EncounterFactory(
+        person=None,
+        program=program_a,
+        unidentified_description="male, 40s",
+        started_at=now - datetime.timedelta(days=3),
+    )
+    evaluation.evaluate_person(person.pk, now=now)
+    assert not open_flags(person)
+    case_services.encounter_link_person(
+        by=navigator_a, encounter=unknown, person=person
+    )
+    evaluation.evaluate_person(person.pk, now=now)
+    (flag,) = open_flags(person)
+    assert flag.encounter_count == 3 and unknown.pk in flag.encounter_ids
+
+
+def test_monthly_entries_remember_who_was_on_the_list(program_a):
+    rule_for(program_a)
+    person = PersonFactory(program=program_a)
+    encounters(person, 1, 2, 3)
+    evaluation.evaluate_program(program_a, now=NOW)
+    encounters(person, 0)
+    evaluation.evaluate_program(program_a, now=NOW + datetime.timedelta(hours=1))
+    entry = FamiliarFacesMonthEntry.objects.get()
+    assert entry.month == datetime.date(2026, 6, 1)
+    assert entry.max_count == 4 and entry.first_seen == NOW
+
+
+def test_default_rule_for_a_new_program(db):
+    program = ProgramFactory()
+    rules = ff.rules_ensure_default(program=program)
+    ff.rules_ensure_default(program=program)
+    assert [(r.min_encounters, r.window_days) for r in rules] == [(4, 90)]
+    assert FamiliarFacesRule.objects.filter(program=program).count() == 1
+
+
+def test_rule_changes_are_for_managers_and_audited(program_a, manager_a, navigator_a):
+    from navigator.errors import PermissionDenied
+    from navigator.models import AuditEvent
+
+    with pytest.raises(PermissionDenied):
+        ff.familiar_rule_create(by=navigator_a, program=program_a, data={})
+    rule = ff.familiar_rule_create(
+        by=manager_a,
+        program=program_a,
+        data={"min_encounters": 2, "window_days": 18 * 30},
+    )
+    ff.familiar_rule_update(by=manager_a, rule=rule, data={"is_active": False})
+    events = AuditEvent.objects.filter(object_type="cases.familiarfacesrule")
+    assert [e.action for e in events.order_by("id")] == ["create", "update"]
+
+
+history = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=4),  # which person
+        st.integers(min_value=0, max_value=60),  # days ago
+        st.sampled_from(["911_call", "outreach"]),
+        st.booleans(),  # soft-deleted
+    ),
+    max_size=30,
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(history=history, min_encounters=st.integers(2, 4), window=st.integers(5, 45))
+def test_incremental_and_full_evaluation_agree(
+    program_a, history, min_encounters, window
+):
+    # Hypothesis reuses the test's database between examples: start clean.
+    for model in (
+        FamiliarFacesMonthEntry,
+        FamiliarFaceFlag,
+        Encounter,
+        FamiliarFacesRule,
+        Person,
+    ):
+        model.objects.all().delete()
+    rule_for(
+        program_a,
+        min_encounters=min_encounters,
+        window_days=window,
+        sources=["911_call"],
+    )
+    people = [PersonFactory(program=program_a) for _ in range(5)]
+    for who, days, source, deleted in history:
+        EncounterFactory(
+            person=people[who],
+            source=source,
+            started_at=NOW - datetime.timedelta(days=days, hours=who),
+            deleted_at=NOW if deleted else None,
+        )
+    for person in people:
+        evaluation.evaluate_person(person.pk, now=NOW)
+    incremental = sorted(
+        (f.person_id, f.encounter_count, tuple(f.encounter_ids)) for f in open_flags()
+    )
+    FamiliarFaceFlag.objects.all().delete()
+    evaluation.evaluate_program(program_a, now=NOW)
+    full = sorted(
+        (f.person_id, f.encounter_count, tuple(f.encounter_ids)) for f in open_flags()
+    )
+    assert incremental == full
+    # And both agree with counting by hand.
+    expected = set()
+    for i, person in enumerate(people):
+        n = sum(
+            1
+            for who, days, source, deleted in history
+            if who == i
+            and source == "911_call"
+            and not deleted
+            and NOW - datetime.timedelta(days=days, hours=who)
+            >= NOW - datetime.timedelta(days=window)
+        )
+        if n >= min_encounters:
+            expected.add(person.pk)
+    assert {pid for pid, _, _ in full} == expected
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent writers (PostgreSQL)"
+)
+def test_concurrent_evaluations_leave_one_active_flag():
+    program = ProgramFactory()
+    member(program, Role.NAVIGATOR)
+    rule_for(program)
+    person = PersonFactory(program=program)
+    encounters(person, 1, 2, 3, 4)
+    barrier = threading.Barrier(4)
+
+    def run(full: bool):
+        barrier.wait()
+        try:
+            if full:
+                evaluation.evaluate_program(program, now=NOW)
+            else:
+                evaluation.evaluate_person(person.pk, now=NOW)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i % 2 == 0,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert FamiliarFaceFlag.objects.filter(status="active").count() == 1
