@@ -7,6 +7,8 @@ field through ``navigator.views.apply_domain_error``.
 
 from __future__ import annotations
 
+import datetime
+import zoneinfo
 from typing import Any
 
 from crispy_forms.bootstrap import InlineCheckboxes
@@ -31,8 +33,6 @@ from cases.services import ENCOUNTER_FIELDS, PERSON_FIELDS
 from navigator.models import Program, ResponseModel, User
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-# datetime-local sends "2025-05-01T14:30"; Django reads it as a time in the
-# active time zone, which ProgramTimezoneMiddleware sets to the program's.
 DATETIME_INPUT = forms.DateTimeInput(
     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
 )
@@ -53,8 +53,37 @@ def _helper(layout: Layout) -> FormHelper:
     return helper
 
 
+def local_now_or(moment: datetime.datetime | None, time_zone: str) -> datetime.datetime:
+    """A moment (default: now) as the wall-clock minute in a program's zone."""
+    moment = moment or timezone.now()
+    local = moment.astimezone(zoneinfo.ZoneInfo(time_zone))
+    return local.replace(tzinfo=None, second=0, microsecond=0)
+
+
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class ProgramLocalDateTimeField(forms.DateTimeField):
+    """A wall-clock time as typed into a datetime-local input, left naive.
+
+    The encounter services read a naive time in the encounter's program's
+    zone, which may differ from the zone this page is shown in (a user of
+    programs in two zones).
+    """
+
+    def to_python(self, value):
+        result = super().to_python(value)
+        if result is not None and timezone.is_aware(result):
+            result = timezone.make_naive(result)
+        return result
+
+
+class EditTokenField(forms.CharField):
+    """The ``updated_at`` the edit form was loaded with (optimistic locking)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(required=False, widget=forms.HiddenInput, **kwargs)
 
 
 class ProgramChoiceField(forms.ModelChoiceField):
@@ -131,6 +160,8 @@ class PersonForm(forms.Form):
             kw.setdefault("initial", self.initial_for(person))
         super().__init__(*args, **kw)
         self.person = person
+        if person is not None:
+            self.fields["updated_at"] = EditTokenField()
         if programs is not None and len(programs) > 1 and person is None:
             self.fields["program"] = ProgramChoiceField(programs)
         self.helper = _helper(self._layout())
@@ -195,6 +226,7 @@ class PersonForm(forms.Form):
             if name in PersonForm.base_fields
         }
         initial["aliases"] = "\n".join(a.name for a in person.aliases.all())
+        initial["updated_at"] = person.updated_at.isoformat()
         if person.dob_precision == DobPrecision.ESTIMATED and person.date_of_birth:
             initial["estimated_age"] = person.age_on(timezone.localdate())
         else:
@@ -207,12 +239,22 @@ class PersonForm(forms.Form):
     def program(self) -> Program | None:
         return self.cleaned_data.get("program")
 
+    def edit_token(self) -> str | None:
+        return self.cleaned_data.get("updated_at") or None
+
     def person_data(self) -> dict[str, Any]:
         """The ``data`` argument of person_create / person_update."""
         data = {
             k: v
             for k, v in self.cleaned_data.items()
-            if k not in ("aliases", "program", "date_of_birth", "estimated_age")
+            if k
+            not in (
+                "aliases",
+                "program",
+                "date_of_birth",
+                "estimated_age",
+                "updated_at",
+            )
         }
         dob = self.cleaned_data["date_of_birth"]
         age = self.cleaned_data["estimated_age"]
@@ -309,7 +351,7 @@ class EncounterForm(forms.Form):
         label="Or describe someone not yet identified",
         help_text="e.g. “male, 40s, downtown”. You can link the person later.",
     )
-    started_at = forms.DateTimeField(label="Started", widget=DATETIME_INPUT)
+    started_at = ProgramLocalDateTimeField(label="Started", widget=DATETIME_INPUT)
     minutes_engaged = forms.IntegerField(
         label="Minutes engaged",
         required=False,
@@ -368,15 +410,19 @@ class EncounterForm(forms.Form):
         programs=None,
         responders=None,
         encounter: Encounter | None = None,
+        time_zone: str | None = None,
         **kwargs,
     ) -> None:
         if encounter is not None:
             kwargs.setdefault("initial", self.initial_for(encounter))
+            time_zone = encounter.program.time_zone
         super().__init__(*args, **kwargs)
         self.encounter = encounter
+        if encounter is not None:
+            self.fields["updated_at"] = EditTokenField()
         if responders is not None:
             self.fields["navigators"].queryset = responders
-        zone = timezone.get_current_timezone_name()
+        zone = time_zone or timezone.get_current_timezone_name()
         self.fields["started_at"].help_text = f"Local time, {zone}."
         if encounter is None and programs is not None and len(programs) > 1:
             self.fields["program"] = ProgramChoiceField(programs)
@@ -433,7 +479,10 @@ class EncounterForm(forms.Form):
             if name in EncounterForm.base_fields
         }
         initial["person"] = encounter.person_id
-        initial["started_at"] = timezone.localtime(encounter.started_at)
+        initial["started_at"] = local_now_or(
+            encounter.started_at, encounter.program.time_zone
+        )
+        initial["updated_at"] = encounter.updated_at.isoformat()
         initial["navigators"] = [u.pk for u in encounter.navigators.all()]
         initial["officers"] = _officer_lines(encounter.officers)
         return initial
@@ -449,18 +498,18 @@ class EncounterForm(forms.Form):
         return self.cleaned_data.get("program")
 
     def encounter_data(self) -> dict[str, Any]:
-        """The ``data`` argument of encounter_log / encounter_update."""
-        data = {
+        """The ``data`` argument of encounter_log / encounter_update.
+
+        A blank response model is the service's to fill (the program's).
+        """
+        return {
             k: v
             for k, v in self.cleaned_data.items()
-            if k not in ("person", "program", "navigators")
+            if k not in ("person", "program", "navigators", "updated_at")
         }
-        if not data["response_model"]:
-            if self.encounter is None:
-                del data["response_model"]  # the service uses the program's
-            else:
-                data["response_model"] = self.encounter.response_model
-        return data
+
+    def edit_token(self) -> str | None:
+        return self.cleaned_data.get("updated_at") or None
 
     def navigator_list(self) -> list[User] | None:
         # None lets the service apply its default (the logging user on a new

@@ -28,6 +28,7 @@ from cases.forms import (
     PersonForm,
     PersonPickForm,
     ReasonForm,
+    local_now_or,
 )
 from cases.models import Concern, Encounter, Gender, Person, RaceEthnicity
 from navigator.errors import DomainError, NotFound
@@ -200,6 +201,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
                 person=person,
                 data=form.person_data(),
                 aliases=form.alias_list(),
+                expected_updated_at=form.edit_token(),
             )
         except DomainError as exc:
             apply_domain_error(request, exc, form)
@@ -379,11 +381,15 @@ def family_contact_remove(
     contact = _contact_of(request, person_id, contact_id)
     form = ReasonForm(_form_data(request), required=False)
     if form.is_bound and form.is_valid():
-        services.family_contact_remove(
-            by=request.user, contact=contact, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, f"{contact.name} was removed from the contacts.")
-        return redirect(person_url(contact.person) + "#contacts")
+        try:
+            services.family_contact_remove(
+                by=request.user, contact=contact, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, f"{contact.name} was removed from the contacts.")
+            return redirect(person_url(contact.person) + "#contacts")
     return render(
         request,
         "cases/family_contact_confirm_remove.html",
@@ -443,8 +449,10 @@ def encounter_create(request: HttpRequest) -> HttpResponse:
         preset = _or_404(
             selectors.person_get_for, user=user, person_id=request.GET["person"]
         )
+    # "Now" on the clock of the program the encounter most likely belongs to.
+    zone = preset.program.time_zone if preset else timezone.get_current_timezone_name()
     initial: dict[str, Any] = {
-        "started_at": timezone.localtime().replace(second=0, microsecond=0),
+        "started_at": local_now_or(None, zone),
         "navigators": [user.pk],
         "person": preset.pk if preset else None,
         "program": preset.program_id if preset else None,
@@ -456,6 +464,7 @@ def encounter_create(request: HttpRequest) -> HttpResponse:
         programs=programs,
         responders=_responders_for(user),
         initial=initial,
+        time_zone=zone,
     )
     if form.is_bound and form.is_valid():
         try:
@@ -539,6 +548,7 @@ def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
                 # An unchanged link is left alone (``...``), not re-checked.
                 person=... if chosen == encounter.person_id else chosen,
                 navigators=form.navigator_list(),
+                expected_updated_at=form.edit_token(),
             )
         except DomainError as exc:
             apply_domain_error(request, exc, form)

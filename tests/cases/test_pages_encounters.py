@@ -79,10 +79,13 @@ def test_new_encounter_form_defaults(client, navigator_a, person, program_a):
     response = client.get(reverse("encounter-create"), {"person": person.pk})
     assert response.status_code == 200
     form = response.context["form"]
+    # The wall clock of the person's program (Los Angeles), to the minute.
     started = form.initial["started_at"]
-    assert started.tzinfo is not None
-    assert str(started.tzinfo) == "America/Los_Angeles"
-    assert abs(timezone.now() - started) < datetime.timedelta(minutes=2)
+    assert started.tzinfo is None
+    assert abs(timezone.now() - started.replace(tzinfo=LA)) < datetime.timedelta(
+        minutes=2
+    )
+    assert "Local time, America/Los_Angeles." in response.text
     assert form.initial["navigators"] == [navigator_a.pk]
     assert form.initial["response_model"] == program_a.response_model
     assert "program" not in form.fields  # one program: nothing to choose
@@ -139,6 +142,24 @@ def test_started_at_is_read_in_the_program_time_zone(client, navigator_a, person
     )
     started = Encounter.objects.get().started_at
     assert started == datetime.datetime(2024, 1, 10, 18, 0, tzinfo=datetime.UTC)
+
+
+def test_started_at_is_read_in_the_chosen_programs_zone(client, program_a):
+    """A user of programs in two zones: the time is the encounter program's."""
+    east = ProgramFactory(slug="east", time_zone="America/New_York")
+    user = member(program_a, Role.NAVIGATOR)  # primary program: Los Angeles
+    Membership.objects.create(user=user, program=east, role=Role.NAVIGATOR)
+    client.force_login(user)
+    client.post(
+        reverse("encounter-create"),
+        encounter_post(
+            unidentified_description="man, 60s",
+            started_at="2024-01-10T10:00",
+            program=str(east.pk),
+        ),
+    )
+    started = Encounter.objects.get().started_at
+    assert started == datetime.datetime(2024, 1, 10, 15, 0, tzinfo=datetime.UTC)
 
 
 def test_log_unidentified_encounter_goes_to_encounter_page(client, navigator_a):
@@ -289,6 +310,47 @@ def test_edit_encounter(client, navigator_a, person):
     event = AuditEvent.objects.get(action=AuditAction.UPDATE)
     assert "disposition" in event.changes
     assert "person_id" not in event.changes
+
+
+def test_edit_shows_time_in_the_encounters_program_zone(client, program_a, person):
+    east = ProgramFactory(slug="east", time_zone="America/New_York")
+    user = member(east, Role.NAVIGATOR)
+    encounter = EncounterFactory(
+        person=PersonFactory(program=east),
+        started_at=datetime.datetime(2024, 1, 10, 15, 0, tzinfo=datetime.UTC),
+    )
+    client.force_login(user)
+    page = client.get(reverse("encounter-edit", args=[encounter.pk]))
+    assert 'value="2024-01-10T10:00"' in page.text
+    assert "Local time, America/New_York." in page.text
+
+
+def test_edit_after_someone_elses_save_is_refused_and_keeps_input(
+    client, navigator_a, person
+):
+    from cases.services import encounter_update
+
+    encounter = EncounterFactory(person=person, narrative="First version")
+    client.force_login(navigator_a)
+    url = reverse("encounter-edit", args=[encounter.pk])
+    token = client.get(url).context["form"].initial["updated_at"]
+    encounter_update(
+        by=navigator_a, encounter=encounter, data={"narrative": "Colleague's edit"}
+    )
+    response = client.post(
+        url,
+        encounter_post(
+            person=str(person.pk),
+            started_at=local_input(encounter.started_at),
+            narrative="My late edit",
+            updated_at=token,
+        ),
+    )
+    assert response.status_code == 200
+    assert "Someone else changed this record" in response.text
+    assert "My late edit" in response.text
+    encounter.refresh_from_db()
+    assert encounter.narrative == "Colleague's edit"
 
 
 def test_edit_error_lands_on_the_field(client, navigator_a, person):

@@ -306,6 +306,26 @@ def test_edit_keeps_untouched_estimated_birth_date(client, navigator_a, program_
     assert person.date_of_birth == datetime.date(1970, 6, 15)
 
 
+def test_edit_after_someone_elses_save_is_refused(client, navigator_a, program_a):
+    person = PersonFactory(program=program_a, first_name="Sam", last_name="Reed")
+    client.force_login(navigator_a)
+    url = reverse("person-edit", args=[person.pk])
+    token = client.get(url).context["form"].initial["updated_at"]
+    assert f'name="updated_at" value="{token}"' in client.get(url).text
+    from cases.services import person_update
+
+    person_update(by=navigator_a, person=person, data={"city": "Colleague's"})
+    response = client.post(
+        url,
+        person_post(first_name="Sam", last_name="Reed", city="Mine", updated_at=token),
+    )
+    assert response.status_code == 200
+    assert "Someone else changed this record" in response.text
+    assert 'value="Mine"' in response.text
+    person.refresh_from_db()
+    assert person.city == "Colleague's"
+
+
 def test_edit_error_lands_on_field(client, navigator_a, program_a):
     person = PersonFactory(program=program_a)
     client.force_login(navigator_a)
