@@ -11,6 +11,25 @@ from cases.models import Concern, Disposition, Encounter, EncounterSource, Perso
 from cases.models.choices import HousingSituation
 from navigator.selectors import program_list_for
 
+# The largest id a bigint column holds.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A whole, positive id that fits a bigint.
+
+    NumberFilter takes decimals: ``?person=1.5`` matched person 1, and
+    ``?person=1e57`` overflowed SQLite's integer (a 500 on the page and the
+    API alike).
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
 
 def _user_programs(request):
     if request is None:
@@ -82,7 +101,7 @@ class PersonFilter(django_filters.FilterSet):
 
 class EncounterFilter(django_filters.FilterSet):
     program = django_filters.ModelChoiceFilter(queryset=_user_programs)
-    person = django_filters.NumberFilter(field_name="person_id")
+    person = IdFilter(field_name="person_id")
     unidentified = django_filters.BooleanFilter(
         field_name="person", lookup_expr="isnull", label="Unidentified person"
     )
@@ -109,7 +128,7 @@ class EncounterFilter(django_filters.FilterSet):
     concern = django_filters.ChoiceFilter(
         choices=Concern.choices, method="filter_concern"
     )
-    navigator = django_filters.NumberFilter(field_name="navigators", distinct=True)
+    navigator = IdFilter(field_name="navigators", distinct=True)
     cad_number = django_filters.CharFilter()
 
     class Meta:

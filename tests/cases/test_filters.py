@@ -252,6 +252,28 @@ class TestEncounters:
         assert encounters(navigator_a, started_after=cut) == {new}
         assert encounters(navigator_a, started_before=cut) == {old}
 
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"person": 10**30}, "person"),
+            ({"person": "1.5"}, "person"),
+            ({"person": "0"}, "person"),
+            ({"navigator": "1e57"}, "navigator"),
+            ({"program": 10**30}, "program"),
+            ({"concern": "alien_abduction"}, "concern"),
+            ({"started_after": "yesterday"}, "started_after"),
+        ],
+    )
+    def test_bad_filter_values_name_the_field(self, navigator_a, params, field):
+        fs = EncounterFilter(
+            data=params,
+            queryset=selectors.encounter_list_for(user=navigator_a),
+            request=request_for(navigator_a),
+        )
+        assert not fs.is_valid()
+        assert set(fs.errors) == {field}
+        list(fs.qs)  # and the page still renders a list
+
     def test_filters_never_widen_the_scope(self, navigator_a, program_b):
         other = EncounterFactory(person=PersonFactory(program=program_b))
         assert encounters(navigator_a, person=other.person_id) == set()
