@@ -8,6 +8,8 @@ service, where every rule lives.
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -29,6 +31,10 @@ from navigator.api.serializers import (
     StrictFieldsMixin,
     StrictSerializer,
 )
+
+# Before time zones were standardised (1883) local times carry second-level
+# offsets; nothing Navigator records is that old.
+EARLIEST_YEAR = 1900
 
 
 class _SameProgramMixin:
@@ -141,6 +147,8 @@ class PersonSerializer(
 
 
 class PersonDetailSerializer(PersonSerializer):
+    """A person, with their family / caregiver contacts (read-only here)."""
+
     family_contacts = serializers.SerializerMethodField()
 
     class Meta(PersonSerializer.Meta):
@@ -224,6 +232,16 @@ class EncounterSerializer(
             "response_model": {"required": False},
         }
         validators: list = []
+
+    def validate_started_at(self, value: datetime.datetime) -> datetime.datetime:
+        # The service refuses the future but not the distant past; a year-871
+        # typo was stored and then printed with a local-mean-time offset
+        # ("-07:52:58") that is not valid RFC 3339.
+        if value.year < EARLIEST_YEAR:
+            raise serializers.ValidationError(
+                f"An encounter cannot start before {EARLIEST_YEAR}."
+            )
+        return value
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)

@@ -9,6 +9,7 @@ never return it.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -25,7 +26,7 @@ from cases.api.serializers import (
 from cases.filters import EncounterFilter, PersonFilter
 from cases.models import Encounter, FamilyContact, Person
 from navigator.api.schema import errors
-from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
+from navigator.api.serializers import MAX_ID, OptionalReasonSerializer, ReasonSerializer
 from navigator.api.views import ApiViewMixin, reason_from
 from navigator.errors import NotFound
 
@@ -62,6 +63,28 @@ class ApiPersonFilter(PersonFilter):
     )
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A whole, positive id that fits a bigint.
+
+    NumberFilter takes decimals: ``?person=1.5`` matched person 1 and
+    ``?person=1e57`` overflowed SQLite's integer (a 500).
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class ApiEncounterFilter(EncounterFilter):
+    """EncounterFilter with integer ids (see IdFilter)."""
+
+    person = IdFilter(field_name="person_id")
+    navigator = IdFilter(field_name="navigators", distinct=True)
+
+
 def _data(serializer) -> dict:
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
@@ -79,17 +102,17 @@ def _data(serializer) -> dict:
     create=extend_schema(
         summary="Add a person",
         request=PersonDetailSerializer,
-        responses={201: PersonDetailSerializer, **errors(400)},
+        responses={201: PersonDetailSerializer, **errors(400, 413)},
     ),
     update=extend_schema(
         summary="Replace a person's details",
         request=PersonDetailSerializer,
-        responses={200: PersonDetailSerializer, **errors(400, 404, 409)},
+        responses={200: PersonDetailSerializer, **errors(400, 404, 409, 413)},
     ),
     partial_update=extend_schema(
         summary="Change some of a person's details",
         request=PersonDetailSerializer,
-        responses={200: PersonDetailSerializer, **errors(400, 404, 409)},
+        responses={200: PersonDetailSerializer, **errors(400, 404, 409, 413)},
     ),
     destroy=extend_schema(
         summary="Soft-delete a person (reason required)",
@@ -188,15 +211,15 @@ def _person_detail(person: Person) -> dict:
     ),
     create=extend_schema(
         summary="Add a family contact",
-        responses={201: FamilyContactSerializer, **errors(400, 404, 409)},
+        responses={201: FamilyContactSerializer, **errors(400, 404, 409, 413)},
     ),
     update=extend_schema(
         summary="Replace a family contact",
-        responses={200: FamilyContactSerializer, **errors(400, 404, 409)},
+        responses={200: FamilyContactSerializer, **errors(400, 404, 409, 413)},
     ),
     partial_update=extend_schema(
         summary="Change a family contact",
-        responses={200: FamilyContactSerializer, **errors(400, 404, 409)},
+        responses={200: FamilyContactSerializer, **errors(400, 404, 409, 413)},
     ),
     destroy=extend_schema(
         summary="Remove (soft-delete) a family contact",
@@ -283,15 +306,15 @@ def _contact(request: Request, person_pk: int, pk: int) -> FamilyContact:
     ),
     create=extend_schema(
         summary="Log an encounter",
-        responses={201: EncounterSerializer, **errors(400)},
+        responses={201: EncounterSerializer, **errors(400, 413)},
     ),
     update=extend_schema(
         summary="Replace an encounter's details",
-        responses={200: EncounterSerializer, **errors(400, 404, 409)},
+        responses={200: EncounterSerializer, **errors(400, 404, 409, 413)},
     ),
     partial_update=extend_schema(
         summary="Change an encounter; send `person` to link an unidentified one",
-        responses={200: EncounterSerializer, **errors(400, 404, 409)},
+        responses={200: EncounterSerializer, **errors(400, 404, 409, 413)},
     ),
     destroy=extend_schema(
         summary="Soft-delete an encounter (reason required)",
@@ -310,7 +333,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """
 
     serializer_class = EncounterSerializer
-    filterset_class = EncounterFilter
+    filterset_class = ApiEncounterFilter
     queryset = Encounter.objects.none()  # schema only
 
     def get_queryset(self):

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse
 
-from navigator.api.serializers import ErrorSerializer
+from navigator.api.serializers import ErrorSerializer, StrictFieldsMixin
 
 _MEANING = {
     400: "Bad input; `fields` names what is wrong.",
@@ -13,16 +14,37 @@ _MEANING = {
     404: "Missing, or not in your programs.",
     409: "Not allowed in the record's current state.",
     413: "Request body too large.",
+    429: "Too many requests; retry after the `Retry-After` seconds.",
 }
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
     """``{status: error response}`` for ``extend_schema(responses=...)``.
 
-    401 and 403 apply to every endpoint, so they are always included.
+    401, 403 and 429 (throttling) apply to every endpoint, so they are always
+    included.
     """
-    wanted = sorted({401, 403, *codes})
+    wanted = sorted({401, 403, 429, *codes})
     return {
         code: OpenApiResponse(response=ErrorSerializer, description=_MEANING[code])
         for code in wanted
     }
+
+
+class StrictFieldsScheme(OpenApiSerializerExtension):
+    """Request bodies of strict serializers say ``additionalProperties: false``.
+
+    The API answers an unknown key with 400, so generated clients and fuzzers
+    should know it up front. (Read-only fields sent back are ignored.)
+    """
+
+    target_class = StrictFieldsMixin
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(
+            self.target, direction, bypass_extensions=True
+        )
+        if direction == "request":
+            schema["additionalProperties"] = False
+        return schema

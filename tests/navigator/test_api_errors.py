@@ -108,6 +108,16 @@ def test_unknown_api_urls_are_json_404(api, path):
     assert_error(api.get(path), 404, "not_found")
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_unknown_api_urls_are_json_404_for_writes_too(navigator_a, method):
+    # Not Django's HTML CSRF page: a token client gets the API's 404.
+    _, key = api_token_create(user=navigator_a, name="t")
+    client = APIClient(enforce_csrf_checks=True)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = getattr(client, method)("/api/v1/nothing/", {}, format="json")
+    assert_error(response, 404, "not_found")
+
+
 def test_missing_slash_says_what_was_meant(api):
     body = assert_error(api.get("/api/v1/people"), 404, "not_found")
     assert "/api/v1/people/" in body["detail"]
