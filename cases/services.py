@@ -83,15 +83,19 @@ def _pick(data: dict[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
 
 
 def _assign(instance: models.Model, data: dict[str, Any]) -> None:
-    """Set fields from input; ``None`` for a NOT NULL field means "not given".
+    """Set fields from input, normalised the way every front door needs.
 
-    Without this a JSON ``null`` from a client reaches the database as NULL
-    and fails there (a 500) instead of meaning "empty".
+    ``None`` for a NOT NULL field means "not given": otherwise a JSON null
+    reaches the database as NULL and fails there (a 500). Single-line text is
+    stripped as forms and DRF do, so that a command's " HMIS-1" and a page's
+    "HMIS-1" are one external id.
     """
     for name, value in data.items():
         field = instance._meta.get_field(name)
         if value is None and not field.null:
             value = field.get_default()
+        elif isinstance(value, str) and isinstance(field, models.CharField):
+            value = value.strip()
         elif isinstance(field, models.DecimalField) and value not in (None, ""):
             value = _to_places(value, field.decimal_places)
         setattr(instance, name, value)

@@ -220,6 +220,14 @@ class TestValidation:
             by=navigator_a, person=other, data={"external_id": "A-2", "city": "X"}
         )
 
+    def test_surrounding_spaces_do_not_make_a_new_external_id(self, navigator_a):
+        create(navigator_a, external_id="HMIS-1")
+        assert field_error(lambda: create(navigator_a, external_id=" HMIS-1 ")) == {
+            "external_id"
+        }
+        person = create(navigator_a, first_name="  Ana ", external_id="x")
+        assert (person.first_name, person.display_name) == ("Ana", "Ana Ruiz")
+
     def test_empty_external_ids_do_not_clash(self, navigator_a):
         create(navigator_a, external_id="")
         assert create(navigator_a, external_id="").pk
