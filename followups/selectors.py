@@ -133,3 +133,21 @@ def assignable_users_for(*, program: Program) -> QuerySet[User]:
 
 def open_followups_q() -> Q:
     return Q(status=Status.SCHEDULED)
+
+
+def followup_list_detailed_for(*, user: User) -> QuerySet[Followup]:
+    """``followup_list_for`` plus who closed each one, for lists that show it."""
+    return followup_list_for(user=user).select_related("completed_by")
+
+
+def overdue_followups_q(*, now: datetime.datetime | None = None) -> Q:
+    """Still scheduled and past due: the one meaning of "overdue"."""
+    return Q(status=Status.SCHEDULED, due_at__lt=now or timezone.now())
+
+
+def followup_is_overdue(
+    followup: Followup, *, now: datetime.datetime | None = None
+) -> bool:
+    return followup.status == Status.SCHEDULED and followup.due_at < (
+        now or timezone.now()
+    )

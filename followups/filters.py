@@ -1,0 +1,135 @@
+"""Filters for follow-ups and deliveries, shared by the pages and the API.
+
+Request-scoped like ``cases.filters``: the choices of ``program`` and
+``assigned_to`` are the caller's programs and their colleagues, so a page
+never offers (and the API never confirms) anyone else's.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django_filters.fields import IsoDateTimeField
+
+from followups.models import (
+    Delivery,
+    DeliveryChannel,
+    DeliveryStatus,
+    Followup,
+    Method,
+    Priority,
+    Status,
+)
+from followups.selectors import overdue_followups_q
+from navigator.models import STAFF_ROLES, Program, User
+from navigator.selectors import program_ids_for, program_list_for
+
+# The largest id a bigint holds: a bigger "id" is a typo, named as such
+# rather than sent to the database.
+MAX_ID = 2**63 - 1
+
+
+def _user_programs(request) -> QuerySet[Program]:
+    if request is None:
+        return Program.objects.none()
+    return program_list_for(user=request.user)
+
+
+def _colleagues(request) -> QuerySet[User]:
+    # Anyone who ever held a staff role in the caller's programs, active or
+    # not: follow-ups stay assigned to people who have since left.
+    if request is None:
+        return User.objects.none()
+    return User.objects.filter(
+        memberships__program_id__in=program_ids_for(user=request.user),
+        memberships__role__in=STAFF_ROLES,
+    ).distinct()
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A row id: a whole number in the id range (NumberFilter takes 1.5)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO date-time that is a real instant in UTC.
+
+    ``0001-01-01T00:00+14:00`` parses, but is before year 1 in UTC: SQLite's
+    adapter would raise OverflowError (a 500) converting it for the query.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None:
+            try:
+                value.astimezone(datetime.UTC)
+            except OverflowError:
+                raise ValidationError(
+                    "Give a date and time between the years 1 and 9999.",
+                    code="out_of_range",
+                ) from None
+        return value
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
+
+
+class FollowupFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    assigned_to = django_filters.ModelChoiceFilter(
+        queryset=_colleagues, label="Assigned to"
+    )
+    person = IdFilter(field_name="person_id")
+    encounter = IdFilter(field_name="encounter_id")
+    program = django_filters.ModelChoiceFilter(queryset=_user_programs)
+    priority = django_filters.ChoiceFilter(choices=Priority.choices)
+    method = django_filters.ChoiceFilter(choices=Method.choices)
+    # A time without an offset is read in the active (program) time zone.
+    due_after = InstantFilter(field_name="due_at", lookup_expr="gte", label="Due from")
+    due_before = InstantFilter(
+        field_name="due_at", lookup_expr="lt", label="Due before"
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        label="Overdue",
+        help_text="true: still scheduled and past due; false: everything else.",
+    )
+
+    class Meta:
+        model = Followup
+        fields = [
+            "status",
+            "assigned_to",
+            "person",
+            "encounter",
+            "program",
+            "priority",
+            "method",
+            "due_after",
+            "due_before",
+            "overdue",
+        ]
+
+    def filter_overdue(self, queryset: QuerySet[Followup], name: str, value: bool):
+        return (queryset.filter if value else queryset.exclude)(overdue_followups_q())
+
+
+class DeliveryFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
+    channel = django_filters.ChoiceFilter(choices=DeliveryChannel.choices)
+    followup = IdFilter(field_name="reminder__followup_id", label="Follow-up")
+
+    class Meta:
+        model = Delivery
+        fields = ["status", "channel", "followup"]
