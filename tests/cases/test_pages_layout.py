@@ -8,8 +8,9 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
+from navigator.models import Role
 from navigator.views import server_error
-from tests.factories import PASSWORD, EncounterFactory, PersonFactory
+from tests.factories import PASSWORD, EncounterFactory, PersonFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +117,15 @@ def test_navbar_links_by_role(client, navigator_a, manager_a):
     assert f'href="{reverse("encounter-list")}"' not in html
     client.force_login(manager_a)
     assert f'href="{reverse("encounter-list")}"' in client.get(reverse("today")).text
+
+
+def test_admin_gets_no_record_links(client, program_a):
+    admin = member(program_a, Role.ADMIN)
+    client.force_login(admin)
+    html = client.get(reverse("today")).text
+    assert "no access to people's records" in html
+    assert f'href="{reverse("person-list")}"' not in html
+    assert f'href="{reverse("encounter-create")}"' not in html
 
 
 def test_messages_are_shown(client, navigator_a):
