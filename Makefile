@@ -50,10 +50,13 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Benchmarks: every tests/perf/bench_*.py, run as a script from the repo root.
-# Numbers are only comparable on PostgreSQL (docs/performance.md), so a
-# DATABASE_URL=postgres://... is required, e.g.
-#   make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/nav_bench
+# Benchmarks: every tests/perf/bench_*.py, run as a script from the repo root,
+# one after the other; results go in docs/performance.md. Numbers are only
+# comparable on PostgreSQL, so DATABASE_URL=postgres://... is required. Use a
+# scratch database (a benchmark may drop and re-create it); each script's
+# docstring says what else it needs (e.g. CELERY_BROKER_URL=redis://...):
+#   make bench DATABASE_URL=postgres://postgres@127.0.0.1:5432/nav_bench \
+#              CELERY_BROKER_URL=redis://127.0.0.1:6379/8
 bench: $(STAMP)
 	@case "$$DATABASE_URL" in \
 	  postgres://*|postgresql://*|pgsql://*) ;; \

@@ -100,6 +100,10 @@ def processes_of(var_dir: Path) -> list[tuple[int, str]]:
     return found
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Smoke:
     def __init__(self, log_path: Path):
         self.log_path = log_path
@@ -129,6 +133,8 @@ class Smoke:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own group: SIGINT it like Ctrl-C
+                # As from a terminal, even when CI started us with SIGINT ignored.
+                preexec_fn=_default_sigint,
             )
 
     def wait_for_health(self) -> float:
