@@ -17,7 +17,7 @@ import operator
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -121,24 +121,36 @@ def _reconcile(
     """Make the stored flags of ``rule`` (for ``person_ids``, or everyone) say
     what ``found`` says. Flags touched since ``run_started`` by a newer
     evaluation are left alone (a full run must not undo an incremental one
-    that saw a later encounter)."""
+    that saw a later encounter). Writes are set-based: one UPDATE for the
+    unchanged flags, one for the cleared, one INSERT for the new; only flags
+    whose encounters changed are updated one by one."""
     window = window_for(rule, now)
     open_flags = FamiliarFaceFlag.objects.filter(
         rule=rule, status__in=OPEN_FLAG_STATUSES
+    ).only(
+        "id",
+        "person_id",
+        "status",
+        "encounter_ids",
+        "evaluated_at",
+        "dismissed_through",
     )
     if person_ids is not None:
         open_flags = open_flags.filter(person_id__in=person_ids)
     by_person = {f.person_id: f for f in open_flags}
     stats = {"raised": 0, "updated": 0, "cleared": 0, "kept_dismissed": 0}
+    dismissed = [p for p, f in by_person.items() if f.status == FlagStatus.DISMISSED]
+    newest_at = _started_at({p: found[p] for p in dismissed if p in found})
     new_flags: list[FamiliarFaceFlag] = []
-    started_at_of = _started_at(found)
+    unchanged: list[int] = []
+    not_newer = FamiliarFaceFlag.objects.filter(evaluated_at__lte=run_started)
 
     for person_id, encounter_ids in found.items():
         flag = by_person.get(person_id)
         if flag is not None and flag.evaluated_at > run_started:
             continue
         if flag is not None and flag.status == FlagStatus.DISMISSED:
-            newest = started_at_of[encounter_ids[0]]
+            newest = newest_at[encounter_ids[0]]
             if flag.dismissed_through and newest <= flag.dismissed_through:
                 stats["kept_dismissed"] += 1
                 continue
@@ -159,35 +171,39 @@ def _reconcile(
                     evaluated_at=now,
                 )
             )
-            continue
-        if flag.encounter_ids != encounter_ids or flag.encounter_count != len(
-            encounter_ids
-        ):
+        elif flag.encounter_ids == encounter_ids:
+            unchanged.append(flag.pk)
+        else:
             stats["updated"] += 1
-        FamiliarFaceFlag.objects.filter(
-            pk=flag.pk, evaluated_at__lte=run_started
-        ).update(
-            encounter_count=len(encounter_ids),
-            encounter_ids=encounter_ids,
-            window_start=window.start,
-            window_end=window.end,
-            evaluated_at=now,
-        )
+            not_newer.filter(pk=flag.pk).update(
+                encounter_count=len(encounter_ids),
+                encounter_ids=encounter_ids,
+                window_start=window.start,
+                window_end=window.end,
+                evaluated_at=now,
+            )
+    not_newer.filter(pk__in=unchanged).update(
+        window_start=window.start, window_end=window.end, evaluated_at=now
+    )
     FamiliarFaceFlag.objects.bulk_create(new_flags, ignore_conflicts=True)
     stats["raised"] = len(new_flags)
 
-    for person_id, flag in by_person.items():
-        if person_id in found or flag.evaluated_at > run_started:
-            continue
-        _close(
-            flag,
-            FlagStatus.CLEARED,
-            now,
-            f"fewer than {rule.min_encounters} matching encounters in "
-            f"{rule.window_days} days",
-            only_if_not_after=run_started,
+    gone = [
+        f.pk
+        for person_id, f in by_person.items()
+        if person_id not in found and f.evaluated_at <= run_started
+    ]
+    stats["cleared"] = (
+        not_newer.filter(pk__in=gone, status__in=OPEN_FLAG_STATUSES).update(
+            status=FlagStatus.CLEARED,
+            cleared_at=now,
+            cleared_reason=f"fewer than {rule.min_encounters} matching encounters "
+            f"in {rule.window_days} days",
+            evaluated_at=now,
         )
-        stats["cleared"] += 1
+        if gone
+        else 0
+    )
     return stats
 
 
@@ -199,16 +215,31 @@ def _started_at(found: dict[int, list[int]]) -> dict[int, datetime.datetime]:
 
 
 def _close(
-    flag: FamiliarFaceFlag,
-    status: str,
-    now: datetime.datetime,
-    reason: str,
-    only_if_not_after: datetime.datetime | None = None,
+    flag: FamiliarFaceFlag, status: str, now: datetime.datetime, reason: str
 ) -> None:
-    qs = FamiliarFaceFlag.objects.filter(pk=flag.pk, status__in=OPEN_FLAG_STATUSES)
-    if only_if_not_after is not None:
-        qs = qs.filter(evaluated_at__lte=only_if_not_after)
-    qs.update(status=status, cleared_at=now, cleared_reason=reason, evaluated_at=now)
+    FamiliarFaceFlag.objects.filter(pk=flag.pk, status__in=OPEN_FLAG_STATUSES).update(
+        status=status, cleared_at=now, cleared_reason=reason, evaluated_at=now
+    )
+
+
+# Namespace of the advisory locks below (any constant unique to this use).
+_LOCK_NAMESPACE = 4_240_001
+
+
+def lock_program(program_id: int) -> None:
+    """Serialise everything that writes a program's familiar-faces flags.
+
+    A transaction-scoped advisory lock, taken first in every such
+    transaction: evaluations of one program take turns, and since it is
+    outside the row locks (flag inserts take key-share locks on the person,
+    rule and program rows) there is one lock order and no deadlock. SQLite
+    serialises writers by itself.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, program_id]
+            )
 
 
 def active_rules(program_id: int) -> list[FamiliarFacesRule]:
@@ -220,36 +251,35 @@ def active_rules(program_id: int) -> list[FamiliarFacesRule]:
 
 
 def evaluate_person(person_id: int, now: datetime.datetime | None = None) -> dict:
-    """Re-evaluate one person against their program's rules: a few queries
-    per rule, under a row lock on the person so two workers take turns."""
+    """Re-evaluate one person against their program's rules (a few queries
+    per rule), under the program's evaluation lock."""
     now = now or timezone.now()
+    program_id = (
+        Person.objects.filter(pk=person_id).values_list("program_id", flat=True).first()
+    )
+    if program_id is None:
+        return {}
+    totals: dict[str, int] = defaultdict(int)
     with transaction.atomic():
-        person = (
-            Person.objects.select_for_update()
-            .filter(pk=person_id)
-            .values("id", "program_id", "deleted_at")
-            .first()
-        )
-        if person is None:
-            return {}
-        totals: dict[str, int] = defaultdict(int)
-        for rule in active_rules(person["program_id"]):
+        lock_program(program_id)
+        for rule in active_rules(program_id):
             found = matches(rule, now, person_ids=[person_id])
             for key, value in _reconcile(rule, now, found, [person_id], now).items():
                 totals[key] += value
-        return dict(totals)
+    return dict(totals)
 
 
 def evaluate_program(program: Program, now: datetime.datetime | None = None) -> dict:
     """Recompute every person of a program, rule by rule, in set-based queries."""
     now = now or timezone.now()
     totals: dict[str, int] = defaultdict(int)
-    for rule in active_rules(program.pk):
-        with transaction.atomic():
+    with transaction.atomic():
+        lock_program(program.pk)
+        for rule in active_rules(program.pk):
             found = matches(rule, now)
             for key, value in _reconcile(rule, now, found, None, now).items():
                 totals[key] += value
-    _record_month(program, now)
+        _record_month(program, now)
     return dict(totals)
 
 

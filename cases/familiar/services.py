@@ -56,7 +56,7 @@ def _queue_program_evaluation(program_id: int) -> None:
 def rules_ensure_default(*, program: Program) -> list[FamiliarFacesRule]:
     """A program with no rule at all gets the default one."""
     with transaction.atomic():
-        Program.objects.select_for_update().filter(pk=program.pk).first()
+        evaluation.lock_program(program.pk)
         if not FamiliarFacesRule.objects.filter(program=program).exists():
             FamiliarFacesRule.objects.create(program=program, **DEFAULT_RULE)
     return list(FamiliarFacesRule.objects.filter(program=program))
@@ -115,6 +115,7 @@ def familiar_rule_update(
         return rule
     rule.save()
     if not rule.is_active:
+        evaluation.lock_program(rule.program_id)
         evaluation.clear_rule(rule, timezone.now(), "the rule was turned off")
     audit_record(
         actor=by,
@@ -129,6 +130,7 @@ def familiar_rule_update(
 
 
 def _flag_for_manager(by: User, flag: FamiliarFaceFlag) -> FamiliarFaceFlag:
+    evaluation.lock_program(flag.program_id)
     flag = FamiliarFaceFlag.objects.select_for_update().get(pk=flag.pk)
     _require_manager(by, flag.program_id)
     return flag

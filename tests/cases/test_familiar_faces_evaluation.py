@@ -294,6 +294,7 @@ def test_concurrent_evaluations_leave_one_active_flag():
     person = PersonFactory(program=program)
     encounters(person, 1, 2, 3, 4)
     barrier = threading.Barrier(4)
+    errors = []
 
     def run(full: bool):
         barrier.wait()
@@ -302,6 +303,8 @@ def test_concurrent_evaluations_leave_one_active_flag():
                 evaluation.evaluate_program(program, now=NOW)
             else:
                 evaluation.evaluate_person(person.pk, now=NOW)
+        except Exception as exc:  # collected: a deadlock here must fail the test
+            errors.append(exc)
         finally:
             connection.close()
 
@@ -310,4 +313,5 @@ def test_concurrent_evaluations_leave_one_active_flag():
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     assert FamiliarFaceFlag.objects.filter(status="active").count() == 1
