@@ -1,0 +1,269 @@
+"""Shapes of follow-ups and reminder deliveries in the API.
+
+As in ``cases.api``: one serializer per resource for both directions, flat
+``<thing>`` ids with ``<thing>_name`` beside them, so what a client reads it
+can send back. Views hand ``validated_data`` to the services; the rules
+(who may be assigned, which contact, which transitions) live there.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from followups.models import Delivery, Followup, Outcome
+from followups.selectors import followup_is_overdue
+from navigator.api.serializers import MAX_ID, StrictFieldsMixin, StrictSerializer
+
+# Far enough for an annual check-in or a backdated entry; anything beyond is
+# a typo, and years near 1 or 9999 overflow when shifted between time zones
+# (reminder times, the calendar feed, rendering).
+DUE_AT_RANGE = datetime.timedelta(days=5 * 366)
+
+
+class IdField(serializers.IntegerField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """An ISO date-time; one without an offset is left naive.
+
+    The view reads a naive time in the follow-up's own program zone, which
+    for a user of several programs need not be the zone of their first one
+    (the zone ApiViewMixin activates).
+    """
+
+    def enforce_timezone(self, value: datetime.datetime) -> datetime.datetime:
+        if timezone.is_naive(value):
+            return value
+        return super().enforce_timezone(value)
+
+
+def _user_name(user) -> str | None:
+    return (user.get_full_name() or user.username) if user is not None else None
+
+
+class FollowupSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A follow-up; status, outcome and notes change only through its actions."""
+
+    program = serializers.IntegerField(source="program_id", read_only=True)
+    person = IdField(
+        source="person_id",
+        help_text="The person followed up with. Cannot change later.",
+    )
+    person_display_name = serializers.CharField(
+        source="person.display_name", read_only=True
+    )
+    encounter = IdField(
+        source="encounter_id",
+        required=False,
+        allow_null=True,
+        help_text="The encounter (of the same person) that caused it. "
+        "Cannot change later.",
+    )
+    due_at = LocalDateTimeField(
+        help_text="ISO 8601. Without a UTC offset it is read in the time zone "
+        "of the person's program. Changing it reschedules the reminders."
+    )
+    assigned_to = IdField(
+        source="assigned_to_id",
+        required=False,
+        help_text="User id of a staff member of the program; defaults to you.",
+    )
+    assigned_to_name = serializers.SerializerMethodField()
+    contact = IdField(
+        source="contact_id",
+        required=False,
+        allow_null=True,
+        help_text="With whom: one of the person's family / caregiver contacts, "
+        "or null for the person themselves.",
+    )
+    contact_name = serializers.CharField(
+        source="contact.name", read_only=True, allow_null=True, default=None
+    )
+    contact_relationship = serializers.CharField(
+        source="contact.relationship", read_only=True, allow_null=True, default=None
+    )
+    completed_by = serializers.IntegerField(
+        source="completed_by_id", read_only=True, allow_null=True
+    )
+    completed_by_name = serializers.SerializerMethodField()
+    is_overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Followup
+        fields = [
+            "id",
+            "program",
+            "person",
+            "person_display_name",
+            "encounter",
+            "due_at",
+            "assigned_to",
+            "assigned_to_name",
+            "method",
+            "contact",
+            "contact_name",
+            "contact_relationship",
+            "purpose",
+            "priority",
+            "status",
+            "outcome",
+            "notes",
+            "completed_at",
+            "completed_by",
+            "completed_by_name",
+            "cancelled_reason",
+            "remind_person",
+            "is_overdue",
+            "created_at",
+            "updated_at",
+        ]
+        # Closing a follow-up goes through its actions (complete, missed,
+        # cancel), each a service with its own rules and audit.
+        read_only_fields = [
+            "status",
+            "outcome",
+            "notes",
+            "completed_at",
+            "cancelled_reason",
+        ]
+        extra_kwargs = {"method": {"required": True}}
+
+    def get_assigned_to_name(self, followup: Followup) -> str:
+        return _user_name(followup.assigned_to) or ""
+
+    def get_completed_by_name(self, followup: Followup) -> str | None:
+        return _user_name(followup.completed_by)
+
+    def get_is_overdue(self, followup: Followup) -> bool:
+        return followup_is_overdue(followup)
+
+    def validate_due_at(self, value: datetime.datetime) -> datetime.datetime:
+        # A naive value is compared as if UTC: at a range of years the hours
+        # of a time-zone offset do not matter.
+        probe = (
+            value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
+        )
+        now = timezone.now()
+        if not now - DUE_AT_RANGE <= probe <= now + DUE_AT_RANGE:
+            raise serializers.ValidationError(
+                "Give a due time within 5 years of today.", code="out_of_range"
+            )
+        return value
+
+
+class FollowupUpdateSerializer(FollowupSerializer):
+    """PATCH: what may change, plus an optional reason for the audit log."""
+
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why (kept in the audit log), e.g. why it was rescheduled.",
+    )
+
+    class Meta(FollowupSerializer.Meta):
+        fields = FollowupSerializer.Meta.fields + ["reason"]
+
+    # A client may echo ``person`` / ``encounter`` from a read; moving a
+    # follow-up to another person would move their record, so a change is
+    # refused rather than silently ignored.
+    def validate_person(self, value: int) -> int:
+        if self.instance is not None and value != self.instance.person_id:
+            raise serializers.ValidationError(
+                "A follow-up cannot move to another person."
+            )
+        return value
+
+    def validate_encounter(self, value: int | None) -> int | None:
+        if self.instance is not None and value != self.instance.encounter_id:
+            raise serializers.ValidationError(
+                "The encounter of a follow-up cannot be changed."
+            )
+        return value
+
+
+class FollowupCompleteSerializer(StrictSerializer):
+    """How the follow-up went."""
+
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=10_000, default=""
+    )
+
+
+class FollowupMissedSerializer(StrictSerializer):
+    """Tried, and it could not happen."""
+
+    notes = serializers.CharField(
+        required=False, allow_blank=True, max_length=10_000, default=""
+    )
+
+
+def mask_recipient(recipient: str) -> str:
+    """Enough to recognise an address, not enough to contact or identify.
+
+    ``n***@example.org`` for email, ``***1234`` for a phone number.
+    """
+    if "@" in recipient:
+        local, _, domain = recipient.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = [c for c in recipient if c.isdigit()]
+    return "***" + "".join(digits[-4:]) if len(digits) > 6 else "***"
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    """One email or SMS of a reminder, with a masked recipient."""
+
+    recipient = serializers.SerializerMethodField(
+        help_text='Masked: "n***@example.org", "***1234".'
+    )
+    error = serializers.SerializerMethodField()
+    kind = serializers.CharField(source="reminder.kind", read_only=True)
+    attempts = serializers.IntegerField(
+        source="reminder.attempts",
+        read_only=True,
+        help_text="Send attempts of the reminder so far (bounded; then failed).",
+    )
+    followup = serializers.IntegerField(
+        source="reminder.followup_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The follow-up reminded of; null for a daily digest.",
+    )
+
+    class Meta:
+        model = Delivery
+        fields = [
+            "id",
+            "channel",
+            "recipient",
+            "summary",
+            "status",
+            "provider_id",
+            "error",
+            "kind",
+            "attempts",
+            "followup",
+            "created_at",
+            "sent_at",
+        ]
+        read_only_fields = fields
+
+    def get_recipient(self, delivery: Delivery) -> str:
+        return mask_recipient(delivery.recipient)
+
+    def get_error(self, delivery: Delivery) -> str:
+        # Providers often quote the address they refused.
+        if not delivery.recipient:
+            return delivery.error
+        return delivery.error.replace(
+            delivery.recipient, mask_recipient(delivery.recipient)
+        )

@@ -1,0 +1,266 @@
+"""REST API for follow-ups and, for program managers, reminder deliveries.
+
+Thin like ``cases.api.views``: parse with a serializer, resolve the ids it
+names through scoped selectors, call one service, respond. Another program's
+follow-up is a 404 because ``followup_get_for`` never returns it; an id in the
+body that is not the caller's (person, contact, encounter, assignee) is a 400
+naming that field, as in the encounters API.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from cases import selectors as cases_selectors
+from cases import services as cases_services
+from cases.models import Encounter, FamilyContact
+from followups import selectors, services
+from followups.api.serializers import (
+    DeliverySerializer,
+    FollowupCompleteSerializer,
+    FollowupMissedSerializer,
+    FollowupSerializer,
+    FollowupUpdateSerializer,
+)
+from followups.filters import DeliveryFilter, FollowupFilter
+from followups.models import Delivery, Followup, Priority
+from navigator.api.schema import errors
+from navigator.api.serializers import ReasonSerializer
+from navigator.api.views import ApiViewMixin, reason_from
+from navigator.errors import DomainError, NotFound
+from navigator.models import Program, User
+
+T = TypeVar("T")
+
+
+def _data(serializer) -> dict:
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _in_body(field: str, lookup: Callable[..., T], **kwargs: Any) -> T:
+    # An id sent in the body that is missing or not the caller's is bad input
+    # on that field (400), not a missing URL (404), and says no more than
+    # "not found" either way.
+    try:
+        return lookup(**kwargs)
+    except NotFound as exc:
+        raise DomainError.for_field(field, exc.detail, code="not_found") from None
+
+
+def _in_program_zone(value: datetime.datetime, program: Program) -> datetime.datetime:
+    # Without an offset, a due time is the wall clock of the follow-up's own
+    # program, whichever program the caller belongs to first.
+    return value.replace(tzinfo=program.tz) if timezone.is_naive(value) else value
+
+
+def _assignee(program: Program, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    user = selectors.assignable_users_for(program=program).filter(pk=user_id).first()
+    if user is None:
+        raise DomainError.for_field(
+            "assigned_to",
+            "Assign the follow-up to a staff member of the program.",
+            code="not_found",
+        )
+    return user
+
+
+def _contact(request: Request, contact_id: int | None) -> FamilyContact | None:
+    if contact_id is None:
+        return None
+    return _in_body(
+        "contact",
+        cases_selectors.family_contact_get_for,
+        user=request.user,
+        contact_id=contact_id,
+    )
+
+
+def _encounter(request: Request, encounter_id: int | None) -> Encounter | None:
+    if encounter_id is None:
+        return None
+    return _in_body(
+        "encounter",
+        cases_selectors.encounter_get_for,
+        user=request.user,
+        encounter_id=encounter_id,
+    )
+
+
+def _detail(followup: Followup) -> dict:
+    return FollowupSerializer(followup).data
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Follow-ups in your programs (filter)",
+        responses={200: FollowupSerializer(many=True), **errors(400)},
+    ),
+    retrieve=extend_schema(
+        summary="One follow-up (the view is audited on the person's record)",
+        responses={200: FollowupSerializer, **errors(404)},
+    ),
+    create=extend_schema(
+        summary="Schedule a follow-up",
+        request=FollowupSerializer,
+        responses={201: FollowupSerializer, **errors(400, 409, 413)},
+    ),
+    partial_update=extend_schema(
+        summary="Reschedule, reassign or change a scheduled follow-up",
+        request=FollowupUpdateSerializer,
+        responses={200: FollowupSerializer, **errors(400, 404, 409, 413)},
+    ),
+)
+@extend_schema(tags=["followups"])
+class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """Follow-ups with people served and their families.
+
+    Only a scheduled follow-up can change or be closed (complete, missed,
+    cancel); anything else is 409 `invalid_transition`. Times without a UTC
+    offset are read in the time zone of the person's program. `overdue=true`
+    lists the scheduled ones past their due time.
+    """
+
+    serializer_class = FollowupSerializer
+    filterset_class = FollowupFilter
+    queryset = Followup.objects.none()  # schema only; requests are scoped
+
+    def get_queryset(self):
+        return selectors.followup_list_detailed_for(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(FollowupSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: int) -> Response:
+        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        # Purpose and outcome notes are part of the person's record.
+        cases_services.person_record_viewed(by=request.user, person=followup.person)
+        return Response(_detail(followup))
+
+    def create(self, request: Request) -> Response:
+        data = _data(FollowupSerializer(data=request.data))
+        person = _in_body(
+            "person",
+            cases_selectors.person_get_for,
+            user=request.user,
+            person_id=data["person_id"],
+        )
+        followup = services.followup_schedule(
+            by=request.user,
+            person=person,
+            due_at=_in_program_zone(data["due_at"], person.program),
+            method=data["method"],
+            assigned_to=_assignee(person.program, data.get("assigned_to_id")),
+            contact=_contact(request, data.get("contact_id")),
+            purpose=data.get("purpose", ""),
+            priority=data.get("priority", Priority.ROUTINE),
+            encounter=_encounter(request, data.get("encounter_id")),
+            remind_person=data.get("remind_person", False),
+        )
+        return Response(_detail(followup), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: int) -> Response:
+        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        data = _data(
+            FollowupUpdateSerializer(followup, data=request.data, partial=True)
+        )
+        # Echoed unchanged (the serializer refused a change).
+        data.pop("person_id", None)
+        data.pop("encounter_id", None)
+        due_at = data.pop("due_at", None)
+        if "contact_id" in data:
+            data["contact"] = _contact(request, data.pop("contact_id"))
+        followup = services.followup_update(
+            by=request.user,
+            followup=followup,
+            due_at=(
+                _in_program_zone(due_at, followup.program)
+                if due_at is not None
+                else None
+            ),
+            assigned_to=_assignee(followup.program, data.pop("assigned_to_id", None)),
+            reason=data.pop("reason", ""),
+            data=data,
+        )
+        return Response(_detail(followup))
+
+    @extend_schema(
+        summary="Complete a scheduled follow-up with its outcome",
+        request=FollowupCompleteSerializer,
+        responses={200: FollowupSerializer, **errors(400, 404, 409, 413)},
+    )
+    def complete(self, request: Request, pk: int) -> Response:
+        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        data = _data(FollowupCompleteSerializer(data=request.data))
+        followup = services.followup_complete(
+            by=request.user,
+            followup=followup,
+            outcome=data["outcome"],
+            notes=data["notes"],
+        )
+        return Response(_detail(followup))
+
+    @extend_schema(
+        summary="Mark a scheduled follow-up as missed",
+        request=FollowupMissedSerializer,
+        responses={200: FollowupSerializer, **errors(400, 404, 409, 413)},
+    )
+    def missed(self, request: Request, pk: int) -> Response:
+        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        data = _data(FollowupMissedSerializer(data=request.data))
+        followup = services.followup_mark_missed(
+            by=request.user, followup=followup, notes=data["notes"]
+        )
+        return Response(_detail(followup))
+
+    @extend_schema(
+        summary="Cancel a scheduled follow-up (reason required)",
+        request=ReasonSerializer,
+        responses={200: FollowupSerializer, **errors(400, 404, 409, 413)},
+    )
+    def cancel(self, request: Request, pk: int) -> Response:
+        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        followup = services.followup_cancel(
+            by=request.user,
+            followup=followup,
+            reason=reason_from(request, required=True),
+        )
+        return Response(_detail(followup))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Reminder deliveries of the programs you manage",
+        responses={200: DeliverySerializer(many=True), **errors(400)},
+    ),
+)
+@extend_schema(tags=["followups"])
+class DeliveryViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    """Every email / SMS reminder sent or tried, newest first.
+
+    For program managers: the list holds the deliveries of the programs you
+    manage, and is empty for everyone else (a list shows what is yours).
+    Recipients are masked; texts never carry health information.
+    """
+
+    serializer_class = DeliverySerializer
+    filterset_class = DeliveryFilter
+    queryset = Delivery.objects.none()  # schema only; requests are scoped
+
+    def get_queryset(self):
+        return selectors.delivery_list_for_manager(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(DeliverySerializer(page, many=True).data)
