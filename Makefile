@@ -4,9 +4,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# `make run PORT=8001` (or PORT in the environment) if 8000 is taken.
+# `make run PORT=8001` (or PORT in the environment) if 8000 is taken;
+# BIND_HOST=0.0.0.0 to try it from a phone on the LAN (add the machine's
+# address to ALLOWED_HOSTS).
 PORT ?= 8000
-HOST ?= 127.0.0.1
+BIND_HOST ?= 127.0.0.1
 # Extra arguments for pytest: `make test PYTEST_ARGS="-k worker -x"`.
 PYTEST_ARGS ?=
 
@@ -34,7 +36,7 @@ run: $(STAMP)
 	@$(PY) manage.py seed_demo
 	@echo "==> Collecting static files (served by whitenoise)"
 	@$(PY) manage.py collectstatic --noinput --verbosity 0
-	@$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
+	@$(PY) manage.py run_embedded --host $(BIND_HOST) --port $(PORT)
 
 # The whole suite. PostgreSQL + Redis when DATABASE_URL / CELERY_BROKER_URL
 # point at them (as .ci/run does); SQLite otherwise, where the tests that need

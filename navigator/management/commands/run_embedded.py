@@ -48,9 +48,7 @@ class Command(BaseCommand):
     help = "Run the web app (gunicorn) and a Celery worker with embedded beat."
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "--host", default=os.environ.get("HOST", "127.0.0.1"), help="bind host"
-        )
+        parser.add_argument("--host", default="127.0.0.1", help="bind address")
         parser.add_argument(
             "--port",
             type=int,
@@ -115,7 +113,13 @@ class Command(BaseCommand):
     def _folders(var_dir: Path) -> list[Path]:
         folders = [var_dir]
         options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        keys = (
+            "data_folder_in",
+            "data_folder_out",
+            "processed_folder",
+            "control_folder",
+        )
+        for key in keys:
             if options.get(key):
                 folders.append(Path(options[key]))
         for name in ("EMAIL_FILE_PATH", "SMS_FILE_PATH"):
