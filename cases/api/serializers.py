@@ -28,7 +28,7 @@ from navigator.api.serializers import (
     CoordinateField,
     RelatedIdsField,
     RelatedNamesField,
-    StrictFieldsMixin,
+    StrictModelSerializer,
     StrictSerializer,
 )
 
@@ -53,7 +53,7 @@ class _SameProgramMixin:
         return value
 
 
-class FamilyContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class FamilyContactSerializer(StrictModelSerializer):
     class Meta:
         model = FamilyContact
         fields = [
@@ -72,9 +72,7 @@ class FamilyContactSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         validators: list = []
 
 
-class PersonSerializer(
-    _SameProgramMixin, StrictFieldsMixin, serializers.ModelSerializer
-):
+class PersonSerializer(_SameProgramMixin, StrictModelSerializer):
     """A person in lists; the detail adds family contacts."""
 
     program = serializers.IntegerField(
@@ -166,9 +164,7 @@ class OfficerSerializer(StrictSerializer):
     badge = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class EncounterSerializer(
-    _SameProgramMixin, StrictFieldsMixin, serializers.ModelSerializer
-):
+class EncounterSerializer(_SameProgramMixin, StrictModelSerializer):
     program = serializers.IntegerField(
         source="program_id",
         required=False,

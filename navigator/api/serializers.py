@@ -35,8 +35,31 @@ class StrictFieldsMixin:
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON ``true`` / ``false`` only.
+
+    DRF also takes 0, 1, "yes", "off"…; for consent flags and "police backup
+    needed" a client sending ``"no"`` by mistake should hear about it rather
+    than have it guessed.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)
+
+
 class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
     pass
+
+
+class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A ModelSerializer that names unknown keys and takes only JSON booleans."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+    }
 
 
 class ChoiceListField(serializers.ListField):

@@ -284,6 +284,8 @@ def test_program_is_chosen_by_users_with_several(program_a, program_b):
         ({"latitude": "NaN", "longitude": 0}, "latitude"),
         ({"latitude": 45}, ("latitude", "longitude")),  # both or neither
         ({"diverted": "perhaps"}, "diverted"),
+        ({"police_backup_needed": 0}, "police_backup_needed"),  # JSON booleans only
+        ({"diverted": "no"}, "diverted"),
         ({"narrative": ["a", "list"]}, "narrative"),
         ({"narrative": "nul \x00 byte"}, "narrative"),
         ({"cad_number": "x" * 61}, "cad_number"),

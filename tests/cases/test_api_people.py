@@ -242,6 +242,7 @@ def test_create_in_another_program_is_refused(api, program_b):
         ),
         ({"last_name": "X", "sms_consent": True}, "sms_consent"),
         ({"last_name": "X", "sms_consent": "perhaps"}, "sms_consent"),
+        ({"last_name": "X", "sms_consent": 1, "phone": "555"}, "sms_consent"),
         ({"last_name": "X", "aliases": "Bob"}, "aliases"),
         ({"last_name": "X", "aliases": ["x" * 201]}, "aliases[0]"),
         ({"last_name": {"nested": 1}}, "last_name"),
