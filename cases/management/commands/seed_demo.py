@@ -1,0 +1,81 @@
+"""``manage.py seed_demo``: realistic synthetic data for demos and benchmarks."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from cases import seeding
+from navigator.context import audit_context, new_request_id
+from navigator.progress import Progress
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or top up demo data: 3 programs (slug 'demo' = Five Cities, "
+        "'demo-oncall', 'demo-crisis'), their users (demo: navigator, caseworker, "
+        "manager, admin, partner, navigator2-4; navigator-oncall, manager-oncall, "
+        "navigator-crisis, manager-crisis, ...), synthetic people and a year of "
+        "encounters. Idempotent: people are keyed by external_id 'demo-<n>' and "
+        "encounters by CAD number 'DEMO-<n>'; a re-run adds only missing keys "
+        "(so the same arguments add nothing, bigger numbers top up) and resets "
+        "the demo users' passwords."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--people",
+            type=int,
+            default=seeding.DEFAULT_PEOPLE,
+            help=f"people to seed (default {seeding.DEFAULT_PEOPLE})",
+        )
+        parser.add_argument(
+            "--encounters",
+            type=int,
+            default=seeding.DEFAULT_ENCOUNTERS,
+            help=f"encounters to seed (default {seeding.DEFAULT_ENCOUNTERS})",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=seeding.DEFAULT_SEED,
+            help="random seed: the same seed gives the same data (default 1)",
+        )
+        parser.add_argument(
+            "--password",
+            default=seeding.DEFAULT_PASSWORD,
+            help="password of every demo user (default navigator-demo)",
+        )
+
+    def handle(self, *args, **options) -> None:
+        if options["people"] < 0 or options["encounters"] < 0:
+            raise CommandError("--people and --encounters must not be negative.")
+        if not options["password"]:
+            raise CommandError("--password must not be empty.")
+        progress = Progress(stream=self.stderr)
+        with audit_context(request_id=new_request_id(), source="command"):
+            result = seeding.seed_demo(
+                people=options["people"],
+                encounters=options["encounters"],
+                seed=options["seed"],
+                password=options["password"],
+                progress=progress,
+            )
+        line = progress.summary(
+            "seed_demo",
+            [
+                (result.programs, "programs"),
+                (result.users, "users"),
+                (result.people, "people"),
+                (result.encounters, "encounters"),
+            ],
+        )
+        if not result.added_anything:
+            line += " (nothing to add)"
+        elif result.people_added != result.people or (
+            result.encounters_added != result.encounters
+        ):
+            line += (
+                f" (added {result.people_added} people, "
+                f"{result.encounters_added} encounters)"
+            )
+        self.stdout.write(line)
