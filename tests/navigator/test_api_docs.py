@@ -87,6 +87,14 @@ def test_swagger_ui_assets_after_collectstatic(settings, tmp_path):
     # served by WhiteNoise (a new Client builds a new middleware chain).
     settings.STATIC_ROOT = tmp_path / "static"
     settings.WHITENOISE_USE_FINDERS = False
+    # tests/conftest.py switches the suite to plain storage; this test is
+    # about the production one.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        },
+    }
     call_command("collectstatic", "--noinput", verbosity=0)
     assets = assert_swagger_is_self_hosted(Client())
     assert all(re.search(r"\.[0-9a-f]{12}\.", a) for a in assets), assets
