@@ -34,7 +34,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from cases.models import Alias, Encounter, FamilyContact, Person
-from cases.text import person_search_text
+from cases.text import normalize_name, person_search_text
 from navigator.context import request_id_var, source_var
 from navigator.models import (
     AuditAction,
@@ -475,7 +475,7 @@ def generate_people(
             phone = _phone(spec, rand)
         email = ""
         if rand() < 0.15:
-            local = _normalized(f"{first}.{last}").replace(" ", "")
+            local = normalize_name(f"{first} {last}").replace(" ", ".")
             email = f"{local}{key}@example.com"
         sms = bool(phone) and rand() < 0.4
         created_at = now - datetime.timedelta(days=366 + rand() * 1100)
@@ -550,29 +550,29 @@ def _unique_aliases(aliases: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
-@functools.lru_cache(maxsize=100_000)
-def _normalized(name: str) -> str:
-    return person_search_text([name])
+@functools.lru_cache(maxsize=200_000)
+def _search_forms(name: str) -> tuple[str, ...]:
+    return tuple(form for form in person_search_text([name]).split(" | ") if form)
 
 
 def seed_search_text(values: dict[str, Any], aliases: list[tuple[str, str]]) -> str:
-    """What cases.services._refresh_search_text stores for these names.
+    """What cases.services' _refresh_search_text stores for these names.
 
-    Same names, same order, same "a | b" join as person_search_text, with the
-    normalisation memoised: the vocabulary repeats, and uncached it is most of
+    person_search_text of the same names in the same order, computed name by
+    name with a cache: the vocabulary repeats, and uncached this is most of
     the time spent generating people. tests/cases/test_seed_demo.py checks
-    that seeded people match what the service computes.
+    that every seeded person matches what the service computes.
     """
-    first, last = _normalized(values["first_name"]), _normalized(values["last_name"])
-    names = [first, _normalized(values["middle_name"]), last]
-    names.append(_normalized(values["preferred_name"]))
-    # Normalising is word by word, so "first last" needs no second pass.
-    names.append(f"{first} {last}".strip())
-    names.extend(_normalized(name) for name, _ in aliases)
+    first, last = values["first_name"], values["last_name"]
+    names = [first, values["middle_name"], last, values["preferred_name"]]
+    names.append(f"{first} {last}")
+    # Aliases sorted, as person_update passes them when it recomputes.
+    names.extend(sorted(name for name, _ in aliases))
     seen: list[str] = []
-    for norm in names:
-        if norm and norm not in seen:
-            seen.append(norm)
+    for name in names:
+        for form in _search_forms(name):
+            if form not in seen:
+                seen.append(form)
     return " | ".join(seen)
 
 
