@@ -27,6 +27,9 @@ PRODUCTION = {
 def production(settings, monkeypatch):
     for name, value in PRODUCTION.items():
         setattr(settings, name, value)
+    # Browser tests set it for Playwright's sync API in this process; Django's
+    # deploy check rightly refuses it (async.E001), but it is no deployment's.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     # Only the checks read the engine; no connection is opened meanwhile.
     monkeypatch.setitem(
         settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql"
