@@ -34,14 +34,25 @@ def test_creates_a_token_and_prints_only_the_key(navigator_a):
 
 def test_revoke_by_prefix(navigator_a):
     key = run("--user", navigator_a.username)[0].strip()
-    out, _ = run("--revoke", key[:8])
+    out, _ = run(f"--revoke={key[:8]}")
     assert "Revoked" in out
     assert ApiToken.objects.get().revoked_at is not None
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     assert client.get("/api/v1/people/").status_code == 401
     with pytest.raises(CommandError, match="No active token"):
-        run("--revoke", key[:8])
+        run(f"--revoke={key[:8]}")
+
+
+def test_revoke_a_prefix_that_starts_with_a_dash(navigator_a):
+    # One prefix in 64 does; "--revoke=PREFIX" (as printed) handles it.
+    ApiToken.objects.create(
+        user=navigator_a, name="t", key_prefix="-abc1234", key_hash="0" * 64
+    )
+    _, err = run("--user", navigator_a.username)
+    assert "--revoke=" in err
+    run("--revoke=-abc1234")
+    assert ApiToken.objects.get(key_prefix="-abc1234").revoked_at is not None
 
 
 @pytest.mark.parametrize(

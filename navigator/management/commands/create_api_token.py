@@ -1,11 +1,13 @@
 """Create or revoke an API bearer token.
 
     manage.py create_api_token --user USERNAME [--name NAME]
-    manage.py create_api_token --revoke PREFIX [--user USERNAME]
+    manage.py create_api_token --revoke=PREFIX [--user USERNAME]
 
 The key is printed once, alone on stdout (so ``KEY=$(…)`` works); only its
 hash is stored. Revoking takes the 8-character prefix shown in the admin and
-in the creation message.
+in the creation message. Write ``--revoke=PREFIX`` with "=": prefixes are
+URL-safe base64 and one in 64 starts with "-", which argparse would otherwise
+read as an option.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ class Command(BaseCommand):
             help="What the token is for, e.g. 'field app' (default: api).",
         )
         parser.add_argument(
-            "--revoke", metavar="PREFIX", help="Revoke the token with this prefix."
+            "--revoke",
+            metavar="PREFIX",
+            help="Revoke the token with this prefix (write --revoke=PREFIX).",
         )
 
     def handle(self, *args, user: str | None, name: str, revoke: str | None, **opts):
@@ -44,8 +48,8 @@ class Command(BaseCommand):
             raise CommandError(f"User {user!r} is inactive; a token would not work.")
         token, key = api_token_create(user=account, name=name)
         self.stderr.write(
-            f"Token {token.name!r} for {account.username} (prefix {token.key_prefix}). "
-            "The key below is shown once; store it now:"
+            f"Token {token.name!r} for {account.username}; revoke it with "
+            f"--revoke={token.key_prefix}. The key below is shown once; store it now:"
         )
         self.stdout.write(key)
 
