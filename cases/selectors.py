@@ -151,7 +151,10 @@ def encounter_list_for(
 ) -> QuerySet[Encounter]:
     qs = Encounter.objects.filter(program_id__in=program_ids_for(user=user))
     if not include_deleted:
-        qs = qs.filter(deleted_at__isnull=True)
+        # A deleted person's encounters go with them (their name would show).
+        qs = qs.filter(deleted_at__isnull=True).filter(
+            Q(person__isnull=True) | Q(person__deleted_at__isnull=True)
+        )
     return qs.select_related("person", "program", "created_by").prefetch_related(
         "navigators"
     )

@@ -7,6 +7,21 @@ from navigator.models import Role
 from tests.factories import ProgramFactory, member
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Hashing a password properly is slow on purpose; tests create hundreds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # With DEBUG off the manifest storage needs `collectstatic` first; tests
+    # render pages straight from the apps' static folders instead.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
 @pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """In-process tests run tasks inline; the worker tests start real processes."""

@@ -6,6 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.deconstruct import deconstructible
 
+# Codes here must differ from the field's own error_messages keys ("invalid",
+# "invalid_choice"): Django replaces a validator's message with the field's
+# when the codes match, and users would see "Value must be valid JSON."
+
 
 @deconstructible
 class ChoiceListValidator:
@@ -21,13 +25,13 @@ class ChoiceListValidator:
 
     def __call__(self, value) -> None:
         if not isinstance(value, list):
-            raise ValidationError("Must be a list of choices.", code="invalid")
+            raise ValidationError("Must be a list of choices.", code="not_a_list")
         allowed = set(self._choices().values)
         unknown = [v for v in value if v not in allowed]
         if unknown:
             raise ValidationError(
                 "Unknown choice(s): %(unknown)s. Allowed: %(allowed)s.",
-                code="invalid_choice",
+                code="unknown_choice",
                 params={
                     "unknown": ", ".join(map(str, unknown)),
                     "allowed": ", ".join(sorted(allowed)),
@@ -46,7 +50,7 @@ class ChoiceListValidator:
 def validate_officers(value) -> None:
     """``[{"name": "...", "badge": "..."}]``: who responded from the police."""
     if not isinstance(value, list):
-        raise ValidationError("Must be a list of {name, badge}.", code="invalid")
+        raise ValidationError("Must be a list of {name, badge}.", code="not_a_list")
     for item in value:
         if (
             not isinstance(item, dict)
@@ -57,7 +61,7 @@ def validate_officers(value) -> None:
             raise ValidationError(
                 "Each officer needs a name or a badge number "
                 "(text, at most 100 characters).",
-                code="invalid",
+                code="invalid_officer",
             )
 
 

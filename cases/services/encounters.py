@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases.models import Encounter, Person
 from cases.services._input import assign, check_not_stale, pick
+from cases.services._side_effects import queue_familiar_faces
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import STAFF_ROLES, AuditAction, Program, User
@@ -184,6 +185,7 @@ def encounter_log(
         program_id=target.pk,
         changes=changes,
     )
+    queue_familiar_faces(encounter.person_id)
     return encounter
 
 
@@ -250,6 +252,7 @@ def encounter_update(
             program_id=encounter.program_id,
             changes=changes,
         )
+    queue_familiar_faces(old_person_id, encounter.person_id)
     return encounter
 
 
@@ -284,6 +287,7 @@ def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Enc
         program_id=encounter.program_id,
         reason=reason,
     )
+    queue_familiar_faces(encounter.person_id)
     return encounter
 
 
@@ -311,4 +315,5 @@ def encounter_restore(*, by: User, encounter: Encounter, reason: str = "") -> En
         changes=changes,
         reason=(reason or "").strip(),
     )
+    queue_familiar_faces(encounter.person_id)
     return encounter

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases.models import Alias, DobPrecision, Person
 from cases.services._input import assign, check_not_stale, pick
+from cases.services._side_effects import queue_familiar_faces
 from cases.text import person_search_text
 from navigator.audit import audit_record, audit_view, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound
@@ -284,6 +285,7 @@ def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
         program_id=person.program_id,
         reason=reason,
     )
+    queue_familiar_faces(person.pk)
     return person
 
 
@@ -311,6 +313,7 @@ def person_restore(*, by: User, person: Person, reason: str = "") -> Person:
         changes=changes,
         reason=reason,
     )
+    queue_familiar_faces(person.pk)
     return person
 
 

@@ -13,10 +13,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; Django would then
-# refuse ORM calls from the test body, which is synchronous code all the same.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -53,24 +49,23 @@ def browser():
         _unavailable(
             "the playwright package is not installed (pip install -e '.[dev]')"
         )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings):
-    # DEBUG=False selects the manifest storage, which needs collectstatic
-    # first; the live server serves the apps' static files directly.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
+    # Playwright's sync API runs an event loop in this thread; Django would
+    # then refuse ORM calls from the test body, which is synchronous all the
+    # same. Only while these tests run: the deploy check rejects the variable.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class Phone:

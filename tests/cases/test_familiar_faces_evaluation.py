@@ -315,3 +315,26 @@ def test_concurrent_evaluations_leave_one_active_flag():
         t.join()
     assert errors == []
     assert FamiliarFaceFlag.objects.filter(status="active").count() == 1
+
+
+def test_logging_encounters_flags_the_person_once_committed(
+    program_a, navigator_a, django_capture_on_commit_callbacks
+):
+    rule_for(program_a, min_encounters=2)
+    person = PersonFactory(program=program_a)
+    data = {"source": "911_call", "disposition": "resolved_on_scene"}
+    with django_capture_on_commit_callbacks(execute=True):
+        for hours in (5, 3):
+            case_services.encounter_log(
+                by=navigator_a,
+                person=person,
+                data={
+                    **data,
+                    "started_at": timezone.now() - datetime.timedelta(hours=hours),
+                },
+            )
+    (flag,) = open_flags(person)
+    assert flag.encounter_count == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.person_soft_delete(by=navigator_a, person=person, reason="dup")
+    assert open_flags(person) == []

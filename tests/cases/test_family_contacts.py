@@ -14,12 +14,6 @@ from tests.factories import PersonFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hashing the factories' passwords dominates run time and is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def events_for(obj) -> list[AuditEvent]:
     return list(
         AuditEvent.objects.filter(

@@ -21,18 +21,6 @@ PROGRAM_LIST_MAX_QUERIES = 10
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
 
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings):
-    # DEBUG=False selects the manifest storage, which needs collectstatic
-    # first; pages under test only need {% static %} URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
 @pytest.fixture
 def person(program_a):
     return PersonFactory(program=program_a, first_name="Rae", last_name="Okafor")

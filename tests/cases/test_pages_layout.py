@@ -15,18 +15,6 @@ from tests.factories import PASSWORD, EncounterFactory, PersonFactory, member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings):
-    # DEBUG=False selects the manifest storage, which needs collectstatic
-    # first; pages under test only need {% static %} URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
 def page_urls(person, encounter) -> list[str]:
     contact_args = [person.pk, 1]
     return [

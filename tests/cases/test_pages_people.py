@@ -15,18 +15,6 @@ from tests.factories import PersonFactory, ProgramFactory, member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings):
-    # DEBUG=False selects the manifest storage, which needs collectstatic
-    # first; pages under test only need {% static %} URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
 # Session, user, memberships, session save, the page's count and rows, the
 # aliases prefetch and the program filter's choices: fixed, whatever the rows.
 # A search adds one on PostgreSQL (the trigram threshold is set per search).

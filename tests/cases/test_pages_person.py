@@ -21,18 +21,6 @@ AUDIT_PAGE_MAX_QUERIES = 11
 DELETED_LIST_MAX_QUERIES = 9
 
 
-@pytest.fixture(autouse=True)
-def _static_without_manifest(settings):
-    # DEBUG=False selects the manifest storage, which needs collectstatic
-    # first; pages under test only need {% static %} URLs.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        },
-    }
-
-
 @pytest.fixture
 def person(program_a):
     return PersonFactory(

@@ -18,12 +18,6 @@ from tests.factories import EncounterFactory, PersonFactory, member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hashing the factories' passwords dominates run time and is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def fresh(user: User) -> User:
     """The user as a new request would load it (no cached memberships)."""
     return User.objects.get(pk=user.pk)
@@ -352,3 +346,17 @@ def _contact_data(**overrides) -> dict:
     data = {"name": "Carla Diaz", "relationship": "mother", "phone": "555-0100"}
     data.update(overrides)
     return data
+
+
+def test_encounters_of_a_deleted_person_leave_the_lists(navigator_a, program_a):
+    from cases import services as case_services
+    from cases.selectors import encounter_list_for
+    from tests.factories import EncounterFactory, PersonFactory
+
+    person = PersonFactory(program=program_a)
+    EncounterFactory(person=person)
+    unidentified = EncounterFactory(
+        person=None, program=program_a, unidentified_description="woman, 30s"
+    )
+    case_services.person_soft_delete(by=navigator_a, person=person, reason="dup")
+    assert list(encounter_list_for(user=navigator_a)) == [unidentified]

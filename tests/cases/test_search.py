@@ -21,12 +21,6 @@ postgres_only = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hashing the factories' passwords dominates run time and is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def add(navigator_a):
     def _add(first="", last="", aliases=(), **data):

@@ -19,12 +19,6 @@ from tests.factories import ProgramFactory, member
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hashing the factories' passwords dominates run time and is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def fresh(user: User) -> User:
     return User.objects.get(pk=user.pk)
 

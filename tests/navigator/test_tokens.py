@@ -16,12 +16,6 @@ from navigator.services import api_token_create, api_token_revoke
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Hashing the factories' passwords dominates run time and is not under test.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def authenticate(key: str):
     request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {key}")
     return BearerTokenAuthentication().authenticate(request)
