@@ -15,7 +15,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from cases import seeding
-from cases.models import Alias, Encounter, FamilyContact, Person
+from cases.models import Alias, Encounter, FamiliarFaceFlag, FamilyContact, Person
 from cases.selectors import person_search
 from cases.services.people import _refresh_search_text
 from navigator.models import AuditEvent, Membership, Program, Role, User
@@ -184,6 +184,15 @@ def test_some_people_are_familiar_faces(seeded):
     )
     assert busiest[0] >= 10
     assert sum(1 for n in busiest if n <= 3) > 0  # and most are not
+
+
+def test_familiar_faces_are_flagged_after_seeding(seeded):
+    # The seed bypasses encounter_log, so it evaluates the rules itself.
+    demo = Program.objects.get(slug="demo")
+    assert FamiliarFaceFlag.objects.filter(program=demo).exists()
+    flagged = FamiliarFaceFlag.objects.filter(program=demo).count()
+    seed()
+    assert FamiliarFaceFlag.objects.filter(program=demo).count() == flagged
 
 
 def test_responders_are_the_programs_navigators(seeded):

@@ -18,7 +18,8 @@ class Command(BaseCommand):
         "encounters. Idempotent: people are keyed by external_id 'demo-<n>' and "
         "encounters by CAD number 'DEMO-<n>'; a re-run adds only missing keys "
         "(so the same arguments add nothing, bigger numbers top up) and resets "
-        "the demo users' passwords."
+        "the demo users' passwords. After adding, the programs' familiar-faces "
+        "flags are evaluated."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -69,6 +70,12 @@ class Command(BaseCommand):
                 (result.encounters, "encounters"),
             ],
         )
+        if options["verbosity"] >= 2:
+            for slug, stats in result.familiar_faces.items():
+                self.stdout.write(
+                    f"familiar faces in {slug}: "
+                    + ", ".join(f"{k} {v}" for k, v in sorted(stats.items()))
+                )
         if not result.added_anything:
             line += " (nothing to add)"
         elif result.people_added != result.people or (
