@@ -23,6 +23,14 @@ def pytest_configure(config):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    # API throttling counts requests in the cache; each test starts at zero.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """In-process tests run tasks inline; the worker tests start real processes."""
     celery_app.conf.task_always_eager = True

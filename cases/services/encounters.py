@@ -13,9 +13,9 @@ from cases.models import Encounter, Person
 from cases.services._input import assign, check_not_stale, pick
 from cases.services._side_effects import queue_familiar_faces
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import Conflict, DomainError, NotFound
+from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import STAFF_ROLES, AuditAction, Program, User
-from navigator.selectors import program_ids_for
+from navigator.selectors import is_manager_of, program_ids_for
 from navigator.services import program_for_write, validate_model
 
 ENCOUNTER_FIELDS = (
@@ -296,6 +296,8 @@ def encounter_restore(*, by: User, encounter: Encounter, reason: str = "") -> En
     encounter = _lock_encounter(encounter, by=by)
     if not encounter.is_deleted:
         raise Conflict("This encounter is not deleted.")
+    if not is_manager_of(user=by, program_id=encounter.program_id):
+        raise PermissionDenied("Only a program manager can restore a deleted record.")
     changes = {
         "deleted_at": [snapshot(encounter, ["deleted_at"])["deleted_at"], None],
         "deleted_reason": [encounter.deleted_reason, ""],

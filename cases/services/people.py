@@ -14,9 +14,9 @@ from cases.services._input import assign, check_not_stale, pick
 from cases.services._side_effects import queue_familiar_faces
 from cases.text import person_search_text
 from navigator.audit import audit_record, audit_view, diff, snapshot
-from navigator.errors import Conflict, DomainError, NotFound
+from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, Program, User
-from navigator.selectors import program_ids_for
+from navigator.selectors import is_manager_of, program_ids_for
 from navigator.services import program_for_write, validate_model
 
 PERSON_FIELDS = (
@@ -294,6 +294,10 @@ def person_restore(*, by: User, person: Person, reason: str = "") -> Person:
     person = lock_person(person, by=by)
     if not person.is_deleted:
         raise Conflict("This person's record is not deleted.")
+    # Deleted records are hidden from navigators; bringing one back is a
+    # manager's decision (as on the pages).
+    if not is_manager_of(user=by, program_id=person.program_id):
+        raise PermissionDenied("Only a program manager can restore a deleted record.")
     changes = {
         "deleted_at": [person.deleted_at.isoformat(), None],
         "deleted_reason": [person.deleted_reason, ""],

@@ -418,7 +418,7 @@ def test_invalid_patch_loses_nothing(api, navigator_a, program_a, program_b):
 # --- soft delete and restore ---------------------------------------------------
 
 
-def test_delete_needs_a_reason_then_restore(api, navigator_a, program_a):
+def test_delete_needs_a_reason_then_restore(api, navigator_a, manager_a, program_a):
     encounter = EncounterFactory(person=PersonFactory(program=program_a))
     assert_error(api.delete(url(encounter.pk)), 400, "reason")
     assert_error(
@@ -440,9 +440,12 @@ def test_delete_needs_a_reason_then_restore(api, navigator_a, program_a):
     assert_error(api.get(url(encounter.pk)), 404)
     assert_error(api.patch(url(encounter.pk), {"narrative": "x"}, format="json"), 404)
 
-    response = api.post(url(encounter.pk, "restore/"))
+    # Restoring is a manager's decision.
+    assert_error(api.post(url(encounter.pk, "restore/")), 403)
+    manager = client_for(manager_a)
+    response = manager.post(url(encounter.pk, "restore/"))
     assert response.status_code == 200, response.content
     encounter.refresh_from_db()
     assert not encounter.is_deleted
-    body = assert_error(api.post(url(encounter.pk, "restore/")), 409)
+    body = assert_error(manager.post(url(encounter.pk, "restore/")), 409)
     assert body["code"] == "conflict"

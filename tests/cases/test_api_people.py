@@ -354,7 +354,9 @@ def test_delete_needs_a_reason(api, program_a):
     assert not person.is_deleted
 
 
-def test_delete_with_reason_in_body_then_restore(api, navigator_a, program_a):
+def test_delete_with_reason_in_body_then_restore(
+    api, navigator_a, manager_a, program_a
+):
     person = PersonFactory(program=program_a)
     response = api.delete(url(person.pk), {"reason": "duplicate"}, format="json")
     assert response.status_code == 204
@@ -363,7 +365,14 @@ def test_delete_with_reason_in_body_then_restore(api, navigator_a, program_a):
     assert api.get(url(person.pk)).status_code == 404
     assert api.get(url()).json()["count"] == 0
 
-    response = api.post(url(person.pk, "restore/"), {"reason": "oops"}, format="json")
+    # Restoring is a manager's decision.
+    assert_error(
+        api.post(url(person.pk, "restore/"), {"reason": "x"}, format="json"), 403
+    )
+    manager = client_for(manager_a)
+    response = manager.post(
+        url(person.pk, "restore/"), {"reason": "oops"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert response.json()["id"] == person.pk
     person.refresh_from_db()

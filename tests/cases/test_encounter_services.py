@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases import selectors, services
 from cases.models import Encounter
 from navigator.context import audit_context
-from navigator.errors import Conflict, DomainError, NotFound
+from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, AuditEvent, Membership, Role
 from tests.factories import EncounterFactory, PersonFactory, member
 
@@ -398,7 +398,7 @@ class TestSoftDelete:
         ) == {"reason"}
         assert not Encounter.objects.get(pk=encounter.pk).is_deleted
 
-    def test_hidden_but_kept_and_restorable(self, log, navigator_a, person):
+    def test_hidden_but_kept_and_restorable(self, log, navigator_a, manager_a, person):
         encounter = log()
         services.encounter_soft_delete(
             by=navigator_a, encounter=encounter, reason="logged twice"
@@ -422,10 +422,12 @@ class TestSoftDelete:
                 by=navigator_a, encounter=encounter, data={"narrative": "x"}
             )
 
-        services.encounter_restore(by=navigator_a, encounter=encounter, reason="no")
+        with pytest.raises(PermissionDenied):
+            services.encounter_restore(by=navigator_a, encounter=encounter, reason="no")
+        services.encounter_restore(by=manager_a, encounter=encounter, reason="no")
         assert selectors.encounter_get_for(user=navigator_a, encounter_id=encounter.pk)
         with pytest.raises(Conflict):
-            services.encounter_restore(by=navigator_a, encounter=encounter)
+            services.encounter_restore(by=manager_a, encounter=encounter)
 
         actions = [(e.action, e.person_id, e.reason) for e in events_for(encounter)]
         assert actions == [

@@ -12,7 +12,7 @@ from django.utils import timezone
 from cases import selectors, services
 from cases.models import Alias, DobPrecision, Person
 from navigator.context import audit_context
-from navigator.errors import Conflict, DomainError, NotFound
+from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, AuditEvent, Role
 from tests.factories import PersonFactory, member
 
@@ -462,11 +462,13 @@ class TestSoftDelete:
                 data={"name": "Mo", "relationship": "mother"},
             )
 
-    def test_restore_brings_it_back(self, navigator_a, program_a):
+    def test_restore_brings_it_back(self, navigator_a, manager_a, program_a):
         person = create(navigator_a, first_name="Zelda")
         services.person_soft_delete(by=navigator_a, person=person, reason="oops")
-        with audit_context(request_id="req-res", source="web"):
+        with pytest.raises(PermissionDenied):
             services.person_restore(by=navigator_a, person=person, reason="mistake")
+        with audit_context(request_id="req-res", source="web"):
+            services.person_restore(by=manager_a, person=person, reason="mistake")
         qs = selectors.person_list_for(user=navigator_a)
         assert list(selectors.person_search(qs, "zelda")) == [person]
         restored = Person.objects.get(pk=person.pk)
@@ -490,11 +492,11 @@ class TestSoftDelete:
             services.person_restore(by=navigator_a, person=person)
         assert len(events_for(person)) == 1
 
-    def test_nothing_is_hard_deleted(self, navigator_a):
+    def test_nothing_is_hard_deleted(self, navigator_a, manager_a):
         person = create(navigator_a, aliases=["Bird"])
         for _ in range(2):
             services.person_soft_delete(by=navigator_a, person=person, reason="x")
-            services.person_restore(by=navigator_a, person=person)
+            services.person_restore(by=manager_a, person=person)
         assert Person.objects.filter(pk=person.pk).exists()
         assert person.aliases.count() == 1
 
