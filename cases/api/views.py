@@ -8,8 +8,6 @@ never return it.
 
 from __future__ import annotations
 
-import django_filters
-from django import forms
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -26,7 +24,7 @@ from cases.api.serializers import (
 from cases.filters import EncounterFilter, PersonFilter
 from cases.models import Encounter, FamilyContact, Person
 from navigator.api.schema import errors
-from navigator.api.serializers import MAX_ID, OptionalReasonSerializer, ReasonSerializer
+from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
 from navigator.api.views import ApiViewMixin, reason_from
 from navigator.errors import NotFound
 
@@ -45,44 +43,6 @@ REASON_OPTIONAL = OpenApiParameter(
     required=False,
     description='Optional note for the audit log; or a JSON body `{"reason": "..."}`.',
 )
-
-
-class ApiPersonFilter(PersonFilter):
-    """PersonFilter with bounded ages.
-
-    Without bounds, ``?age_min=100000`` asks for a birth year before year 1
-    and ``cases.selectors._years_before`` raises ValueError (a 500). Remove
-    once PersonFilter bounds its age fields itself.
-    """
-
-    age_min = django_filters.NumberFilter(
-        label="Age from", method="filter_age", min_value=0, max_value=150
-    )
-    age_max = django_filters.NumberFilter(
-        label="Age to", method="filter_age", min_value=0, max_value=150
-    )
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A whole, positive id that fits a bigint.
-
-    NumberFilter takes decimals: ``?person=1.5`` matched person 1 and
-    ``?person=1e57`` overflowed SQLite's integer (a 500).
-    """
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
-
-
-class ApiEncounterFilter(EncounterFilter):
-    """EncounterFilter with integer ids (see IdFilter)."""
-
-    person = IdFilter(field_name="person_id")
-    navigator = IdFilter(field_name="navigators", distinct=True)
 
 
 def _data(serializer) -> dict:
@@ -131,7 +91,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """
 
     serializer_class = PersonSerializer
-    filterset_class = ApiPersonFilter
+    filterset_class = PersonFilter
     # For the schema generator only; requests use get_queryset (scoped).
     queryset = Person.objects.none()
 
@@ -333,7 +293,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """
 
     serializer_class = EncounterSerializer
-    filterset_class = ApiEncounterFilter
+    filterset_class = EncounterFilter
     queryset = Encounter.objects.none()  # schema only
 
     def get_queryset(self):
