@@ -767,8 +767,9 @@ class BulkLoader:
     leaves out get their default.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress | None = None) -> None:
         self.postgres = connection.vendor == "postgresql"
+        self.progress = progress or Progress(enabled=False)
 
     def take_ids(self, model: type[models.Model], n: int) -> list[int]:
         """``n`` fresh primary keys, so children can point at rows before COPY."""
@@ -911,14 +912,20 @@ class BulkLoader:
             for index, _ in indexes:
                 cursor.execute(f"DROP INDEX {index}")
         yield
-        with connection.cursor() as cursor:
+        steps = len(indexes) + len(keys)
+        with (
+            self.progress.phase("indexes, keys", total=steps, unit="steps") as bar,
+            connection.cursor() as cursor,
+        ):
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             for _, definition in indexes:
                 cursor.execute(definition)
+                bar.update(1)
             for table, name, definition in keys:
                 cursor.execute(
                     f"ALTER TABLE {table} ADD CONSTRAINT {qn(name)} {definition}"
                 )
+                bar.update(1)
 
 
 # --------------------------------------------------------------------------
@@ -1007,7 +1014,7 @@ def _seed(
     now: datetime.datetime,
     progress: Progress,
 ) -> SeedResult:
-    loader = BulkLoader()
+    loader = BulkLoader(progress)
     programs = _ensure_programs()
     users = _ensure_users(programs, password)
     program_ids = {slug: p.pk for slug, p in programs.items()}
@@ -1067,7 +1074,7 @@ def _seed(
         if loader.postgres:
             # Fresh planner statistics, so the first pages after a big seed do
             # not wait for autovacuum to notice a million new rows.
-            with connection.cursor() as cursor:
+            with progress.phase("analyze"), connection.cursor() as cursor:
                 tables = (Person, Alias, FamilyContact, Encounter)
                 names = [m._meta.db_table for m in tables]
                 names.append(Encounter.navigators.through._meta.db_table)

@@ -30,6 +30,7 @@ class Progress:
             enabled = bool(isatty and isatty())
         self.enabled = enabled
         self.started = time.monotonic()
+        self.durations: dict[str, float] = {}  # seconds per phase, for -v 2
 
     @contextmanager
     def phase(
@@ -46,10 +47,14 @@ class Progress:
             mininterval=0.2,
             smoothing=0.1,
         )
+        started = time.monotonic()
         try:
             yield bar
         finally:
             bar.close()
+            self.durations[name] = self.durations.get(name, 0.0) + (
+                time.monotonic() - started
+            )
 
     def track(
         self,
@@ -68,6 +73,12 @@ class Progress:
     @property
     def elapsed(self) -> float:
         return time.monotonic() - self.started
+
+    def timings(self) -> str:
+        """``"people 2.1 s, encounters 38.0 s"``: where the time went."""
+        return ", ".join(
+            f"{name} {secs:.1f} s" for name, secs in self.durations.items()
+        )
 
     def summary(self, command: str, counts: Iterable[tuple[int, str]]) -> str:
         """``"seed_demo: 3 programs, 8 users in 1.2 s"``."""

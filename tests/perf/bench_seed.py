@@ -53,7 +53,8 @@ def main() -> int:
         "--encounters",
         str(args.encounters),
     ]
-    first, output = timed(seed)
+    # -v 2 adds a line with the time of each phase.
+    first, output = timed([*seed, "--verbosity", "2"])
     print(output.strip())
     again, output = timed(seed)
     print(output.strip())

@@ -71,6 +71,7 @@ class Command(BaseCommand):
             ],
         )
         if options["verbosity"] >= 2:
+            self.stdout.write(f"phases: {progress.timings()}")
             for slug, stats in result.familiar_faces.items():
                 self.stdout.write(
                     f"familiar faces in {slug}: "
