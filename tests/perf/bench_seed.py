@@ -19,6 +19,7 @@ import datetime
 import os
 import platform
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -68,6 +69,8 @@ def main() -> int:
     print(f"command:    manage.py {' '.join(seed)}")
     print(f"first run:  {first:.1f} s (budget {BUDGET_SECONDS} s)")
     print(f"second run: {again:.1f} s (adds nothing)")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+    print(f"peak memory of the command: {peak} MiB")
     for table, count in counts:
         print(f"  {table:28} {count:>10,}")
     if "nothing to add" not in output:
