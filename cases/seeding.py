@@ -272,6 +272,16 @@ Silva Oliveira García-López Smith-Jones Van_Houten""")
 STREET_NAMES = _words("""Smokey Cowboy Red Professor Junebug Tiny Preacher Sunshine
 Boots Chino Flaco Güero Doc Shorty Ghost Sarge Blue Peanut Bird Moon Cricket Tex
 Bear Lucky Spider Cookie Duke Smiley Rocket""")
+# Short forms people go by (Person.preferred_name).
+NICKNAMES = dict(
+    pair.split(":")
+    for pair in _words("""Robert:Bob William:Bill Richard:Rick James:Jim
+Michael:Mike Joseph:Joe Thomas:Tom Christopher:Chris Daniel:Dan Anthony:Tony
+Kenneth:Ken Alexander:Alex Benjamin:Ben Nicholas:Nick Jonathan:Jon Samuel:Sam
+José:Pepe Jesús:Chuy Guadalupe:Lupe Dolores:Lola Patricia:Pat Kathleen:Kathy
+Rebecca:Becky Samantha:Sam Victoria:Vicky Stephanie:Steph Deborah:Debbie
+Elizabeth:Liz Jessica:Jess Christina:Tina Beatriz:Bea""")
+)
 # The first people are fixed, so every demo has the names that exercise
 # accent-insensitive search ("jose nunez" finds José Núñez, "zoe" finds Zoë).
 CURATED = (
@@ -446,8 +456,10 @@ def generate_people(
             first, last = pick(WOMEN if woman else MEN), pick(SURNAMES)
         middle = pick(WOMEN if woman else MEN) if rand() < 0.3 else ""
         preferred = ""
-        if rand() < 0.06:
-            preferred = first[:3] if len(first) > 4 else pick(STREET_NAMES)
+        if first in NICKNAMES and rand() < 0.3:
+            preferred = NICKNAMES[first]
+        elif rand() < 0.02:
+            preferred = pick(STREET_NAMES)  # goes by a street name only
         if rand() < (0.5 if familiar else 0.1):
             aliases.append((pick(STREET_NAMES), "nickname"))
         if rand() < 0.06:
@@ -871,8 +883,10 @@ class BulkLoader:
         (~50 s for a million encounters here); building an index once beats
         updating it row by row when the load outgrows what is there. It all
         happens in the seed's transaction, so a failure rolls the schema back
-        with the data. The tables stay locked meanwhile, which is why small
-        loads (``make run``, top-ups) do not do this.
+        with the data. Meanwhile the loaded tables and the tables their keys
+        point at (users, programs) are locked - nobody can sign in until the
+        seed commits - which is why small loads (``make run``, top-ups) do not
+        do this.
         """
         rows = {m._meta.db_table: n for m, n in loads if n > BULK_MODE_ABOVE}
         tables = list(rows)
