@@ -504,10 +504,11 @@ def _apply(
     person.unparsed = unparsed
     _refresh_search_text(person, aliases)
     try:
-        # The services' checks (a name, date of birth, SMS consent) and the
-        # model's field validation; what the parser let through still meets both.
-        _check_person_rules(person)
+        # The model's field validation, then the services' rules on the typed
+        # values (date of birth, SMS consent), in the services' order; what
+        # the parser let through still has to pass both.
         person.clean_fields(exclude=["program", "created_by", "deleted_by"])
+        _check_person_rules(person)
     except (DomainError, ValidationError) as exc:
         _reject(row, f"not imported: {_message(exc)}")
         return None
