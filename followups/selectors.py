@@ -7,12 +7,16 @@ import datetime
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
-from cases.models import Encounter, Person
+from cases.models import Encounter, FamilyContact, Person
 from followups.models import (
+    CalendarFeed,
     Delivery,
+    DeliveryStatus,
     Followup,
     FollowupPlanStep,
     FollowupSettings,
+    NotificationPreference,
+    Reminder,
     Status,
 )
 from navigator.errors import NotFound
@@ -150,4 +154,86 @@ def followup_is_overdue(
 ) -> bool:
     return followup.status == Status.SCHEDULED and followup.due_at < (
         now or timezone.now()
+    )
+
+
+# --- for the pages -----------------------------------------------------------
+
+
+def followup_get_detailed_for(*, user: User, followup_id: int | str) -> Followup:
+    """One follow-up with who closed it (its page shows that)."""
+    try:
+        return followup_list_detailed_for(user=user).get(pk=int(followup_id))
+    except (Followup.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound("No such follow-up.") from None
+
+
+def followup_list_for_encounter(
+    *, user: User, encounter: Encounter
+) -> QuerySet[Followup]:
+    return followup_list_for(user=user).filter(encounter=encounter)
+
+
+def followup_contacts_for(*, person: Person) -> QuerySet[FamilyContact]:
+    """Whom a new follow-up may be with besides the person: their current
+    contacts who the person agreed we may contact."""
+    return person.family_contacts.filter(deleted_at__isnull=True, may_contact=True)
+
+
+def person_reminder_possible(*, person: Person) -> bool:
+    """The rule of ``reminders.person_may_be_reminded``, before a follow-up
+    exists: the person agreed to texts and has a number to text."""
+    return bool(person.sms_consent and person.phone and not person.is_deleted)
+
+
+def followup_reminders_for_manager(
+    *, user: User, followup: Followup
+) -> QuerySet[Reminder]:
+    """The reminders of one follow-up and their deliveries, for its managers."""
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    return (
+        Reminder.objects.filter(followup=followup, program_id__in=managed)
+        .select_related("recipient_user")
+        .prefetch_related("deliveries")
+        .order_by("send_after", "id")
+    )
+
+
+def followup_plan_steps_for(*, program: Program) -> QuerySet[FollowupPlanStep]:
+    return FollowupPlanStep.objects.filter(program=program).order_by(
+        "disposition", "days_after", "id"
+    )
+
+
+def followup_plan_step_get_for_manager(
+    *, user: User, step_id: int | str
+) -> FollowupPlanStep:
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    try:
+        return FollowupPlanStep.objects.select_related("program").get(
+            pk=int(step_id), program_id__in=managed
+        )
+    except (FollowupPlanStep.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound("No such plan step.") from None
+
+
+def notification_preference_for(*, user: User) -> NotificationPreference:
+    """The user's preference, or the default (email) if never set."""
+    pref = NotificationPreference.objects.filter(user=user).first()
+    return pref or NotificationPreference(user=user)
+
+
+def calendar_feed_active_for(*, user: User) -> CalendarFeed | None:
+    return (
+        CalendarFeed.objects.filter(user=user, revoked_at__isnull=True)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def delivery_failed_count_for_manager(*, user: User) -> int:
+    return (
+        delivery_list_for_manager(user=user)
+        .filter(status=DeliveryStatus.FAILED)
+        .count()
     )

@@ -391,6 +391,22 @@ def followup_plan_step_add(
 
 
 @transaction.atomic
+def followup_plan_step_remove(*, by: User, step: FollowupPlanStep) -> None:
+    """Drop a default step. A setting, not a record about a person: it goes,
+    and the audit event keeps what it was."""
+    _require_manager(by, step.program)
+    audit_record(
+        actor=by,
+        action=AuditAction.DELETE,
+        obj=step,
+        person_id=None,
+        program_id=step.program_id,
+        changes={k: [v, None] for k, v in snapshot(step).items()},
+    )
+    step.delete()
+
+
+@transaction.atomic
 def notification_preference_set(
     *, by: User, channel: str, phone: str = ""
 ) -> NotificationPreference:
