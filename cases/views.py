@@ -31,6 +31,9 @@ from cases.forms import (
     local_now_or,
 )
 from cases.models import Concern, Encounter, Gender, Person, RaceEthnicity
+from followups import selectors as followup_selectors
+from followups import services as followup_services
+from followups.forms import EncounterFollowupForm
 from navigator.errors import DomainError, NotFound
 from navigator.models import Role, User
 from navigator.selectors import (
@@ -132,7 +135,14 @@ def today(request: HttpRequest) -> HttpResponse:
         request, selectors.encounter_list_recent_for_navigator(user=request.user)
     )
     _with_concern_labels(page.object_list)
-    return render(request, "cases/today.html", {"page_obj": page})
+    return render(
+        request,
+        "cases/today.html",
+        {
+            "page_obj": page,
+            "followups": followup_selectors.followups_today_for(user=request.user),
+        },
+    )
 
 
 # --- People ------------------------------------------------------------------
@@ -440,6 +450,49 @@ def _after_encounter_saved(encounter: Encounter):
     return redirect("encounter-detail", encounter.pk)
 
 
+def _schedule_followup_after(
+    request: HttpRequest, encounter: Encounter, form: EncounterFollowupForm
+) -> None:
+    """The form's "follow up in N days": scheduled once the encounter is
+    saved, so a refusal here loses nothing; the user is told either way."""
+    if not form.wanted():
+        return
+    if encounter.person_id is None:
+        messages.warning(
+            request,
+            "The follow-up was not scheduled: link the encounter to a person, "
+            "then schedule it from their page.",
+        )
+        return
+    try:
+        followup = followup_services.followup_schedule(
+            by=request.user,
+            person=encounter.person,
+            encounter=encounter,
+            due_at=form.due_at_for(encounter.program, now=encounter.started_at),
+            method=form.cleaned_data["method"],
+        )
+    except DomainError as exc:
+        messages.warning(
+            request,
+            "The encounter was saved, but the follow-up was not scheduled: "
+            f"{exc.detail} Schedule it from the person's page.",
+        )
+    else:
+        due = timezone.localtime(followup.due_at, encounter.program.tz)
+        messages.success(request, f"Follow-up scheduled for {due:%a %-d %b, %H:%M}.")
+
+
+def _after_encounter_logged(encounter: Encounter):
+    # The program's default follow-ups for this disposition are proposed
+    # (pre-ticked) before going on to the person.
+    if encounter.person_id and followup_selectors.followup_plan_for(
+        encounter=encounter
+    ):
+        return redirect("followup-plan", encounter.pk)
+    return _after_encounter_saved(encounter)
+
+
 @login_required
 def encounter_create(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -466,7 +519,9 @@ def encounter_create(request: HttpRequest) -> HttpResponse:
         initial=initial,
         time_zone=zone,
     )
-    if form.is_bound and form.is_valid():
+    followup_form = EncounterFollowupForm(_form_data(request))
+    # Both forms checked (no short circuit), so every mistake shows at once.
+    if form.is_bound and all([form.is_valid(), followup_form.is_valid()]):
         try:
             encounter = services.encounter_log(
                 by=user,
@@ -479,7 +534,8 @@ def encounter_create(request: HttpRequest) -> HttpResponse:
             apply_domain_error(request, exc, form)
         else:
             messages.success(request, "Encounter logged.")
-            return _after_encounter_saved(encounter)
+            _schedule_followup_after(request, encounter, followup_form)
+            return _after_encounter_logged(encounter)
     if form.is_bound:
         picker = _picker_context(
             request, request.POST.get("person"), request.POST.get("person_q", "")
@@ -487,7 +543,9 @@ def encounter_create(request: HttpRequest) -> HttpResponse:
     else:
         picker = _picker_context(request, initial["person"])
     return render(
-        request, "cases/encounter_form.html", {"form": form, "picker": picker}
+        request,
+        "cases/encounter_form.html",
+        {"form": form, "picker": picker, "followup_form": followup_form},
     )
 
 
