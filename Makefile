@@ -53,7 +53,9 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 # Benchmarks: every tests/perf/bench_*.py, run as a script from the repo root,
-# one after the other; results go in docs/performance.md. Numbers are only
+# one after the other: bench_seed.py first (it re-creates and seeds the
+# database the others measure), then the rest by name; results go in
+# docs/performance.md. Numbers are only
 # comparable on PostgreSQL, so DATABASE_URL=postgres://... is required. Use a
 # scratch database (a benchmark may drop and re-create it); each script's
 # docstring says what else it needs (e.g. CELERY_BROKER_URL=redis://...):
@@ -65,7 +67,7 @@ bench: $(STAMP)
 	  *) echo "make bench: set DATABASE_URL=postgres://... (benchmarks run on PostgreSQL only)" >&2; exit 2 ;; \
 	esac
 	@set -e; found=0; \
-	for script in tests/perf/bench_*.py; do \
+	for script in tests/perf/bench_seed.py $$(ls tests/perf/bench_*.py | grep -v '/bench_seed\.py$$'); do \
 	  [ -f "$$script" ] || continue; found=1; \
 	  echo "==> $$script"; \
 	  PYTHONPATH="$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH}" $(PY) "$$script"; \
