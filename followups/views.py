@@ -83,11 +83,11 @@ def _require_staff(user: User) -> None:
         raise Http404
 
 
-def _managed_programs(user: User) -> list[Program]:
-    programs = list(program_list_for(user=user, roles=(Role.PROGRAM_MANAGER,)))
-    if not programs:
+def _managed_program_ids(user: User) -> list[int]:
+    ids = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    if not ids:
         raise Http404  # managers' pages do not exist for anyone else
-    return programs
+    return ids
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
@@ -446,7 +446,7 @@ def followup_plan(request: HttpRequest, encounter_id: int) -> HttpResponse:
 @login_required
 def overdue(request: HttpRequest) -> HttpResponse:
     """The team's overdue follow-ups: per navigator, then the list."""
-    programs = _managed_programs(request.user)
+    managed = _managed_program_ids(request.user)
     followups = FollowupFilter(
         request.GET or None,
         queryset=selectors.overdue_followups_for_manager(user=request.user),
@@ -463,7 +463,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
             ),
             "page_obj": page,
             "assigned_to": request.GET.get("assigned_to", ""),
-            "show_program": len(programs) > 1,
+            "show_program": len(managed) > 1,
         },
     )
 
@@ -482,7 +482,7 @@ def _mask(deliveries: Iterable[Delivery]) -> None:
 
 @login_required
 def deliveries(request: HttpRequest) -> HttpResponse:
-    programs = _managed_programs(request.user)
+    managed = _managed_program_ids(request.user)
     found = DeliveryFilter(
         request.GET or None,
         queryset=selectors.delivery_list_for_manager(user=request.user),
@@ -499,13 +499,14 @@ def deliveries(request: HttpRequest) -> HttpResponse:
             "failed_count": selectors.delivery_failed_count_for_manager(
                 user=request.user
             ),
-            "show_program": len(programs) > 1,
+            "show_program": len(managed) > 1,
         },
     )
 
 
 def _settings_program(request: HttpRequest) -> tuple[Program, list[Program]]:
-    programs = _managed_programs(request.user)
+    _managed_program_ids(request.user)
+    programs = list(program_list_for(user=request.user, roles=(Role.PROGRAM_MANAGER,)))
     wanted = request.GET.get("program")
     for program in programs:
         if str(program.pk) == wanted:
