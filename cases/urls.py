@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from cases import views
 
@@ -61,4 +61,5 @@ urlpatterns = [
         views.encounter_restore,
         name="encounter-restore",
     ),
+    path("familiar-faces/", include("cases.familiar.urls")),
 ]

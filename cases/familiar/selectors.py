@@ -10,8 +10,10 @@ import datetime
 from collections import Counter, defaultdict
 
 from django.db.models import (
+    Case,
     Count,
     DateTimeField,
+    Exists,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -20,7 +22,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
@@ -39,7 +43,7 @@ from cases.models import (
     Person,
 )
 from navigator.errors import NotFound
-from navigator.models import Role, User
+from navigator.models import Membership, Role, User
 from navigator.selectors import program_ids_for
 
 
@@ -54,33 +58,37 @@ def familiar_faces_for(
     *, user: User, now: datetime.datetime | None = None
 ) -> QuerySet[FamiliarFaceFlag]:
     """People on the list (active flags) in the user's programs."""
+    return _with_row_annotations(
+        FamiliarFaceFlag.objects.filter(
+            program_id__in=program_ids_for(user=user),
+            status=FlagStatus.ACTIVE,
+            person__deleted_at__isnull=True,
+        ),
+        now or timezone.now(),
+    ).order_by("-encounter_count", "person__last_name", "person__first_name", "id")
+
+
+def _with_row_annotations(
+    flags: QuerySet[FamiliarFaceFlag], now: datetime.datetime
+) -> QuerySet[FamiliarFaceFlag]:
+    """What ``familiar_faces_rows`` reads from each flag: last contact, overdue."""
     from followups.models import Followup, Status
 
-    now = now or timezone.now()
     encounters = Encounter.objects.filter(
         person_id=OuterRef("person_id"), deleted_at__isnull=True
     )
     overdue = Followup.objects.filter(
         person_id=OuterRef("person_id"), status=Status.SCHEDULED, due_at__lt=now
     )
-    return (
-        FamiliarFaceFlag.objects.filter(
-            program_id__in=program_ids_for(user=user),
-            status=FlagStatus.ACTIVE,
-            person__deleted_at__isnull=True,
-        )
-        .select_related("person", "rule", "rule__program", "program")
-        .annotate(
-            last_contact=Subquery(
-                encounters.order_by()
-                .values("person_id")
-                .annotate(m=Max("started_at"))
-                .values("m")[:1],
-                output_field=DateTimeField(),
-            ),
-            overdue_followups=Coalesce(_count_subquery(overdue), Value(0)),
-        )
-        .order_by("-encounter_count", "person__last_name", "person__first_name", "id")
+    return flags.select_related("person", "rule", "rule__program", "program").annotate(
+        last_contact=Subquery(
+            encounters.order_by()
+            .values("person_id")
+            .annotate(m=Max("started_at"))
+            .values("m")[:1],
+            output_field=DateTimeField(),
+        ),
+        overdue_followups=Coalesce(_count_subquery(overdue), Value(0)),
     )
 
 
@@ -290,3 +298,222 @@ def month_list_for(
         .select_related("person", "rule")
         .order_by("-max_count", "person__last_name")
     )
+
+
+# --- Reads added for the pages and the API -------------------------------------
+
+
+def familiar_face_detail_for(
+    *, user: User, flag_id: int | str, now: datetime.datetime | None = None
+) -> FamiliarFaceFlag:
+    """One flag of the user's programs, in any status, with what a list row
+    shows. A soft-deleted person's flags are gone, as from the list."""
+    try:
+        return _with_row_annotations(
+            FamiliarFaceFlag.objects.filter(
+                program_id__in=program_ids_for(user=user),
+                person__deleted_at__isnull=True,
+            ),
+            now or timezone.now(),
+        ).get(pk=int(flag_id))
+    except (FamiliarFaceFlag.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such flag.") from None
+
+
+def familiar_faces_with_previous(
+    flags: QuerySet[FamiliarFaceFlag], now: datetime.datetime | None = None
+) -> QuerySet[FamiliarFaceFlag]:
+    """Annotate ``previous_contacts``: matching encounters in the window of the
+    same length just before the rule's current one (what the row's trend
+    compares with, see ``_previous_window_counts``), so a list can be
+    filtered by trend in the database.
+
+    One correlated count per rule (a CASE over the rules of the flags), since
+    each rule has its own window and encounter filters; one query to find
+    the rules.
+    """
+    now = now or timezone.now()
+    rules = FamiliarFacesRule.objects.filter(
+        pk__in=flags.order_by().values("rule_id")
+    ).select_related("program")
+    whens = []
+    for rule in rules:
+        window = window_for(rule, now)
+        start = window.start - (window.end - window.start)
+        count = _count_subquery(
+            Encounter.objects.filter(
+                rule_encounters_q(rule),
+                person_id=OuterRef("person_id"),
+                started_at__gte=start,
+                started_at__lt=window.start,
+            )
+        )
+        whens.append(When(rule_id=rule.pk, then=Coalesce(count, Value(0))))
+    previous = Case(*whens, default=Value(0), output_field=IntegerField())
+    return flags.annotate(previous_contacts=previous if whens else Value(0))
+
+
+TREND_LOOKUPS = {
+    "up": "encounter_count__gt",
+    "down": "encounter_count__lt",
+    "same": "encounter_count",
+}
+
+
+def familiar_faces_by_trend(
+    flags: QuerySet[FamiliarFaceFlag], trend: str, now: datetime.datetime | None = None
+) -> QuerySet[FamiliarFaceFlag]:
+    """Flags whose contacts went ``up``, ``down`` or stayed the ``same``
+    against the previous window (the row's trend arrow)."""
+    return familiar_faces_with_previous(flags, now).filter(
+        **{TREND_LOOKUPS[trend]: F("previous_contacts")}
+    )
+
+
+def familiar_faces_enrolled(
+    flags: QuerySet[FamiliarFaceFlag], enrolled: bool
+) -> QuerySet[FamiliarFaceFlag]:
+    active = FamiliarFaceEnrollment.objects.filter(
+        person_id=OuterRef("person_id"), status=EnrollmentStatus.ACTIVE
+    )
+    return flags.filter(Exists(active) if enrolled else ~Exists(active))
+
+
+def enrollment_active_for(*, person: Person) -> FamiliarFaceEnrollment | None:
+    """The person's current intensive follow-up, if any (at most one)."""
+    return (
+        FamiliarFaceEnrollment.objects.filter(
+            person=person, status=EnrollmentStatus.ACTIVE
+        )
+        .select_related("navigator", "enrolled_by")
+        .first()
+    )
+
+
+def enrollment_get_for(
+    *, user: User, enrollment_id: int | str
+) -> FamiliarFaceEnrollment:
+    try:
+        return FamiliarFaceEnrollment.objects.select_related("person").get(
+            pk=int(enrollment_id),
+            program_id__in=program_ids_for(user=user),
+            person__deleted_at__isnull=True,
+        )
+    except (FamiliarFaceEnrollment.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such enrollment.") from None
+
+
+# The roles ``familiar_enroll`` accepts as the assigned navigator.
+ENROLLMENT_STAFF_ROLES = (Role.NAVIGATOR, Role.CASEWORKER, Role.PROGRAM_MANAGER)
+
+
+def enrollment_navigators_for(*, program_id: int) -> QuerySet[User]:
+    """Who can be assigned to an enrollment in a program: its active staff."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__program_id=program_id,
+            memberships__is_active=True,
+            memberships__role__in=ENROLLMENT_STAFF_ROLES,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def enrollment_navigator_choices(*, program_ids: list[int]) -> dict[int, list[User]]:
+    """``enrollment_navigators_for`` for several programs in one query (the
+    enroll forms of a list page)."""
+    memberships = (
+        Membership.objects.filter(
+            program_id__in=program_ids,
+            is_active=True,
+            role__in=ENROLLMENT_STAFF_ROLES,
+            user__is_active=True,
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username", "id")
+    )
+    choices: dict[int, list[User]] = defaultdict(list)
+    for membership in memberships:
+        users = choices[membership.program_id]
+        # A manager who is also a navigator there is offered once.
+        if all(u.pk != membership.user_id for u in users):
+            users.append(membership.user)
+    return dict(choices)
+
+
+def enrollment_outcome_totals(
+    outcomes: QuerySet[FamiliarFaceEnrollment],
+    days: int,
+    now: datetime.datetime | None = None,
+) -> dict[str, dict[str, int]]:
+    """Sums of ``enrollment_outcomes_for``: over every enrollment, and over
+    those whose after-period has fully passed (the fair comparison: a recent
+    enrollment has had less time to gather contacts)."""
+    now = now or timezone.now()
+    complete = Q(enrolled_at__lte=now - datetime.timedelta(days=days))
+    totals = outcomes.order_by().aggregate(
+        enrollments=Count("id", distinct=True),
+        before=Coalesce(Sum("contacts_before"), 0),
+        after=Coalesce(Sum("contacts_after"), 0),
+    )
+    observed = (
+        outcomes.filter(complete)
+        .order_by()
+        .aggregate(
+            enrollments=Count("id", distinct=True),
+            before=Coalesce(Sum("contacts_before"), 0),
+            after=Coalesce(Sum("contacts_after"), 0),
+        )
+    )
+    return {"all": totals, "observed": observed}
+
+
+def familiar_history_for(
+    *, user: User, month: datetime.date
+) -> QuerySet[FamiliarFacesMonthEntry]:
+    """``month_list_for`` without soft-deleted people (gone from every list)."""
+    return (
+        month_list_for(user=user, month=month)
+        .filter(person__deleted_at__isnull=True)
+        .select_related("program")
+    )
+
+
+def familiar_faces_for_manager(
+    *, user: User, now: datetime.datetime | None = None
+) -> QuerySet[FamiliarFaceFlag]:
+    """The list, only in the programs the user manages (what they may export)."""
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    return familiar_faces_for(user=user, now=now).filter(program_id__in=managed)
+
+
+def familiar_rules_overview_for(*, user: User) -> QuerySet[FamiliarFacesRule]:
+    """The user's programs' rules, each with how many people it has on the list."""
+    return (
+        familiar_faces_rules_for(user=user)
+        .annotate(
+            on_list=Count(
+                "flags",
+                filter=Q(
+                    flags__status=FlagStatus.ACTIVE,
+                    flags__person__deleted_at__isnull=True,
+                ),
+            )
+        )
+        .order_by("program__name", "-is_active", "name", "id")
+    )
+
+
+def familiar_person_summary(
+    *, person: Person, now: datetime.datetime | None = None
+) -> dict:
+    """The person page's familiar-faces panel: contacts per month (12 months),
+    every flag (the history) and the current enrollment. The caller has
+    resolved the person through a scoped selector."""
+    return {
+        "months": encounters_per_month(person=person, months=12, now=now),
+        "flags": list(person_flags(person=person)),
+        "enrollment": enrollment_active_for(person=person),
+    }

@@ -245,3 +245,18 @@ def familiar_list_exported(*, by: User, program_id: int, rows: int) -> None:
         program_id=program_id,
         changes={"export": ["familiar_faces.csv", rows]},
     )
+
+
+def familiar_person_panel_viewed(*, by: User, person: Person) -> None:
+    """The panel shows a person's flags, why they were dismissed and their
+    enrollment plan: part of their record, so reading it is audited like the
+    record (HIPAA access accounting). It loads apart from the person page,
+    hence its own event; ``changes`` says which part was read."""
+    audit_record(
+        actor=by,
+        action=AuditAction.VIEW,
+        obj=person,
+        person_id=person.pk,
+        program_id=person.program_id,
+        changes={"section": [None, "familiar_faces"]},
+    )
