@@ -94,7 +94,7 @@ class FollowupScheduleForm(forms.Form):
     """Schedule a follow-up from the person page."""
 
     when = forms.ChoiceField(
-        label="When",
+        label="Day",
         choices=[*QUICK_DAYS, (EXACT, "Exact date and time")],
         initial="1",
         widget=forms.RadioSelect,
@@ -215,12 +215,11 @@ class EncounterFollowupForm(forms.Form):
     """The optional "follow up in N days by …" part of the encounter form."""
 
     days = forms.IntegerField(
-        label="Follow up in (days)",
+        label="In (days)",
         required=False,
         min_value=0,
         max_value=365,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "placeholder": "—"}),
-        help_text="Leave empty for no follow-up.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     # Nothing here is required: an encounter posted without this part (an
     # older page, a script) is logged as before, with no follow-up.

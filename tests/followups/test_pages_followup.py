@@ -191,6 +191,8 @@ def test_completing_a_cancelled_one_is_a_clear_409(client, navigator_a, followup
     assert "Cannot complete a follow-up that is cancelled." in response.text
     assert 'role="alert"' in response.text
     assert "My notes" in response.text  # what was typed is still there
+    assert "so nothing was saved" in response.text
+    assert "Reschedule" not in response.text  # no actions on a closed one
     followup.refresh_from_db()
     assert followup.status == Status.CANCELLED
 
