@@ -59,6 +59,16 @@ def form_post(**overrides) -> dict:
 # --- from the person page ----------------------------------------------------
 
 
+def test_scheduling_pages_require_login(client, person):
+    encounter = EncounterFactory(person=person)
+    for url in (schedule_url(person), reverse("followup-plan", args=[encounter.pk])):
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, url
+            assert response.url.startswith(reverse("login")), url
+    assert not Followup.objects.exists()
+
+
 def test_person_page_links_to_scheduling(client, navigator_a, person):
     client.force_login(navigator_a)
     html = client.get(reverse("person-detail", args=[person.pk])).text
