@@ -16,11 +16,7 @@ from cases.models import FamiliarFaceFlag, FamiliarFacesRule
 from navigator.models import Program
 from navigator.selectors import program_list_for
 
-TREND_CHOICES = [
-    ("up", "Up (more contacts than the previous window)"),
-    ("down", "Down (fewer contacts)"),
-    ("same", "Same"),
-]
+TREND_CHOICES = [("up", "Up"), ("down", "Down"), ("same", "Same")]
 
 
 def _user_programs(request) -> QuerySet[Program]:
@@ -77,8 +73,10 @@ class WholeNumberFilter(django_filters.NumberFilter):
 
 
 class FamiliarFaceFilter(django_filters.FilterSet):
-    program = django_filters.ModelChoiceFilter(queryset=_user_programs)
-    rule = django_filters.ModelChoiceFilter(queryset=_user_rules)
+    program = django_filters.ModelChoiceFilter(
+        queryset=_user_programs, empty_label="Any"
+    )
+    rule = django_filters.ModelChoiceFilter(queryset=_user_rules, empty_label="Any")
     enrolled = StrictBooleanFilter(
         method="filter_enrolled",
         label="Enrolled",
@@ -87,6 +85,7 @@ class FamiliarFaceFilter(django_filters.FilterSet):
     trend = django_filters.ChoiceFilter(
         choices=TREND_CHOICES,
         method="filter_trend",
+        label="Trend",
         empty_label="Any",
         help_text="Contacts in the rule's window against the window of the same "
         "length before it.",
@@ -109,6 +108,10 @@ class FamiliarFaceFilter(django_filters.FilterSet):
         self.form.fields["rule"].label_from_instance = lambda rule: (
             f"{rule.name} · {rule.program.name}"
         )
+        # The help texts document the API's parameters; the page's labels and
+        # choices say it already.
+        for field in self.form.fields.values():
+            field.help_text = ""
 
     def filter_enrolled(self, queryset, name: str, value: bool):
         return selectors.familiar_faces_enrolled(queryset, value)

@@ -251,7 +251,7 @@ def enrollment_outcomes_for(
     live = Q(person__encounters__deleted_at__isnull=True)
     return (
         FamiliarFaceEnrollment.objects.filter(program_id__in=managed)
-        .select_related("person", "navigator")
+        .select_related("person", "navigator", "program")
         .annotate(
             window_start=ExpressionWrapper(
                 F("enrolled_at") - span, output_field=DateTimeField()

@@ -943,14 +943,26 @@ def test_outcomes_hold_only_managed_programs(
 
 @pytest.mark.parametrize("n_people", [2, 20])
 def test_outcomes_query_count_is_flat(
-    client, program_a, manager_a, navigator_a, n_people, django_assert_max_num_queries
+    client,
+    program_a,
+    program_b,
+    manager_a,
+    navigator_a,
+    n_people,
+    django_assert_max_num_queries,
 ):
-    for person in flagged(program_a, n_people=n_people):
-        ff.familiar_enroll(by=manager_a, person=person, navigator=navigator_a)
+    # Two managed programs, so each row shows its program too.
+    Membership.objects.create(
+        user=manager_a, program=program_b, role=Role.PROGRAM_MANAGER
+    )
+    for program in (program_a, program_b):
+        for person in flagged(program, n_people=n_people // 2):
+            ff.familiar_enroll(by=manager_a, person=person, navigator=manager_a)
     client.force_login(manager_a)
     with django_assert_max_num_queries(OUTCOMES_MAX_QUERIES):
         response = client.get(OUTCOMES_URL)
     assert len(response.context["page_obj"].object_list) == n_people
+    assert program_b.name in response.text
 
 
 # --- history -----------------------------------------------------------------
