@@ -769,6 +769,9 @@ def test_panel_chart_counts_encounters_per_month(client, program_a, navigator_a)
     this_month = months[-1][0].strftime("%B %Y")
     assert f'<th scope="row">{this_month}</th><td>2</td>' in html
     assert "<svg" in html and 'aria-hidden="true"' in html
+    # A table ignores .visually-hidden's 1px width (it widened the phone page
+    # by 111px): it hides inside a div.
+    assert '<div class="visually-hidden">\n<table>' in html
     assert "3 encounters from" in html
     full = client.get(reverse("familiar:person-panel", args=[person.pk]))
     assert "<html" in full.text and "Encounters per month" in full.text
