@@ -226,6 +226,7 @@ def test_manager_list_rows_say_why_trend_and_offer_actions(
     # The enroll form offers the program's staff.
     assert f'<option value="{navigator_a.pk}">' in html
     assert f'href="{EXPORT_URL}"' in html
+    assert "{#" not in html and "{%" not in html  # no template text leaks
 
 
 def test_navigator_list_is_read_only(client, program_a, navigator_a):
@@ -772,6 +773,7 @@ def test_panel_chart_counts_encounters_per_month(client, program_a, navigator_a)
     # A table ignores .visually-hidden's 1px width (it widened the phone page
     # by 111px): it hides inside a div.
     assert '<div class="visually-hidden">\n<table>' in html
+    assert "{#" not in html and "{%" not in html
     assert "3 encounters from" in html
     full = client.get(reverse("familiar:person-panel", args=[person.pk]))
     assert "<html" in full.text and "Encounters per month" in full.text
