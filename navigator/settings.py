@@ -176,7 +176,7 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 
 # Celery. With no CELERY_BROKER_URL the embedded default is kombu's
 # file-system transport: no server, and `make run` starts a worker with an
-# embedded beat beside the web process. See docs/decisions/0002.
+# embedded beat beside the web process. See docs/decisions/0001.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -193,6 +193,9 @@ else:
     # Redis redelivers an unacknowledged task after this many seconds; tasks
     # never carry an ETA anywhere near it (REFERENCE.md, Celery pitfalls).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# The queue this deployment's tasks go to and its workers read; two
+# deployments (or test runs) can share one Redis with different names.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_SERIALIZER = "json"

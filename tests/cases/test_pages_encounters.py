@@ -11,12 +11,15 @@ from django.utils import timezone
 
 from cases.models import Encounter
 from cases.services import encounter_soft_delete
+from followups.services import followup_schedule
 from navigator.models import AuditAction, AuditEvent, Membership, Role
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
 
 pytestmark = pytest.mark.django_db
 
-TODAY_MAX_QUERIES = 9
+# Session, user, memberships, the page count and rows, their navigators, the
+# follow-ups panel, the session save (with savepoints).
+TODAY_MAX_QUERIES = 10
 PROGRAM_LIST_MAX_QUERIES = 10
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
@@ -468,10 +471,17 @@ def test_today_query_count_is_flat(
             person=PersonFactory(program=program_a), created_by=navigator_a
         )
         encounter.navigators.add(navigator_a)
+        followup_schedule(
+            by=navigator_a,
+            person=encounter.person,
+            due_at=timezone.now() + datetime.timedelta(days=1),
+            method="phone",
+        )
     client.force_login(navigator_a)
     with django_assert_max_num_queries(TODAY_MAX_QUERIES):
         response = client.get(reverse("today"))
     assert len(response.context["page_obj"].object_list) == min(rows, 25)
+    assert response.text.count('followup-item"') == rows
 
 
 # --- program encounters (managers) -------------------------------------------

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import FamilyContact, Person
 from cases.services import family_contact_add, person_update
+from followups.services import followup_schedule
 from navigator.models import AuditAction, AuditEvent, Role
 from tests.factories import EncounterFactory, PersonFactory, member
 
 pytestmark = pytest.mark.django_db
 
 # Session, user, memberships, the view audit insert, contacts, timeline rows,
-# their navigators and authors, the manager check, the session save (with
-# savepoints): fixed, whatever the size of the timeline.
-PERSON_PAGE_MAX_QUERIES = 12
+# their navigators and authors, the follow-ups on the timeline, the manager
+# check, the session save (with savepoints): fixed, whatever the size of the
+# timeline.
+PERSON_PAGE_MAX_QUERIES = 13
 AUDIT_PAGE_MAX_QUERIES = 11
 DELETED_LIST_MAX_QUERIES = 9
 
@@ -95,15 +99,22 @@ def test_person_page_query_count_is_flat(
         encounter = EncounterFactory(person=person, created_by=navigator_a)
         encounter.navigators.add(navigator_a)
     for i in range(rows // 3):
-        family_contact_add(
+        contact = family_contact_add(
             by=navigator_a,
             person=person,
             data={"name": f"Contact {i}", "relationship": "friend"},
         )
+        followup_schedule(
+            by=navigator_a,
+            person=person,
+            contact=contact,
+            due_at=timezone.now() + datetime.timedelta(days=i + 1),
+            method="phone",
+        )
     client.force_login(navigator_a)
     with django_assert_max_num_queries(PERSON_PAGE_MAX_QUERIES):
         response = client.get(reverse("person-detail", args=[person.pk]))
-    assert len(response.context["timeline"].object_list) == rows
+    assert len(response.context["timeline"].object_list) == rows + rows // 3
 
 
 def test_timeline_renders_unknown_kinds_with_fallback(
