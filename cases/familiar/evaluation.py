@@ -17,9 +17,9 @@ import operator
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from cases.models import (
@@ -74,8 +74,10 @@ def matches(
 ) -> dict[int, list[int]]:
     """person id → ids of the encounters that make them match (newest first).
 
-    Two set-based queries whatever the number of people: a grouped count over
-    the window (HAVING count ≥ N), then the encounter ids of those people.
+    Set-based whatever the number of people: on PostgreSQL one grouped query
+    over the window (HAVING count ≥ N) that also collects each person's
+    encounter ids (``array_agg``); elsewhere the same count, then the
+    encounter ids of the people it found.
     """
     window = window_for(rule, now)
     in_window = Encounter.objects.filter(
@@ -85,16 +87,21 @@ def matches(
     )
     if person_ids is not None:
         in_window = in_window.filter(person_id__in=person_ids)
-    matched = (
+    grouped = (
         in_window.order_by()
         .values("person_id")
         .annotate(n=Count("id"))
         .filter(n__gte=rule.min_encounters)
-        .values_list("person_id", flat=True)
     )
+    if connection.vendor == "postgresql":
+        return dict(
+            grouped.annotate(
+                ids=ArrayAgg("id", ordering=("-started_at", "-id"))
+            ).values_list("person_id", "ids")
+        )
     result: dict[int, list[int]] = defaultdict(list)
     for person_id, encounter_id in (
-        in_window.filter(person_id__in=matched)
+        in_window.filter(person_id__in=grouped.values_list("person_id", flat=True))
         .order_by("person_id", "-started_at", "-id")
         .values_list("person_id", "id")
     ):
@@ -295,33 +302,26 @@ def clear_rule(rule: FamiliarFacesRule, now: datetime.datetime, reason: str) -> 
 
 
 def _record_month(program: Program, now: datetime.datetime) -> None:
-    """Keep "who was on the list this month" (first / last seen, highest count)."""
+    """Keep "who was on the list this month" (first / last seen, highest count).
+
+    One upsert from the program's active flags: a new row for each person and
+    rule first seen this month, ``last_seen`` and the highest count for the
+    others. (An UPDATE with a correlated subquery per row took 33 s for 10,000
+    flags; see docs/performance.md.)
+    """
     month = timezone.localtime(now, program.tz).date().replace(day=1)
-    active = FamiliarFaceFlag.objects.filter(program=program, status=FlagStatus.ACTIVE)
-    FamiliarFacesMonthEntry.objects.bulk_create(
-        [
-            FamiliarFacesMonthEntry(
-                program=program,
-                month=month,
-                person_id=person_id,
-                rule_id=rule_id,
-                first_seen=now,
-                last_seen=now,
-                max_count=count,
-            )
-            for person_id, rule_id, count in active.values_list(
-                "person_id", "rule_id", "encounter_count"
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    same = active.filter(person_id=OuterRef("person_id"), rule_id=OuterRef("rule_id"))
-    FamiliarFacesMonthEntry.objects.filter(program=program, month=month).filter(
-        Exists(same)
-    ).update(
-        last_seen=now,
-        max_count=Greatest(
-            F("max_count"),
-            Coalesce(Subquery(same.values("encounter_count")[:1]), F("max_count")),
-        ),
-    )
+    entry = FamiliarFacesMonthEntry._meta.db_table
+    flag = FamiliarFaceFlag._meta.db_table
+    greatest = "GREATEST" if connection.vendor == "postgresql" else "MAX"
+    sql = f"""
+        INSERT INTO {entry}
+            (program_id, month, person_id, rule_id, first_seen, last_seen, max_count)
+        SELECT program_id, %s, person_id, rule_id, %s, %s, encounter_count
+        FROM {flag}
+        WHERE program_id = %s AND status = %s
+        ON CONFLICT (program_id, month, person_id, rule_id) DO UPDATE SET
+            last_seen = excluded.last_seen,
+            max_count = {greatest}({entry}.max_count, excluded.max_count)
+    """  # noqa: S608 (table names from the models, values as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [month, now, now, program.pk, FlagStatus.ACTIVE])

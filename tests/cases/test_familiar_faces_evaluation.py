@@ -177,7 +177,7 @@ def test_relinking_an_unidentified_encounter_counts_for_the_person(
 
 
 def test_monthly_entries_remember_who_was_on_the_list(program_a):
-    rule_for(program_a)
+    rule_for(program_a, window_days=10)
     person = PersonFactory(program=program_a)
     encounters(person, 1, 2, 3)
     evaluation.evaluate_program(program_a, now=NOW)
@@ -186,6 +186,18 @@ def test_monthly_entries_remember_who_was_on_the_list(program_a):
     entry = FamiliarFacesMonthEntry.objects.get()
     assert entry.month == datetime.date(2026, 6, 1)
     assert entry.max_count == 4 and entry.first_seen == NOW
+    assert entry.last_seen == NOW + datetime.timedelta(hours=1)
+    # Later in June the oldest contact has left the window: still on the list
+    # with 3, and the month keeps its highest count.
+    later = NOW + datetime.timedelta(days=8)
+    evaluation.evaluate_program(program_a, now=later)
+    entry.refresh_from_db()
+    assert (entry.max_count, entry.first_seen, entry.last_seen) == (4, NOW, later)
+    # July starts a row of its own; June's stays as it was.
+    encounters(person, -15, -16, -17)
+    evaluation.evaluate_program(program_a, now=NOW + datetime.timedelta(days=17))
+    months = dict(FamiliarFacesMonthEntry.objects.values_list("month", "max_count"))
+    assert months == {datetime.date(2026, 6, 1): 4, datetime.date(2026, 7, 1): 3}
 
 
 def test_default_rule_for_a_new_program(db):
