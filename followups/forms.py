@@ -18,11 +18,9 @@ from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.db import models
 from django.db.models import QuerySet
-from django.utils import timezone
 
 from cases.forms import DATETIME_INPUT, ProgramLocalDateTimeField, local_now_or
 from cases.models import FamilyContact, Person
-from followups.api.serializers import DUE_AT_RANGE
 from followups.models import (
     Followup,
     FollowupPlanStep,
@@ -33,7 +31,7 @@ from followups.models import (
     Outcome,
     Priority,
 )
-from followups.services import due_in_days
+from followups.services import DUE_AT_RANGE_MESSAGE, due_at_in_range, due_in_days
 from navigator.models import Program, User
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -60,15 +58,10 @@ def _helper(*fields: Any) -> FormHelper:
 
 
 def _in_range(value: datetime.datetime | None) -> None:
-    # As the API: years away is a typo, and dates near year 1 / 9999 overflow
-    # when shifted between time zones (a 500 instead of a field error).
-    if value is None:
-        return
-    now = timezone.now().replace(tzinfo=None)
-    if not now - DUE_AT_RANGE <= value <= now + DUE_AT_RANGE:
-        raise forms.ValidationError(
-            "Give a date within 5 years of today.", code="out_of_range"
-        )
+    # Before the wall-clock value is put in the program's zone: dates near
+    # year 1 / 9999 overflow there (a 500 instead of a field error).
+    if value is not None and not due_at_in_range(value):
+        raise forms.ValidationError(DUE_AT_RANGE_MESSAGE, code="out_of_range")
 
 
 def _aware(value: datetime.datetime, program: Program) -> datetime.datetime:

@@ -73,6 +73,29 @@ def due_in_days(
     )
 
 
+# Far enough for an annual check-in or a backdated entry; anything beyond is
+# a typo, and years near 1 or 9999 overflow when shifted between time zones
+# (reminder times, the calendar feed, rendering).
+DUE_AT_RANGE = datetime.timedelta(days=5 * 366)
+DUE_AT_RANGE_MESSAGE = "Give a due time within 5 years of today."
+
+
+def due_at_in_range(value: datetime.datetime) -> bool:
+    """Whether a due time is within DUE_AT_RANGE of now. A naive value (a
+    form's wall-clock time, not yet in its zone) is compared as if UTC: at a
+    range of years the hours of an offset do not matter."""
+    probe = value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
+    now = timezone.now()
+    return now - DUE_AT_RANGE <= probe <= now + DUE_AT_RANGE
+
+
+def _check_due_at(value: datetime.datetime | None) -> None:
+    if value is None or timezone.is_naive(value):
+        raise DomainError.for_field("due_at", "Give the due date and time.")
+    if not due_at_in_range(value):
+        raise DomainError.for_field("due_at", DUE_AT_RANGE_MESSAGE, code="out_of_range")
+
+
 def _audit(
     by: User | None, action: str, followup: Followup, changes: dict, reason: str = ""
 ) -> None:
@@ -95,8 +118,17 @@ def _check_assignee(program: Program, user: User) -> None:
 
 
 def _check_contact(person: Person, contact: FamilyContact | None) -> None:
-    if contact is not None and (contact.person_id != person.pk or contact.is_deleted):
+    if contact is None:
+        return
+    if contact.person_id != person.pk or contact.is_deleted:
         raise DomainError.for_field("contact", "Not one of this person's contacts.")
+    if not contact.may_contact:
+        raise DomainError.for_field(
+            "contact",
+            f"{person.display_name} has not agreed that we contact "
+            f"{contact.name}; record their agreement on the contact first.",
+            code="no_consent",
+        )
 
 
 def _check_staff(by: User, program_id: int) -> None:
@@ -126,8 +158,7 @@ def followup_schedule(
     assignee = assigned_to or by
     _check_assignee(person.program, assignee)
     _check_contact(person, contact)
-    if due_at is None or timezone.is_naive(due_at):
-        raise DomainError.for_field("due_at", "Give the due date and time.")
+    _check_due_at(due_at)
     followup = Followup(
         program=person.program,
         person=person,
@@ -200,6 +231,7 @@ def followup_update(
     for name, value in data.items():
         setattr(followup, name, value)
     if due_at is not None:
+        _check_due_at(due_at)
         followup.due_at = due_at
     if assigned_to is not None:
         _check_assignee(followup.program, assigned_to)

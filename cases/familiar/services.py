@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.familiar import evaluation
@@ -176,11 +176,14 @@ def familiar_enroll(
 ) -> FamiliarFaceEnrollment:
     """Enroll a person in intensive follow-up with an assigned navigator."""
     _require_manager(by, person.program_id)
-    if not navigator.memberships.filter(
-        program_id=person.program_id,
-        is_active=True,
-        role__in=(Role.NAVIGATOR, Role.CASEWORKER, Role.PROGRAM_MANAGER),
-    ).exists():
+    if (
+        not navigator.is_active
+        or not navigator.memberships.filter(
+            program_id=person.program_id,
+            is_active=True,
+            role__in=(Role.NAVIGATOR, Role.CASEWORKER, Role.PROGRAM_MANAGER),
+        ).exists()
+    ):
         raise DomainError.for_field(
             "navigator", "Choose a staff member of the program."
         )
@@ -188,14 +191,21 @@ def familiar_enroll(
         person=person, status=EnrollmentStatus.ACTIVE
     ).exists():
         raise Conflict("This person is already enrolled.", code="already_enrolled")
-    enrollment = FamiliarFaceEnrollment.objects.create(
-        person=person,
-        program_id=person.program_id,
-        navigator=navigator,
-        plan=plan,
-        enrolled_at=timezone.now(),
-        enrolled_by=by,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: the race below is a 409
+            enrollment = FamiliarFaceEnrollment.objects.create(
+                person=person,
+                program_id=person.program_id,
+                navigator=navigator,
+                plan=plan,
+                enrolled_at=timezone.now(),
+                enrolled_by=by,
+            )
+    except IntegrityError:
+        # Another manager enrolled them a moment ago (one active enrollment).
+        raise Conflict(
+            "This person is already enrolled.", code="already_enrolled"
+        ) from None
     audit_record(
         actor=by,
         action=AuditAction.CREATE,

@@ -15,12 +15,8 @@ from rest_framework import serializers
 
 from followups.models import Delivery, Followup, Outcome
 from followups.selectors import followup_is_overdue
+from followups.services import DUE_AT_RANGE_MESSAGE, due_at_in_range
 from navigator.api.serializers import MAX_ID, StrictFieldsMixin, StrictSerializer
-
-# Far enough for an annual check-in or a backdated entry; anything beyond is
-# a typo, and years near 1 or 9999 overflow when shifted between time zones
-# (reminder times, the calendar feed, rendering).
-DUE_AT_RANGE = datetime.timedelta(days=5 * 366)
 
 
 class IdField(serializers.IntegerField):
@@ -145,16 +141,10 @@ class FollowupSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return followup_is_overdue(followup)
 
     def validate_due_at(self, value: datetime.datetime) -> datetime.datetime:
-        # A naive value is compared as if UTC: at a range of years the hours
-        # of a time-zone offset do not matter.
-        probe = (
-            value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
-        )
-        now = timezone.now()
-        if not now - DUE_AT_RANGE <= probe <= now + DUE_AT_RANGE:
-            raise serializers.ValidationError(
-                "Give a due time within 5 years of today.", code="out_of_range"
-            )
+        # Checked here too, before the value is moved into the program's
+        # zone (where years near 1 or 9999 would overflow).
+        if not due_at_in_range(value):
+            raise serializers.ValidationError(DUE_AT_RANGE_MESSAGE, code="out_of_range")
         return value
 
 

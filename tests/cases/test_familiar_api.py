@@ -345,3 +345,17 @@ def test_list_query_count(
         response = token_api.get(LIST, {"page_size": page_size})
     assert response.status_code == 200
     assert len(response.json()["results"]) == min(page_size, n_people)
+
+
+def test_enroll_refuses_a_deactivated_account(program_a, manager_a, navigator_a):
+    (person,) = flagged(program_a, n_people=1)
+    navigator_a.is_active = False  # left the program; membership not yet ended
+    navigator_a.save()
+    response = client_for(manager_a).post(
+        f"{detail(flag_of(person))}enroll/",
+        {"navigator": navigator_a.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"navigator"}
+    assert not FamiliarFaceEnrollment.objects.exists()

@@ -92,7 +92,7 @@ def test_list_is_scoped_to_the_callers_programs(
 def test_list_row_has_the_read_side(api, navigator_a, program_a):
     person = PersonFactory(program=program_a, first_name="Ana", last_name="Lee")
     contact = FamilyContact.objects.create(
-        person=person, name="Rosa Lee", relationship="mother"
+        person=person, name="Rosa Lee", relationship="mother", may_contact=True
     )
     encounter = EncounterFactory(person=person)
     followup = schedule(
@@ -287,7 +287,7 @@ def test_schedule_with_everything(api, navigator_a, program_a):
     colleague = member(program_a, Role.CASEWORKER)
     person = PersonFactory(program=program_a, sms_consent=True, phone="5550101234")
     contact = FamilyContact.objects.create(
-        person=person, name="Sam", relationship="brother"
+        person=person, name="Sam", relationship="brother", may_contact=True
     )
     encounter = EncounterFactory(person=person)
     response = api.post(
@@ -514,7 +514,7 @@ def test_patch_assigned_to_reassigns(api, navigator_a, program_a):
 def test_patch_details_and_clear_the_contact(api, navigator_a, program_a):
     person = PersonFactory(program=program_a)
     contact = FamilyContact.objects.create(
-        person=person, name="Kim", relationship="partner"
+        person=person, name="Kim", relationship="partner", may_contact=True
     )
     followup = schedule(navigator_a, person=person)
     response = api.patch(
@@ -752,7 +752,8 @@ def many_followups(navigator_a, program_a):
     colleague = member(program_a, Role.NAVIGATOR)
     people = PersonFactory.create_batch(30, program=program_a)
     contacts = FamilyContact.objects.bulk_create(
-        FamilyContact(person=p, name="Kin", relationship="sibling") for p in people
+        FamilyContact(person=p, name="Kin", relationship="sibling", may_contact=True)
+        for p in people
     )
     rows = []
     for i in range(110):

@@ -4,6 +4,7 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from cases.services import family_contact_add
 from followups import services
 from followups.models import Reminder, ReminderKind, ReminderStatus, Status
 from navigator.errors import Conflict, DomainError
@@ -37,6 +38,43 @@ def test_assignee_must_be_staff_of_the_program(navigator_a, navigator_b):
     with pytest.raises(DomainError) as exc:
         schedule(navigator_a, assigned_to=navigator_b)
     assert "assigned_to" in exc.value.fields
+
+
+def test_a_contact_is_followed_up_only_with_the_persons_agreement(navigator_a):
+    person = PersonFactory(program=navigator_a.memberships.first().program)
+    no = family_contact_add(
+        by=navigator_a, person=person, data={"name": "Bo", "relationship": "uncle"}
+    )
+    with pytest.raises(DomainError) as exc:
+        schedule(navigator_a, person=person, contact=no)
+    assert exc.value.fields["contact"][0].startswith(f"{person.display_name} has not")
+    yes = family_contact_add(
+        by=navigator_a,
+        person=person,
+        data={"name": "Rita", "relationship": "mother", "may_contact": True},
+    )
+    followup = schedule(navigator_a, person=person, contact=yes)
+    with pytest.raises(DomainError) as exc:
+        services.followup_update(
+            by=navigator_a, followup=followup, data={"contact": no}
+        )
+    assert "contact" in exc.value.fields
+    followup.refresh_from_db()
+    assert followup.contact_id == yes.pk
+
+
+@pytest.mark.parametrize("years", [-6, 6])
+def test_due_time_years_away_is_refused_naming_the_field(navigator_a, years):
+    far = timezone.now() + datetime.timedelta(days=366 * years)
+    with pytest.raises(DomainError) as exc:
+        schedule(navigator_a, due_at=far)
+    assert exc.value.fields["due_at"] == ["Give a due time within 5 years of today."]
+    followup = schedule(navigator_a)
+    with pytest.raises(DomainError) as exc:
+        services.followup_reschedule(by=navigator_a, followup=followup, due_at=far)
+    assert "due_at" in exc.value.fields
+    followup.refresh_from_db()
+    assert followup.due_at != far
 
 
 def test_reschedule_replaces_pending_reminders(navigator_a):
