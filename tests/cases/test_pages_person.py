@@ -102,7 +102,11 @@ def test_person_page_query_count_is_flat(
         contact = family_contact_add(
             by=navigator_a,
             person=person,
-            data={"name": f"Contact {i}", "relationship": "friend", "may_contact": True},
+            data={
+                "name": f"Contact {i}",
+                "relationship": "friend",
+                "may_contact": True,
+            },
         )
         followup_schedule(
             by=navigator_a,
