@@ -38,6 +38,7 @@ from followups.models import (
     ReminderStatus,
     Status,
 )
+from followups.selectors import person_reminder_possible
 from navigator.models import Membership, Program, Role, User
 
 log = logging.getLogger(__name__)
@@ -81,8 +82,7 @@ def after_quiet_hours(
 
 def person_may_be_reminded(followup: Followup) -> bool:
     """Only with the person's recorded consent to texts (and a number)."""
-    person = followup.person
-    return bool(person.sms_consent and person.phone and not person.is_deleted)
+    return person_reminder_possible(person=followup.person)
 
 
 def plan_for_followup(followup: Followup, now: datetime.datetime | None = None) -> None:

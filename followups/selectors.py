@@ -181,8 +181,8 @@ def followup_contacts_for(*, person: Person) -> QuerySet[FamilyContact]:
 
 
 def person_reminder_possible(*, person: Person) -> bool:
-    """The rule of ``reminders.person_may_be_reminded``, before a follow-up
-    exists: the person agreed to texts and has a number to text."""
+    """Whether reminders may go to the person served: they agreed to texts
+    and have a number to text (the reminder engine and the forms ask this)."""
     return bool(person.sms_consent and person.phone and not person.is_deleted)
 
 

@@ -68,3 +68,15 @@ def person_reminder(followup: Followup, config: FollowupSettings) -> str:
         f"Hi, this is {config.sender_name}. We {how} on "
         f"{_local(followup.due_at, followup)}. Reply STOP to opt out."
     )
+
+
+def mask_recipient(recipient: str) -> str:
+    """Enough to recognise an address, not enough to contact or identify.
+
+    ``n***@example.org`` for email, ``***1234`` for a phone number.
+    """
+    if "@" in recipient:
+        local, _, domain = recipient.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = [c for c in recipient if c.isdigit()]
+    return "***" + "".join(digits[-4:]) if len(digits) > 6 else "***"

@@ -27,7 +27,6 @@ from django.views.decorators.http import require_POST
 from cases import selectors as cases_selectors
 from cases import services as cases_services
 from followups import calendar, selectors, services
-from followups.api.serializers import mask_recipient
 from followups.filters import DeliveryFilter, FollowupFilter
 from followups.forms import (
     FollowupCancelForm,
@@ -42,6 +41,7 @@ from followups.forms import (
     PlanStepForm,
 )
 from followups.models import Delivery, Followup, Status
+from followups.texts import mask_recipient
 from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import Program, Role, User
 from navigator.selectors import is_manager_of, program_ids_for, program_list_for

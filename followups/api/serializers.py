@@ -16,6 +16,7 @@ from rest_framework import serializers
 from followups.models import Delivery, Followup, Outcome
 from followups.selectors import followup_is_overdue
 from followups.services import DUE_AT_RANGE_MESSAGE, due_at_in_range
+from followups.texts import mask_recipient
 from navigator.api.serializers import MAX_ID, StrictFieldsMixin, StrictSerializer
 
 
@@ -195,18 +196,6 @@ class FollowupMissedSerializer(StrictSerializer):
     notes = serializers.CharField(
         required=False, allow_blank=True, max_length=10_000, default=""
     )
-
-
-def mask_recipient(recipient: str) -> str:
-    """Enough to recognise an address, not enough to contact or identify.
-
-    ``n***@example.org`` for email, ``***1234`` for a phone number.
-    """
-    if "@" in recipient:
-        local, _, domain = recipient.rpartition("@")
-        return f"{local[:1]}***@{domain}"
-    digits = [c for c in recipient if c.isdigit()]
-    return "***" + "".join(digits[-4:]) if len(digits) > 6 else "***"
 
 
 class DeliverySerializer(serializers.ModelSerializer):

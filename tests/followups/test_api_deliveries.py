@@ -11,7 +11,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from followups import reminders
-from followups.api.serializers import mask_recipient
 from followups.models import (
     Delivery,
     DeliveryStatus,
@@ -20,6 +19,7 @@ from followups.models import (
     ReminderKind,
     ReminderStatus,
 )
+from followups.texts import mask_recipient
 from navigator.models import Membership, Role
 from navigator.services import api_token_create
 from tests.factories import member
