@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 
 from cases import selectors
 from cases.models import Concern, Disposition, Encounter, EncounterSource, Person
 from cases.models.choices import HousingSituation
+from navigator.api.serializers import MAX_ID
 from navigator.selectors import program_list_for
-
-# The largest id a bigint column holds.
-MAX_ID = 2**63 - 1
 
 
 class IdFilter(django_filters.NumberFilter):
@@ -29,6 +32,34 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class InstantField(IsoDateTimeField):
+    """An ISO date-time that is a real instant in UTC.
+
+    ``0001-01-01T00:00+14:00`` parses, but is before year 1 in UTC, and a
+    time near 9999-12-31 without an offset passes it once read in a time
+    zone west of UTC: SQLite's adapter raised OverflowError (a 500)
+    converting such a value for the query.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None:
+            try:
+                value.astimezone(datetime.UTC)
+                if timezone.is_naive(value):
+                    timezone.make_aware(value).astimezone(datetime.UTC)
+            except OverflowError:
+                raise ValidationError(
+                    "Give a date and time between the years 1 and 9999.",
+                    code="out_of_range",
+                ) from None
+        return value
+
+
+class InstantFilter(django_filters.IsoDateTimeFilter):
+    field_class = InstantField
 
 
 def _user_programs(request):
@@ -105,12 +136,8 @@ class EncounterFilter(django_filters.FilterSet):
     unidentified = django_filters.BooleanFilter(
         field_name="person", lookup_expr="isnull", label="Unidentified person"
     )
-    started_after = django_filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="gte"
-    )
-    started_before = django_filters.IsoDateTimeFilter(
-        field_name="started_at", lookup_expr="lt"
-    )
+    started_after = InstantFilter(field_name="started_at", lookup_expr="gte")
+    started_before = InstantFilter(field_name="started_at", lookup_expr="lt")
     date_from = django_filters.DateFilter(
         field_name="started_at",
         lookup_expr="date__gte",

@@ -7,14 +7,10 @@ never offers (and the API never confirms) anyone else's.
 
 from __future__ import annotations
 
-import datetime
-
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django_filters.fields import IsoDateTimeField
 
+from cases.filters import IdFilter, InstantFilter
 from followups.models import (
     Delivery,
     DeliveryChannel,
@@ -27,10 +23,6 @@ from followups.models import (
 from followups.selectors import overdue_followups_q
 from navigator.models import STAFF_ROLES, Program, User
 from navigator.selectors import program_ids_for, program_list_for
-
-# The largest id a bigint holds: a bigger "id" is a typo, named as such
-# rather than sent to the database.
-MAX_ID = 2**63 - 1
 
 
 def _user_programs(request) -> QuerySet[Program]:
@@ -48,41 +40,6 @@ def _colleagues(request) -> QuerySet[User]:
         memberships__program_id__in=program_ids_for(user=request.user),
         memberships__role__in=STAFF_ROLES,
     ).distinct()
-
-
-class IdFilter(django_filters.NumberFilter):
-    """A row id: a whole number in the id range (NumberFilter takes 1.5)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
-
-
-class InstantField(IsoDateTimeField):
-    """An ISO date-time that is a real instant in UTC.
-
-    ``0001-01-01T00:00+14:00`` parses, but is before year 1 in UTC: SQLite's
-    adapter would raise OverflowError (a 500) converting it for the query.
-    """
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        if value is not None:
-            try:
-                value.astimezone(datetime.UTC)
-            except OverflowError:
-                raise ValidationError(
-                    "Give a date and time between the years 1 and 9999.",
-                    code="out_of_range",
-                ) from None
-        return value
-
-
-class InstantFilter(django_filters.IsoDateTimeFilter):
-    field_class = InstantField
 
 
 class FollowupFilter(django_filters.FilterSet):
