@@ -42,7 +42,7 @@ from cases.services import PERSON_FIELDS
 
 # Private to the services, but they are the rules, and the import must apply
 # the same ones (see the report of this change: they should become public).
-from cases.services.people import _check_person_rules, _refresh_search_text
+from cases.services.people import check_person_rules, refresh_search_text
 from navigator.audit import diff, snapshot
 from navigator.context import request_id_var, source_var
 from navigator.errors import DomainError
@@ -502,13 +502,13 @@ def _apply(
         unparsed.pop(column, None)
     unparsed.update(row.unparsed)
     person.unparsed = unparsed
-    _refresh_search_text(person, aliases)
+    refresh_search_text(person, aliases)
     try:
         # The model's field validation, then the services' rules on the typed
         # values (date of birth, SMS consent), in the services' order; what
         # the parser let through still has to pass both.
         person.clean_fields(exclude=["program", "created_by", "deleted_by"])
-        _check_person_rules(person)
+        check_person_rules(person)
     except (DomainError, ValidationError) as exc:
         _reject(row, f"not imported: {_message(exc)}")
         return None

@@ -58,7 +58,7 @@ def _clean_aliases(aliases: Iterable[str]) -> list[str]:
     return out
 
 
-def _refresh_search_text(person: Person, aliases: list[str]) -> None:
+def refresh_search_text(person: Person, aliases: list[str]) -> None:
     person.search_text = person_search_text(
         [person.first_name, person.middle_name, person.last_name, person.preferred_name]
         + [f"{person.first_name} {person.last_name}"]
@@ -132,7 +132,7 @@ def _save_person(person: Person, **kwargs: Any) -> None:
         raise
 
 
-def _check_person_rules(person: Person) -> None:
+def check_person_rules(person: Person) -> None:
     """Rules on typed values: call after validate_model has converted them."""
     if person.date_of_birth and person.date_of_birth > timezone.localdate():
         raise DomainError.for_field("date_of_birth", "Date of birth is in the future.")
@@ -157,11 +157,11 @@ def person_create(
     if person.sms_consent:
         person.sms_consent_at = timezone.now()
     alias_names = _clean_aliases(aliases)
-    _refresh_search_text(person, alias_names)
+    refresh_search_text(person, alias_names)
     _check_person_name(person)
     _check_external_id_free(person)
     validate_model(person, exclude=["created_by", "deleted_by"])
-    _check_person_rules(person)
+    check_person_rules(person)
     _save_person(person)
     Alias.objects.bulk_create(Alias(person=person, name=name) for name in alias_names)
     changes = {k: [None, v] for k, v in snapshot(person, PERSON_FIELDS).items() if v}
@@ -207,11 +207,11 @@ def person_update(
         person.sms_consent_at = None
     old_aliases = sorted(person.aliases.values_list("name", flat=True))
     new_aliases = old_aliases if aliases is None else _clean_aliases(aliases)
-    _refresh_search_text(person, new_aliases)
+    refresh_search_text(person, new_aliases)
     _check_person_name(person)
     _check_external_id_free(person)
     validate_model(person, exclude=["created_by", "deleted_by"])
-    _check_person_rules(person)
+    check_person_rules(person)
     if (
         not estimated
         and "dob_precision" not in data

@@ -17,7 +17,7 @@ from django.utils import timezone
 from cases import seeding
 from cases.models import Alias, Encounter, FamiliarFaceFlag, FamilyContact, Person
 from cases.selectors import person_search
-from cases.services.people import _refresh_search_text
+from cases.services.people import refresh_search_text
 from navigator.models import AuditEvent, Membership, Program, Role, User
 from navigator.progress import Progress
 from navigator.selectors import program_ids_for
@@ -239,7 +239,7 @@ def test_search_text_is_what_the_services_store(seeded):
     for person in Person.objects.prefetch_related("aliases"):
         stored = person.search_text
         # As person_update recomputes it: aliases in sorted order.
-        _refresh_search_text(person, sorted(a.name for a in person.aliases.all()))
+        refresh_search_text(person, sorted(a.name for a in person.aliases.all()))
         assert stored == person.search_text, person.external_id
 
 
