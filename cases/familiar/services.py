@@ -54,11 +54,22 @@ def _queue_program_evaluation(program_id: int) -> None:
 
 
 def rules_ensure_default(*, program: Program) -> list[FamiliarFacesRule]:
-    """A program with no rule at all gets the default one."""
+    """A program with no rule at all gets the default one (audited as the
+    system's, and evaluated like any new rule)."""
     with transaction.atomic():
         evaluation.lock_program(program.pk)
         if not FamiliarFacesRule.objects.filter(program=program).exists():
-            FamiliarFacesRule.objects.create(program=program, **DEFAULT_RULE)
+            rule = FamiliarFacesRule.objects.create(program=program, **DEFAULT_RULE)
+            audit_record(
+                actor=None,
+                action=AuditAction.CREATE,
+                obj=rule,
+                person_id=None,
+                program_id=program.pk,
+                changes=diff({}, snapshot(rule, RULE_FIELDS)),
+                reason="the default rule of a program without one",
+            )
+            _queue_program_evaluation(program.pk)
     return list(FamiliarFacesRule.objects.filter(program=program))
 
 

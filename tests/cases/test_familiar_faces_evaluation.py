@@ -18,7 +18,7 @@ from cases.models import (
     FlagStatus,
     Person,
 )
-from navigator.models import Role
+from navigator.models import AuditEvent, Role
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -206,6 +206,8 @@ def test_default_rule_for_a_new_program(db):
     ff.rules_ensure_default(program=program)
     assert [(r.min_encounters, r.window_days) for r in rules] == [(4, 90)]
     assert FamiliarFacesRule.objects.filter(program=program).count() == 1
+    (event,) = AuditEvent.objects.filter(object_type="cases.familiarfacesrule")
+    assert (event.actor, event.action, event.program) == (None, "create", program)
 
 
 def test_rule_changes_are_for_managers_and_audited(program_a, manager_a, navigator_a):
