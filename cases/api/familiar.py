@@ -63,6 +63,11 @@ class FamiliarFaceReasonSerializer(serializers.Serializer):
     )
 
 
+class CodeLabelSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Stable code, as in the encounters API.")
+    label = serializers.CharField()
+
+
 class FamiliarFaceEnrollmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=EnrollmentStatus.choices)
@@ -92,8 +97,18 @@ class FamiliarFaceSerializer(serializers.Serializer):
     )
     trend = serializers.ChoiceField(choices=["up", "down", "same"])
     last_contact = serializers.DateTimeField(allow_null=True)
-    top_concerns = serializers.ListField(child=serializers.CharField())
-    dispositions = serializers.ListField(child=serializers.CharField())
+    top_concerns = CodeLabelSerializer(
+        many=True,
+        source="top_concern_items",
+        help_text="The most frequent concerns of the encounters in the window "
+        "(up to 3, most frequent first).",
+    )
+    dispositions = CodeLabelSerializer(
+        many=True,
+        source="disposition_items",
+        help_text="The most frequent dispositions of the encounters in the "
+        "window (up to 3, most frequent first).",
+    )
     overdue_followups = serializers.IntegerField()
     navigator = FamiliarFaceUserSerializer(
         allow_null=True, help_text="The enrollment's assigned navigator."

@@ -140,33 +140,37 @@ def familiar_faces_rows(
                 dispositions[detail["disposition"]] += 1
         prev = previous.get((flag.rule_id, flag.person_id), 0)
         enrollment = enrollments.get(flag.person_id)
-        rows.append(
-            {
-                "flag": flag,
-                "person": flag.person,
-                "rule": flag.rule,
-                "reason": f"{flag.encounter_count} encounters in {flag.rule.window_days}"
-                f" days (rule: {flag.rule.describe()})",
-                "contacts": flag.encounter_count,
-                "previous_contacts": prev,
-                "trend": "up"
-                if flag.encounter_count > prev
-                else "down"
-                if flag.encounter_count < prev
-                else "same",
-                "last_contact": getattr(flag, "last_contact", None),
-                "top_concerns": [
-                    concern_label.get(c, c) for c, _ in concerns.most_common(3)
-                ],
-                "dispositions": [
-                    disposition_label.get(d, d) for d, _ in dispositions.most_common(3)
-                ],
-                "overdue_followups": getattr(flag, "overdue_followups", 0),
-                "enrollment": enrollment,
-                "navigator": enrollment.navigator if enrollment else None,
-                "enrollment_status": "enrolled" if enrollment else "not enrolled",
-            }
-        )
+        row = {
+            "flag": flag,
+            "person": flag.person,
+            "rule": flag.rule,
+            "reason": f"{flag.encounter_count} encounters in {flag.rule.window_days}"
+            f" days (rule: {flag.rule.describe()})",
+            "contacts": flag.encounter_count,
+            "previous_contacts": prev,
+            "trend": "up"
+            if flag.encounter_count > prev
+            else "down"
+            if flag.encounter_count < prev
+            else "same",
+            "last_contact": getattr(flag, "last_contact", None),
+            # Codes and labels: the API gives both, pages show labels.
+            "top_concern_items": [
+                {"code": c, "label": concern_label.get(c, c)}
+                for c, _ in concerns.most_common(3)
+            ],
+            "disposition_items": [
+                {"code": d, "label": disposition_label.get(d, d)}
+                for d, _ in dispositions.most_common(3)
+            ],
+            "overdue_followups": getattr(flag, "overdue_followups", 0),
+            "enrollment": enrollment,
+            "navigator": enrollment.navigator if enrollment else None,
+            "enrollment_status": "enrolled" if enrollment else "not enrolled",
+        }
+        row["top_concerns"] = [i["label"] for i in row["top_concern_items"]]
+        row["dispositions"] = [i["label"] for i in row["disposition_items"]]
+        rows.append(row)
     return rows
 
 

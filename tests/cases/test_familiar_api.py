@@ -73,8 +73,13 @@ def test_list_has_the_rows_fields_and_the_reason(program_a, navigator_a, manager
         "up",
     )
     assert first["last_contact"]
-    assert first["top_concerns"] == ["Mental health", "Homelessness"]
-    assert first["dispositions"] == ["Resources provided"]
+    assert first["top_concerns"] == [
+        {"code": "mental_health", "label": "Mental health"},
+        {"code": "homelessness", "label": "Homelessness"},
+    ]
+    assert first["dispositions"] == [
+        {"code": "resources_provided", "label": "Resources provided"}
+    ]
     assert first["overdue_followups"] == 0
     assert first["navigator"] == {
         "id": navigator_a.pk,
