@@ -107,3 +107,25 @@ def phone(browser):
     page = context.new_page()
     yield Phone(page)
     context.close()
+
+
+@pytest.fixture
+def log_in(live_server):
+    """Log in through the login form, as a user would: ``log_in(page, user)``.
+
+    Users made by tests.factories share one password (PASSWORD there).
+    """
+    from playwright.sync_api import expect
+
+    from tests.factories import PASSWORD
+
+    def log_in(page, username: str, password: str = PASSWORD) -> None:
+        page.goto(live_server.url + "/accounts/login/")
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        # In the navbar, collapsed on a phone: there, but hidden.
+        logout = page.get_by_role("button", name="Log out", include_hidden=True)
+        expect(logout).to_be_attached()
+
+    return log_in
