@@ -118,7 +118,7 @@ def test_default_password(db):
 def test_summary_line(seeded):
     assert re.fullmatch(
         rf"seed_demo: 3 programs, \d+ users, {PEOPLE} people, "
-        rf"{ENCOUNTERS} encounters in \d+\.\d s\n",
+        rf"{ENCOUNTERS} encounters, \d+ follow-ups in \d+\.\d s\n",
         seeded,
     )
 

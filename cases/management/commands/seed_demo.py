@@ -19,7 +19,9 @@ class Command(BaseCommand):
         "encounters by CAD number 'DEMO-<n>'; a re-run adds only missing keys "
         "(so the same arguments add nothing, bigger numbers top up) and resets "
         "the demo users' passwords. After adding, the programs' familiar-faces "
-        "flags are evaluated. On PostgreSQL a load of more than 50,000 rows "
+        "flags are evaluated. Once, the demo staff get follow-ups (overdue, "
+        "today, coming up, some closed), made through the follow-up services; "
+        "later runs add none. On PostgreSQL a load of more than 50,000 rows "
         "locks the people, encounter and user tables until it is done."
     )
 
@@ -69,6 +71,7 @@ class Command(BaseCommand):
                 (result.users, "users"),
                 (result.people, "people"),
                 (result.encounters, "encounters"),
+                (result.followups, "follow-ups"),
             ],
         )
         if options["verbosity"] >= 2:
@@ -78,13 +81,18 @@ class Command(BaseCommand):
                     f"familiar faces in {slug}: "
                     + ", ".join(f"{k} {v}" for k, v in sorted(stats.items()))
                 )
-        if not result.added_anything:
+            for slug, statuses in result.followup_statuses.items():
+                self.stdout.write(
+                    f"follow-ups in {slug}: "
+                    + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
+                )
+        added = (result.people_added, result.encounters_added, result.followups_added)
+        if not any(added):
             line += " (nothing to add)"
-        elif result.people_added != result.people or (
-            result.encounters_added != result.encounters
-        ):
+        elif added != (result.people, result.encounters, result.followups):
             line += (
                 f" (added {result.people_added} people, "
-                f"{result.encounters_added} encounters)"
+                f"{result.encounters_added} encounters, "
+                f"{result.followups_added} follow-ups)"
             )
         self.stdout.write(line)
