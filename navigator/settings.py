@@ -197,6 +197,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+    # kombu does not create them: without these, the first task published
+    # from a fresh checkout (e.g. `manage.py seed_demo` before `make run`)
+    # failed on a missing folder.
+    for _folder in ("queue", "processed", "control"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # Redis redelivers an unacknowledged task after this many seconds; tasks
     # never carry an ETA anywhere near it (REFERENCE.md, Celery pitfalls).
