@@ -277,10 +277,42 @@ def _close(by: User, followup: Followup, status: str, **fields: Any) -> Followup
     return followup
 
 
+# A call made in the field is often written up later: "when it happened" may
+# be given, up to this long ago (beyond that it is a typo, or a record that
+# needs a note rather than a silent backdate).
+COMPLETED_AT_MAX_AGE = datetime.timedelta(days=30)
+
+
+def _when_it_happened(value: datetime.datetime | None) -> datetime.datetime:
+    now = timezone.now()
+    if value is None:
+        return now
+    if timezone.is_naive(value):
+        raise DomainError.for_field("completed_at", "Give the date and time.")
+    if value > now + datetime.timedelta(minutes=5):
+        raise DomainError.for_field(
+            "completed_at", "That time is in the future.", code="future"
+        )
+    if value < now - COMPLETED_AT_MAX_AGE:
+        raise DomainError.for_field(
+            "completed_at",
+            "Give a time within the last 30 days.",
+            code="out_of_range",
+        )
+    return min(value, now)
+
+
 @transaction.atomic
 def followup_complete(
-    *, by: User, followup: Followup, outcome: str, notes: str = ""
+    *,
+    by: User,
+    followup: Followup,
+    outcome: str,
+    notes: str = "",
+    completed_at: datetime.datetime | None = None,
 ) -> Followup:
+    """Record how it went; ``completed_at`` is when it happened (default now)."""
+    when = _when_it_happened(completed_at)
     followup = _lock(followup)
     _require_open(followup, "complete")
     if outcome not in Outcome.values:
@@ -291,14 +323,21 @@ def followup_complete(
         Status.COMPLETED,
         outcome=outcome,
         notes=notes,
-        completed_at=timezone.now(),
+        completed_at=when,
         completed_by=by,
     )
 
 
 @transaction.atomic
-def followup_mark_missed(*, by: User, followup: Followup, notes: str = "") -> Followup:
+def followup_mark_missed(
+    *,
+    by: User,
+    followup: Followup,
+    notes: str = "",
+    completed_at: datetime.datetime | None = None,
+) -> Followup:
     """Tried and could not happen (the person was not reached / not there)."""
+    when = _when_it_happened(completed_at)
     followup = _lock(followup)
     _require_open(followup, "mark as missed")
     return _close(
@@ -307,7 +346,7 @@ def followup_mark_missed(*, by: User, followup: Followup, notes: str = "") -> Fo
         Status.MISSED,
         notes=notes,
         completed_by=by,
-        completed_at=timezone.now(),
+        completed_at=when,
     )
 
 

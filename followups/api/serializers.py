@@ -181,21 +181,32 @@ class FollowupUpdateSerializer(FollowupSerializer):
         return value
 
 
-class FollowupCompleteSerializer(StrictSerializer):
-    """How the follow-up went."""
-
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
-    notes = serializers.CharField(
-        required=False, allow_blank=True, max_length=10_000, default=""
-    )
-
-
 class FollowupMissedSerializer(StrictSerializer):
     """Tried, and it could not happen."""
 
     notes = serializers.CharField(
         required=False, allow_blank=True, max_length=10_000, default=""
     )
+    completed_at = LocalDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When it happened, if not now: within the last 30 days. "
+        "Without an offset, in the follow-up's program time zone.",
+    )
+
+    def validate_completed_at(self, value):
+        if value is not None and not due_at_in_range(value):
+            raise serializers.ValidationError(
+                "Give a time within the last 30 days.", code="out_of_range"
+            )
+        return value
+
+
+class FollowupCompleteSerializer(FollowupMissedSerializer):
+    """How the follow-up went."""
+
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
 
 
 class DeliverySerializer(serializers.ModelSerializer):

@@ -62,6 +62,10 @@ def _in_program_zone(value: datetime.datetime, program: Program) -> datetime.dat
     return value.replace(tzinfo=program.tz) if timezone.is_naive(value) else value
 
 
+def _when(value: datetime.datetime | None, program: Program):
+    return None if value is None else _in_program_zone(value, program)
+
+
 def _assignee(program: Program, user_id: int | None) -> User | None:
     if user_id is None:
         return None
@@ -208,6 +212,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
             followup=followup,
             outcome=data["outcome"],
             notes=data["notes"],
+            completed_at=_when(data["completed_at"], followup.program),
         )
         return Response(_detail(followup))
 
@@ -220,7 +225,10 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
         data = _data(FollowupMissedSerializer(data=request.data))
         followup = services.followup_mark_missed(
-            by=request.user, followup=followup, notes=data["notes"]
+            by=request.user,
+            followup=followup,
+            notes=data["notes"],
+            completed_at=_when(data["completed_at"], followup.program),
         )
         return Response(_detail(followup))
 

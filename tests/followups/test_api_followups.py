@@ -628,6 +628,30 @@ def test_complete_records_outcome_and_is_audited(api, navigator_a):
     assert event.changes["outcome"] == ["", "reached_needs_help"]
 
 
+def test_complete_written_up_later_keeps_when_it_happened(api, navigator_a):
+    followup = schedule(navigator_a, in_minutes=-24 * 60)
+    zone = followup.program.tz
+    yesterday = timezone.localtime(timezone.now(), zone) - datetime.timedelta(days=1)
+    wall = yesterday.replace(hour=17, minute=30, second=0, microsecond=0)
+    response = api.post(
+        url(followup.pk, "complete"),
+        # No offset: the wall clock of the follow-up's program.
+        {"outcome": "reached", "completed_at": wall.strftime("%Y-%m-%dT%H:%M")},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    followup.refresh_from_db()
+    assert followup.completed_at == wall
+    missed = schedule(navigator_a, in_minutes=-120)
+    earlier = timezone.now() - datetime.timedelta(hours=1)
+    response = api.post(
+        url(missed.pk, "missed"), {"completed_at": earlier.isoformat()}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    missed.refresh_from_db()
+    assert missed.completed_at == earlier
+
+
 def test_cancel_needs_a_reason_and_is_audited(api, navigator_a):
     followup = schedule(navigator_a)
     assert_error(api.post(url(followup.pk, "cancel"), {}, format="json"), 400, "reason")
@@ -676,6 +700,9 @@ def test_mark_missed(api, navigator_a):
     )
 
 
+SIXTY_DAYS_AGO = (timezone.now() - datetime.timedelta(days=60)).isoformat()
+
+
 @pytest.mark.parametrize(
     "data, field",
     [
@@ -684,6 +711,12 @@ def test_mark_missed(api, navigator_a):
         ({"outcome": None}, "outcome"),
         ({"outcome": "reached", "notes": ["x"]}, "notes"),
         ({"outcome": "reached", "status": "completed"}, "status"),
+        ({"outcome": "reached", "completed_at": "yesterday"}, "completed_at"),
+        ({"outcome": "reached", "completed_at": "2999-01-01T10:00"}, "completed_at"),
+        ({"outcome": "reached", "completed_at": "0001-01-01T00:00"}, "completed_at"),
+        ({"outcome": "reached", "completed_at": "2020-01-01T10:00"}, "completed_at"),
+        # Within the years an instant can be, but older than 30 days.
+        ({"outcome": "reached", "completed_at": SIXTY_DAYS_AGO}, "completed_at"),
     ],
 )
 def test_complete_with_bad_input_is_400(api, navigator_a, data, field):
