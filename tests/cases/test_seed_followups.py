@@ -305,7 +305,7 @@ def test_without_people_none_until_there_are(db):
 def test_hand_made_followups_do_not_stand_in_for_the_seeds(db, monkeypatch):
     # A database seeded before the seed made follow-ups, where someone then
     # scheduled one by hand: the next seed still adds its set.
-    monkeypatch.setattr(seeding, "followups_seed", lambda **kwargs: (0, 0, {}))
+    monkeypatch.setattr("cases.seeding.run.followups_seed", lambda **kwargs: (0, 0, {}))
     seed()
     navigator = User.objects.get(username="navigator")
     encounter = Encounter.objects.filter(

@@ -1,0 +1,77 @@
+"""Synthetic demo data: three programs, their users, people, a year of
+encounters and the staff's follow-ups (``manage.py seed_demo``).
+
+Everything here is invented: names come from common-name lists, phones use the
+555 exchange and e-mail addresses example.com, so nothing can reach a person.
+
+- Deterministic: the same ``seed`` (and the same ``now``) gives the same rows.
+- Idempotent: seeded rows carry a key - people ``external_id = "demo-<n>"``,
+  encounters ``cad_number = "DEMO-<n>"`` - and a run adds only the keys that are
+  missing from 1..people and 1..encounters: the same arguments twice add
+  nothing the second time, bigger numbers top up. Programs and users are
+  created or updated (password reset) by slug / username.
+- Fast: rows are plain values with pre-allocated ids, streamed with COPY on
+  PostgreSQL (bulk_create elsewhere). Synthetic rows get no audit event each;
+  one ``seed`` audit event records what the run added.
+- Follow-ups are few (under a hundred) and go through the follow-up services
+  like real ones (validated, audited, reminders planned), once: see
+  ``followups_seed``.
+
+Layout: ``specs`` (the programs and their users), ``vocabulary`` (word lists
+and weighted tables), ``people`` and ``encounters`` (the generators), ``bulk``
+(COPY / bulk_create and PostgreSQL's bulk mode), ``run`` (``seed_demo``, the
+familiar-faces refresh) and ``followups`` (the demo follow-ups step). Patch a
+setting where it is read, e.g. ``cases.seeding.bulk.BULK_MODE_ABOVE``.
+"""
+
+from cases.seeding.bulk import BulkLoader
+from cases.seeding.encounters import ENCOUNTER_KEY, generate_encounters
+from cases.seeding.followups import (
+    FOLLOWUP_POOL,
+    FOLLOWUPS_MARKER,
+    NAVIGATOR_FOLLOWUPS,
+    TEAM_FOLLOWUPS,
+    FollowupSeed,
+    followups_seed,
+)
+from cases.seeding.people import (
+    PERSON_KEY,
+    PersonSeed,
+    generate_people,
+    seed_search_text,
+)
+from cases.seeding.run import (
+    DEFAULT_ENCOUNTERS,
+    DEFAULT_PASSWORD,
+    DEFAULT_PEOPLE,
+    DEFAULT_SEED,
+    SeedResult,
+    familiar_faces_refresh,
+    seed_demo,
+)
+from cases.seeding.specs import PROGRAMS, ProgramSpec
+
+__all__ = [
+    "DEFAULT_ENCOUNTERS",
+    "DEFAULT_PASSWORD",
+    "DEFAULT_PEOPLE",
+    "DEFAULT_SEED",
+    "ENCOUNTER_KEY",
+    "FOLLOWUPS_MARKER",
+    "FOLLOWUP_POOL",
+    "NAVIGATOR_FOLLOWUPS",
+    "PERSON_KEY",
+    "PROGRAMS",
+    "TEAM_FOLLOWUPS",
+    "BulkLoader",
+    "FollowupSeed",
+    "PersonSeed",
+    "ProgramSpec",
+    "SeedResult",
+    "familiar_faces_refresh",
+    "followups_seed",
+    "generate_encounters",
+    "generate_people",
+    "seed_demo",
+    "seed_search_text",
+]
