@@ -96,7 +96,7 @@ def matches(
     if connection.vendor == "postgresql":
         return dict(
             grouped.annotate(
-                ids=ArrayAgg("id", ordering=("-started_at", "-id"))
+                ids=ArrayAgg("id", order_by=("-started_at", "-id"))
             ).values_list("person_id", "ids")
         )
     result: dict[int, list[int]] = defaultdict(list)
