@@ -272,7 +272,27 @@ class FollowupPlanForm(forms.Form):
 # --- acting on one follow-up -------------------------------------------------
 
 
-class FollowupCompleteForm(forms.Form):
+class _WhenItHappened(forms.Form):
+    """Optional "when it happened" for a call written up later; blank is now
+    (the one-tap buttons on Today never send it)."""
+
+    completed_at = ProgramLocalDateTimeField(
+        label="When (leave blank for now)",
+        required=False,
+        widget=DATETIME_INPUT,
+    )
+
+    def clean_completed_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data["completed_at"]
+        _in_range(value)
+        return value
+
+    def completed_at_for(self, program: Program) -> datetime.datetime | None:
+        value = self.cleaned_data.get("completed_at")
+        return _aware(value, program) if value is not None else None
+
+
+class FollowupCompleteForm(_WhenItHappened):
     # Not required here: the service names the field ("Choose how the
     # follow-up went."), and the quick buttons on Today post only this.
     outcome = forms.ChoiceField(
@@ -285,13 +305,17 @@ class FollowupCompleteForm(forms.Form):
         Followup, "notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, time_zone: str = "", **kwargs) -> None:
         kwargs.setdefault("prefix", "complete")
         super().__init__(*args, **kwargs)
-        self.helper = _helper("outcome", "notes")
+        if time_zone:
+            self.fields[
+                "completed_at"
+            ].help_text = f"Local time, {time_zone}; within the last 30 days."
+        self.helper = _helper("outcome", "notes", "completed_at")
 
 
-class FollowupMissedForm(forms.Form):
+class FollowupMissedForm(_WhenItHappened):
     notes = _model_field(
         Followup,
         "notes",
@@ -300,10 +324,14 @@ class FollowupMissedForm(forms.Form):
         help_text="What was tried.",
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, time_zone: str = "", **kwargs) -> None:
         kwargs.setdefault("prefix", "missed")
         super().__init__(*args, **kwargs)
-        self.helper = _helper("notes")
+        if time_zone:
+            self.fields[
+                "completed_at"
+            ].help_text = f"Local time, {time_zone}; within the last 30 days."
+        self.helper = _helper("notes", "completed_at")
 
 
 class FollowupCancelForm(forms.Form):

@@ -141,8 +141,8 @@ def followup_list(request: HttpRequest) -> HttpResponse:
 
 def _action_forms(followup: Followup) -> dict[str, forms.Form]:
     return {
-        "complete": FollowupCompleteForm(),
-        "missed": FollowupMissedForm(),
+        "complete": FollowupCompleteForm(time_zone=followup.program.time_zone),
+        "missed": FollowupMissedForm(time_zone=followup.program.time_zone),
         "cancel": FollowupCancelForm(),
         "reschedule": FollowupRescheduleForm(followup=followup),
         "reassign": FollowupReassignForm(
@@ -232,7 +232,7 @@ def _act(
 @require_POST
 def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
     followup = _get(request, followup_id)
-    form = FollowupCompleteForm(request.POST)
+    form = FollowupCompleteForm(request.POST, time_zone=followup.program.time_zone)
     return _act(
         request,
         followup,
@@ -243,6 +243,7 @@ def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
             followup=followup,
             outcome=form.cleaned_data["outcome"],
             notes=form.cleaned_data["notes"],
+            completed_at=form.completed_at_for(followup.program),
         ),
         f"Follow-up with {followup.person.display_name} completed.",
     )
@@ -252,14 +253,17 @@ def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
 @require_POST
 def followup_missed(request: HttpRequest, followup_id: int) -> HttpResponse:
     followup = _get(request, followup_id)
-    form = FollowupMissedForm(request.POST)
+    form = FollowupMissedForm(request.POST, time_zone=followup.program.time_zone)
     return _act(
         request,
         followup,
         "missed",
         form,
         lambda: services.followup_mark_missed(
-            by=request.user, followup=followup, notes=form.cleaned_data["notes"]
+            by=request.user,
+            followup=followup,
+            notes=form.cleaned_data["notes"],
+            completed_at=form.completed_at_for(followup.program),
         ),
         "Follow-up marked as missed.",
     )

@@ -197,6 +197,52 @@ def test_completing_a_cancelled_one_is_a_clear_409(client, navigator_a, followup
     assert followup.status == Status.CANCELLED
 
 
+def test_a_call_written_up_later_keeps_when_it_happened(client, navigator_a, followup):
+    client.force_login(navigator_a)
+    page = client.get(url("followup-detail", followup)).text
+    assert "When (leave blank for now)" in page
+    yesterday = timezone.localtime(timezone.now(), LA) - datetime.timedelta(days=1)
+    typed = yesterday.replace(hour=18, minute=5, second=0, microsecond=0)
+    response = client.post(
+        url("followup-complete", followup),
+        {
+            "complete-outcome": "reached",
+            "complete-completed_at": typed.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 302
+    followup.refresh_from_db()
+    assert followup.completed_at == typed  # the wall clock of the program (LA)
+    page = client.get(response.url).text
+    assert typed.strftime("%-d %b %Y, 18:05") in page
+
+
+@pytest.mark.parametrize(
+    "days, message",
+    [
+        (-40, "Give a time within the last 30 days."),
+        (2, "That time is in the future."),
+    ],
+)
+def test_when_it_happened_out_of_bounds_is_a_field_error(
+    client, navigator_a, followup, days, message
+):
+    client.force_login(navigator_a)
+    typed = timezone.localtime(timezone.now(), LA) + datetime.timedelta(days=days)
+    response = client.post(
+        url("followup-missed", followup),
+        {
+            "missed-notes": "Kept when refused.",
+            "missed-completed_at": typed.strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["forms"]["missed"].errors["completed_at"] == [message]
+    assert "Kept when refused." in response.text
+    followup.refresh_from_db()
+    assert followup.status == Status.SCHEDULED
+
+
 def test_mark_missed(client, navigator_a, followup):
     client.force_login(navigator_a)
     response = client.post(
