@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from cases.models import Encounter, FamilyContact, Person
 from cases.seeding.encounters import ONE_DAY
@@ -357,15 +358,37 @@ def _followups_for(
             encounter=encounter,
             remind_person=item.remind_person and candidate.texts,
         )
+        # History happened near its due time (as a navigator writing the call
+        # up later would record it), not at the moment the seed ran.
+        done_at = _done_at(due_at, now)
         if item.close == Status.COMPLETED:
             followup = followup_complete(
-                by=user, followup=followup, outcome=item.outcome, notes=item.note
+                by=user,
+                followup=followup,
+                outcome=item.outcome,
+                notes=item.note,
+                completed_at=done_at,
             )
         elif item.close == Status.MISSED:
-            followup = followup_mark_missed(by=user, followup=followup, notes=item.note)
+            followup = followup_mark_missed(
+                by=user, followup=followup, notes=item.note, completed_at=done_at
+            )
         elif item.close == Status.CANCELLED:
             followup = followup_cancel(by=user, followup=followup, reason=item.note)
         yield followup.status
+
+
+def _done_at(
+    due_at: datetime.datetime, now: datetime.datetime
+) -> datetime.datetime | None:
+    """A quarter of an hour after it was due, if that is in the past and
+    within the services' 30 days; otherwise now (None). A seed run with
+    another ``now`` (tests) is checked against the real clock too."""
+    done = due_at + datetime.timedelta(minutes=15)
+    oldest = timezone.now() - datetime.timedelta(days=29)
+    if oldest < done < now:
+        return done
+    return None
 
 
 def _later_today(

@@ -224,6 +224,11 @@ def test_history_is_closed_through_the_services(navigator):
         assert closing.actor_id == navigator.pk
         if followup.status == Status.COMPLETED:
             assert followup.outcome and followup.completed_by_id == navigator.pk
+        if followup.status in (Status.COMPLETED, Status.MISSED):
+            # Done near when it was due, not when the seed ran.
+            assert followup.completed_at == followup.due_at + datetime.timedelta(
+                minutes=15
+            )
         if followup.status == Status.CANCELLED:
             assert followup.cancelled_reason
 
