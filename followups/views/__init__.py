@@ -1,0 +1,43 @@
+"""HTML pages of follow-ups (moved here; split by concern in the next commit)."""
+
+from followups.views.followup import (
+    calendar_feed,
+    calendar_feed_create,
+    calendar_feed_revoke,
+    deliveries,
+    followup_cancel,
+    followup_complete,
+    followup_detail,
+    followup_list,
+    followup_missed,
+    followup_plan,
+    followup_reassign,
+    followup_reschedule,
+    followup_schedule,
+    followup_settings,
+    overdue,
+    plan_step_add,
+    plan_step_remove,
+    preferences,
+)
+
+__all__ = [
+    "calendar_feed",
+    "calendar_feed_create",
+    "calendar_feed_revoke",
+    "deliveries",
+    "followup_cancel",
+    "followup_complete",
+    "followup_detail",
+    "followup_list",
+    "followup_missed",
+    "followup_plan",
+    "followup_reassign",
+    "followup_reschedule",
+    "followup_schedule",
+    "followup_settings",
+    "overdue",
+    "plan_step_add",
+    "plan_step_remove",
+    "preferences",
+]
