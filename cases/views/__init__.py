@@ -1,5 +1,21 @@
-"""HTML pages of cases (moved here; split by concern in the next commit)."""
+"""Pages for people and encounters: parse, call one service or selector, render.
 
+Missing and out-of-scope objects are both 404 (DESIGN.md). Deleted records are
+404 on every page except the restore pages and the audit trail, which program
+managers of the record's program may open.
+
+Layout: ``people`` (list, add, edit, the person page and its audit trail,
+delete / restore), ``contacts`` (family / caregiver contacts), ``encounters``
+(log, edit, link, delete / restore, the managers' list), ``today_page``
+(Today) and ``_common`` (helpers they share). Patch a name where it is read,
+e.g. ``cases.views.encounters.PERSON_OPTIONS_LIMIT``.
+"""
+
+from cases.views.contacts import (
+    family_contact_add,
+    family_contact_edit,
+    family_contact_remove,
+)
 from cases.views.encounters import (
     encounter_create,
     encounter_delete,
@@ -9,9 +25,8 @@ from cases.views.encounters import (
     encounter_list,
     encounter_person_options,
     encounter_restore,
-    family_contact_add,
-    family_contact_edit,
-    family_contact_remove,
+)
+from cases.views.people import (
     person_audit,
     person_create,
     person_delete,
@@ -20,8 +35,8 @@ from cases.views.encounters import (
     person_edit,
     person_list,
     person_restore,
-    today,
 )
+from cases.views.today_page import today
 
 __all__ = [
     "encounter_create",

@@ -1,109 +1,40 @@
-"""Pages for people and encounters: parse, call one service or selector, render.
-
-Missing and out-of-scope objects are both 404 (DESIGN.md). Deleted records are
-404 on every page except the restore pages and the audit trail, which program
-managers of the record's program may open.
-"""
+"""Encounter pages: log, person picker, detail, edit, link, delete, restore, list."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases import selectors, services
-from cases.filters import EncounterFilter, PersonFilter
-from cases.forms import (
-    EncounterForm,
-    FamilyContactForm,
-    PersonForm,
-    PersonPickForm,
-    ReasonForm,
-    local_now_or,
+from cases.filters import EncounterFilter
+from cases.forms import EncounterForm, PersonPickForm, ReasonForm, local_now_or
+from cases.models import Encounter
+from cases.views._common import (
+    _deleted_for_manager,
+    _form_data,
+    _managed_program_ids,
+    _or_404,
+    _page,
+    _require_manager_of,
+    _with_ages,
+    _with_concern_labels,
 )
-from cases.models import Concern, Encounter, Gender, Person, RaceEthnicity
 from followups import selectors as followup_selectors
 from followups import services as followup_services
 from followups.forms import EncounterFollowupForm
 from navigator.errors import DomainError, NotFound
 from navigator.models import Role, User
-from navigator.selectors import (
-    audit_trail_for_person,
-    is_manager_of,
-    program_ids_for,
-    program_list_for,
-)
+from navigator.selectors import is_manager_of, program_ids_for, program_list_for
 from navigator.views import apply_domain_error
 
-PAGE_SIZE = 25
-TIMELINE_PAGE_SIZE = 50
-AUDIT_PAGE_SIZE = 50
 PERSON_OPTIONS_LIMIT = 10
-
-T = TypeVar("T")
-
-
-# --- small helpers -----------------------------------------------------------
-
-
-def _or_404(getter: Callable[..., T], **kwargs: Any) -> T:
-    try:
-        return getter(**kwargs)
-    except NotFound:
-        raise Http404 from None
-
-
-def _form_data(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
-def _page(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
-    # Evaluate once here, so helpers below and the template share the rows.
-    page.object_list = list(page.object_list)
-    return page
-
-
-def _with_ages(people: Iterable[Person]) -> None:
-    today = timezone.localdate()
-    for person in people:
-        person.age = person.age_on(today)
-
-
-_CONCERNS = dict(Concern.choices)
-_GENDERS = dict(Gender.choices)
-_RACES = dict(RaceEthnicity.choices)
-
-
-def _with_concern_labels(encounters: Iterable[Encounter]) -> None:
-    for encounter in encounters:
-        encounter.concern_labels = [_CONCERNS.get(c, c) for c in encounter.concerns]
-
-
-def _managed_program_ids(user: User) -> list[int]:
-    return program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
-
-
-def _require_manager_of(user: User, program_id: int) -> None:
-    # Not a manager here: the record is out of scope, hence 404 (DESIGN.md).
-    if not is_manager_of(user=user, program_id=program_id):
-        raise Http404
-
-
-def _deleted_for_manager(qs: QuerySet[T], user: User) -> QuerySet[T]:
-    # Private until cases.selectors has a "deleted, for managers" selector.
-    return qs.filter(
-        deleted_at__isnull=False, program_id__in=_managed_program_ids(user)
-    )
 
 
 def _responders_for(user: User) -> QuerySet[User]:
@@ -124,290 +55,6 @@ def _responders_for(user: User) -> QuerySet[User]:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
-
-
-# --- Today -------------------------------------------------------------------
-
-
-@login_required
-def today(request: HttpRequest) -> HttpResponse:
-    page = _page(
-        request, selectors.encounter_list_recent_for_navigator(user=request.user)
-    )
-    _with_concern_labels(page.object_list)
-    return render(
-        request,
-        "cases/today.html",
-        {
-            "page_obj": page,
-            "followups": followup_selectors.followups_today_for(user=request.user),
-        },
-    )
-
-
-# --- People ------------------------------------------------------------------
-
-
-@login_required
-def person_list(request: HttpRequest) -> HttpResponse:
-    people = PersonFilter(
-        request.GET or None,
-        queryset=selectors.person_list_for(user=request.user),
-        request=request,
-    )
-    page = _page(request, people.qs)
-    _with_ages(page.object_list)
-    return render(
-        request,
-        "cases/person_list.html",
-        {
-            "filter": people,
-            "page_obj": page,
-            "show_program": len(program_ids_for(user=request.user)) > 1,
-        },
-    )
-
-
-@login_required
-def person_deleted_list(request: HttpRequest) -> HttpResponse:
-    if not _managed_program_ids(request.user):
-        raise Http404
-    qs = _deleted_for_manager(
-        selectors.person_list_for(user=request.user, include_deleted=True),
-        request.user,
-    ).select_related("deleted_by")
-    page = _page(request, qs.order_by("-deleted_at", "-id"))
-    return render(request, "cases/person_deleted_list.html", {"page_obj": page})
-
-
-@login_required
-def person_create(request: HttpRequest) -> HttpResponse:
-    programs = program_list_for(user=request.user)
-    form = PersonForm(_form_data(request), programs=programs)
-    if form.is_bound and form.is_valid():
-        try:
-            person = services.person_create(
-                by=request.user,
-                data=form.person_data(),
-                program=form.program(),
-                aliases=form.alias_list(),
-            )
-        except DomainError as exc:
-            apply_domain_error(request, exc, form)
-        else:
-            messages.success(request, f"{person.display_name} was added.")
-            return redirect("person-detail", person.pk)
-    return render(request, "cases/person_form.html", {"form": form})
-
-
-@login_required
-def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
-    form = PersonForm(_form_data(request), person=person)
-    if form.is_bound and form.is_valid():
-        try:
-            services.person_update(
-                by=request.user,
-                person=person,
-                data=form.person_data(),
-                aliases=form.alias_list(),
-                expected_updated_at=form.edit_token(),
-            )
-        except DomainError as exc:
-            apply_domain_error(request, exc, form)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect("person-detail", person.pk)
-    return render(request, "cases/person_form.html", {"form": form, "person": person})
-
-
-@login_required
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
-    # HIPAA access accounting: every opening of a record is in the audit log.
-    services.person_record_viewed(by=request.user, person=person)
-    timeline = _page(
-        request, selectors.person_timeline(person=person), TIMELINE_PAGE_SIZE
-    )
-    for entry in timeline.object_list:
-        # Later kinds (screening, referral, follow-up) bring their own template.
-        entry["templates"] = [
-            f"cases/timeline/{entry['kind']}.html",
-            "cases/timeline/other.html",
-        ]
-    _with_concern_labels(
-        e["object"] for e in timeline.object_list if e["kind"] == "encounter"
-    )
-    _with_ages([person])
-    return render(
-        request,
-        "cases/person_detail.html",
-        {
-            "person": person,
-            "gender_labels": [_GENDERS.get(v, v) for v in person.gender],
-            "race_labels": [_RACES.get(v, v) for v in person.race_ethnicity],
-            "contacts": selectors.family_contacts_for(person=person),
-            "timeline": timeline,
-            "is_manager": is_manager_of(
-                user=request.user, program_id=person.program_id
-            ),
-        },
-    )
-
-
-@login_required
-def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
-    form = ReasonForm(_form_data(request))
-    if form.is_bound and form.is_valid():
-        try:
-            services.person_soft_delete(
-                by=request.user, person=person, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            apply_domain_error(request, exc, form)
-        else:
-            messages.success(
-                request,
-                f"{person.display_name}'s record was deleted. "
-                "A program manager can restore it.",
-            )
-            return redirect("person-list")
-    return render(
-        request, "cases/person_confirm_delete.html", {"person": person, "form": form}
-    )
-
-
-@login_required
-def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(
-        selectors.person_get_for,
-        user=request.user,
-        person_id=person_id,
-        include_deleted=True,
-    )
-    _require_manager_of(request.user, person.program_id)
-    if not person.is_deleted:
-        return redirect("person-detail", person.pk)
-    form = ReasonForm(_form_data(request), required=False)
-    if form.is_bound and form.is_valid():
-        try:
-            services.person_restore(
-                by=request.user, person=person, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            apply_domain_error(request, exc, form)
-        else:
-            messages.success(request, f"{person.display_name}'s record was restored.")
-            return redirect("person-detail", person.pk)
-    return render(
-        request, "cases/person_confirm_restore.html", {"person": person, "form": form}
-    )
-
-
-@login_required
-def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(
-        selectors.person_get_for,
-        user=request.user,
-        person_id=person_id,
-        include_deleted=True,
-    )
-    _require_manager_of(request.user, person.program_id)
-    # The trail shows the record's old and new values: reading it is a read.
-    services.person_record_viewed(by=request.user, person=person)
-    page = _page(
-        request,
-        audit_trail_for_person(user=request.user, person_id=person.pk),
-        AUDIT_PAGE_SIZE,
-    )
-    return render(
-        request, "cases/person_audit.html", {"person": person, "page_obj": page}
-    )
-
-
-# --- Family / caregiver contacts ---------------------------------------------
-
-
-def person_url(person: Person) -> str:
-    return reverse("person-detail", args=[person.pk])
-
-
-def _contact_of(request: HttpRequest, person_id: int, contact_id: int):
-    contact = _or_404(
-        selectors.family_contact_get_for, user=request.user, contact_id=contact_id
-    )
-    if contact.person_id != int(person_id):
-        raise Http404
-    return contact
-
-
-@login_required
-def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
-    form = FamilyContactForm(_form_data(request))
-    if form.is_bound and form.is_valid():
-        try:
-            services.family_contact_add(
-                by=request.user, person=person, data=form.cleaned_data
-            )
-        except DomainError as exc:
-            apply_domain_error(request, exc, form)
-        else:
-            messages.success(request, "Contact added.")
-            return redirect(person_url(person) + "#contacts")
-    return render(
-        request, "cases/family_contact_form.html", {"person": person, "form": form}
-    )
-
-
-@login_required
-def family_contact_edit(
-    request: HttpRequest, person_id: int, contact_id: int
-) -> HttpResponse:
-    contact = _contact_of(request, person_id, contact_id)
-    form = FamilyContactForm(_form_data(request), contact=contact)
-    if form.is_bound and form.is_valid():
-        try:
-            services.family_contact_update(
-                by=request.user, contact=contact, data=form.cleaned_data
-            )
-        except DomainError as exc:
-            apply_domain_error(request, exc, form)
-        else:
-            messages.success(request, "Contact saved.")
-            return redirect(person_url(contact.person) + "#contacts")
-    return render(
-        request,
-        "cases/family_contact_form.html",
-        {"person": contact.person, "contact": contact, "form": form},
-    )
-
-
-@login_required
-def family_contact_remove(
-    request: HttpRequest, person_id: int, contact_id: int
-) -> HttpResponse:
-    contact = _contact_of(request, person_id, contact_id)
-    form = ReasonForm(_form_data(request), required=False)
-    if form.is_bound and form.is_valid():
-        try:
-            services.family_contact_remove(
-                by=request.user, contact=contact, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as exc:
-            apply_domain_error(request, exc, form)
-        else:
-            messages.success(request, f"{contact.name} was removed from the contacts.")
-            return redirect(person_url(contact.person) + "#contacts")
-    return render(
-        request,
-        "cases/family_contact_confirm_remove.html",
-        {"person": contact.person, "contact": contact, "form": form},
-    )
-
-
-# --- Encounters --------------------------------------------------------------
 
 
 def _person_options(user: User, query: str, exclude: int | None = None) -> list:

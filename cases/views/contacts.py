@@ -1,0 +1,94 @@
+"""Family / caregiver contacts of a person: add, edit, remove."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from cases import selectors, services
+from cases.forms import FamilyContactForm, ReasonForm
+from cases.models import Person
+from cases.views._common import _form_data, _or_404
+from navigator.errors import DomainError
+from navigator.views import apply_domain_error
+
+
+def person_url(person: Person) -> str:
+    return reverse("person-detail", args=[person.pk])
+
+
+def _contact_of(request: HttpRequest, person_id: int, contact_id: int):
+    contact = _or_404(
+        selectors.family_contact_get_for, user=request.user, contact_id=contact_id
+    )
+    if contact.person_id != int(person_id):
+        raise Http404
+    return contact
+
+
+@login_required
+def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = FamilyContactForm(_form_data(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.family_contact_add(
+                by=request.user, person=person, data=form.cleaned_data
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Contact added.")
+            return redirect(person_url(person) + "#contacts")
+    return render(
+        request, "cases/family_contact_form.html", {"person": person, "form": form}
+    )
+
+
+@login_required
+def family_contact_edit(
+    request: HttpRequest, person_id: int, contact_id: int
+) -> HttpResponse:
+    contact = _contact_of(request, person_id, contact_id)
+    form = FamilyContactForm(_form_data(request), contact=contact)
+    if form.is_bound and form.is_valid():
+        try:
+            services.family_contact_update(
+                by=request.user, contact=contact, data=form.cleaned_data
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Contact saved.")
+            return redirect(person_url(contact.person) + "#contacts")
+    return render(
+        request,
+        "cases/family_contact_form.html",
+        {"person": contact.person, "contact": contact, "form": form},
+    )
+
+
+@login_required
+def family_contact_remove(
+    request: HttpRequest, person_id: int, contact_id: int
+) -> HttpResponse:
+    contact = _contact_of(request, person_id, contact_id)
+    form = ReasonForm(_form_data(request), required=False)
+    if form.is_bound and form.is_valid():
+        try:
+            services.family_contact_remove(
+                by=request.user, contact=contact, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, f"{contact.name} was removed from the contacts.")
+            return redirect(person_url(contact.person) + "#contacts")
+    return render(
+        request,
+        "cases/family_contact_confirm_remove.html",
+        {"person": contact.person, "contact": contact, "form": form},
+    )

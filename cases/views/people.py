@@ -1,0 +1,215 @@
+"""People pages: list, add, edit, person page (timeline), delete, restore, audit."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from cases import selectors, services
+from cases.filters import PersonFilter
+from cases.forms import PersonForm, ReasonForm
+from cases.models import Gender, RaceEthnicity
+from cases.views._common import (
+    _deleted_for_manager,
+    _form_data,
+    _managed_program_ids,
+    _or_404,
+    _page,
+    _require_manager_of,
+    _with_ages,
+    _with_concern_labels,
+)
+from navigator.errors import DomainError
+from navigator.selectors import (
+    audit_trail_for_person,
+    is_manager_of,
+    program_ids_for,
+    program_list_for,
+)
+from navigator.views import apply_domain_error
+
+TIMELINE_PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 50
+
+_GENDERS = dict(Gender.choices)
+_RACES = dict(RaceEthnicity.choices)
+
+
+@login_required
+def person_list(request: HttpRequest) -> HttpResponse:
+    people = PersonFilter(
+        request.GET or None,
+        queryset=selectors.person_list_for(user=request.user),
+        request=request,
+    )
+    page = _page(request, people.qs)
+    _with_ages(page.object_list)
+    return render(
+        request,
+        "cases/person_list.html",
+        {
+            "filter": people,
+            "page_obj": page,
+            "show_program": len(program_ids_for(user=request.user)) > 1,
+        },
+    )
+
+
+@login_required
+def person_deleted_list(request: HttpRequest) -> HttpResponse:
+    if not _managed_program_ids(request.user):
+        raise Http404
+    qs = _deleted_for_manager(
+        selectors.person_list_for(user=request.user, include_deleted=True),
+        request.user,
+    ).select_related("deleted_by")
+    page = _page(request, qs.order_by("-deleted_at", "-id"))
+    return render(request, "cases/person_deleted_list.html", {"page_obj": page})
+
+
+@login_required
+def person_create(request: HttpRequest) -> HttpResponse:
+    programs = program_list_for(user=request.user)
+    form = PersonForm(_form_data(request), programs=programs)
+    if form.is_bound and form.is_valid():
+        try:
+            person = services.person_create(
+                by=request.user,
+                data=form.person_data(),
+                program=form.program(),
+                aliases=form.alias_list(),
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, f"{person.display_name} was added.")
+            return redirect("person-detail", person.pk)
+    return render(request, "cases/person_form.html", {"form": form})
+
+
+@login_required
+def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = PersonForm(_form_data(request), person=person)
+    if form.is_bound and form.is_valid():
+        try:
+            services.person_update(
+                by=request.user,
+                person=person,
+                data=form.person_data(),
+                aliases=form.alias_list(),
+                expected_updated_at=form.edit_token(),
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, "Changes saved.")
+            return redirect("person-detail", person.pk)
+    return render(request, "cases/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    # HIPAA access accounting: every opening of a record is in the audit log.
+    services.person_record_viewed(by=request.user, person=person)
+    timeline = _page(
+        request, selectors.person_timeline(person=person), TIMELINE_PAGE_SIZE
+    )
+    for entry in timeline.object_list:
+        # Later kinds (screening, referral, follow-up) bring their own template.
+        entry["templates"] = [
+            f"cases/timeline/{entry['kind']}.html",
+            "cases/timeline/other.html",
+        ]
+    _with_concern_labels(
+        e["object"] for e in timeline.object_list if e["kind"] == "encounter"
+    )
+    _with_ages([person])
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "person": person,
+            "gender_labels": [_GENDERS.get(v, v) for v in person.gender],
+            "race_labels": [_RACES.get(v, v) for v in person.race_ethnicity],
+            "contacts": selectors.family_contacts_for(person=person),
+            "timeline": timeline,
+            "is_manager": is_manager_of(
+                user=request.user, program_id=person.program_id
+            ),
+        },
+    )
+
+
+@login_required
+def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = ReasonForm(_form_data(request))
+    if form.is_bound and form.is_valid():
+        try:
+            services.person_soft_delete(
+                by=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(
+                request,
+                f"{person.display_name}'s record was deleted. "
+                "A program manager can restore it.",
+            )
+            return redirect("person-list")
+    return render(
+        request, "cases/person_confirm_delete.html", {"person": person, "form": form}
+    )
+
+
+@login_required
+def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(
+        selectors.person_get_for,
+        user=request.user,
+        person_id=person_id,
+        include_deleted=True,
+    )
+    _require_manager_of(request.user, person.program_id)
+    if not person.is_deleted:
+        return redirect("person-detail", person.pk)
+    form = ReasonForm(_form_data(request), required=False)
+    if form.is_bound and form.is_valid():
+        try:
+            services.person_restore(
+                by=request.user, person=person, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, f"{person.display_name}'s record was restored.")
+            return redirect("person-detail", person.pk)
+    return render(
+        request, "cases/person_confirm_restore.html", {"person": person, "form": form}
+    )
+
+
+@login_required
+def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = _or_404(
+        selectors.person_get_for,
+        user=request.user,
+        person_id=person_id,
+        include_deleted=True,
+    )
+    _require_manager_of(request.user, person.program_id)
+    # The trail shows the record's old and new values: reading it is a read.
+    services.person_record_viewed(by=request.user, person=person)
+    page = _page(
+        request,
+        audit_trail_for_person(user=request.user, person_id=person.pk),
+        AUDIT_PAGE_SIZE,
+    )
+    return render(
+        request, "cases/person_audit.html", {"person": person, "page_obj": page}
+    )

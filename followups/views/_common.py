@@ -1,0 +1,76 @@
+"""Helpers shared by the follow-up pages: 404s, paging, scope, errors, masking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django import forms
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+
+from followups import selectors
+from followups.models import Delivery, Followup
+from followups.texts import mask_recipient
+from navigator.errors import Conflict, DomainError, NotFound
+from navigator.models import Role, User
+from navigator.selectors import program_ids_for
+from navigator.views import apply_domain_error
+
+PAGE_SIZE = 25
+T = TypeVar("T")
+
+
+def _or_404(getter: Callable[..., T], **kwargs: Any) -> T:
+    try:
+        return getter(**kwargs)
+    except NotFound:
+        raise Http404 from None
+
+
+def _form_data(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def _page(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    return page
+
+
+def _with_overdue(followups: Iterable[Followup]) -> None:
+    now = timezone.now()
+    for followup in followups:
+        followup.is_overdue = selectors.followup_is_overdue(followup, now=now)
+
+
+def _require_staff(user: User) -> None:
+    # Admins and partners hold no standing access to follow-ups (DESIGN.md).
+    if not program_ids_for(user=user):
+        raise Http404
+
+
+def _managed_program_ids(user: User) -> list[int]:
+    ids = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    if not ids:
+        raise Http404  # managers' pages do not exist for anyone else
+    return ids
+
+
+def _failed(request: HttpRequest, exc: DomainError, form: forms.Form) -> int:
+    """Put the error on the form (or the page) and pick the page's status."""
+    apply_domain_error(request, exc, form)
+    return 409 if isinstance(exc, Conflict) else 200
+
+
+def _mask(deliveries: Iterable[Delivery]) -> None:
+    # Managers see that a message went out, not where: the address is
+    # personal data of the navigator or of the person served.
+    for delivery in deliveries:
+        delivery.masked_recipient = mask_recipient(delivery.recipient)
+        delivery.masked_error = (
+            delivery.error.replace(delivery.recipient, delivery.masked_recipient)
+            if delivery.recipient
+            else delivery.error
+        )
