@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpResponseServerError
+from django.core.paginator import Page, Paginator
+from django.http import Http404, HttpRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
-from navigator.errors import DomainError
+from navigator.errors import DomainError, NotFound
+
+PAGE_SIZE = 25
+T = TypeVar("T")
+
+
+def or_404(getter: Callable[..., T], **kwargs: Any) -> T:
+    """Call a scoped selector; its NotFound (out of scope or absent) is a 404."""
+    try:
+        return getter(**kwargs)
+    except NotFound:
+        raise Http404 from None
+
+
+def form_data(request: HttpRequest):
+    """The posted data to bind a form to, or None on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def paginate(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
+    """The ``?page=`` page of ``items`` (out-of-range numbers give the last)."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    # Evaluated once here, so helpers and the template share the rows.
+    page.object_list = list(page.object_list)
+    return page
 
 
 class LoginForm(AuthenticationForm):

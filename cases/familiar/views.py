@@ -11,12 +11,11 @@ from __future__ import annotations
 import csv
 import datetime
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,12 +36,11 @@ from cases.familiar.forms import (
     RuleForm,
 )
 from cases.models import FamiliarFaceFlag, FlagStatus
-from navigator.errors import DomainError, NotFound
+from navigator.errors import DomainError
 from navigator.models import Role, User
 from navigator.selectors import is_manager_of, program_ids_for, program_list_for
-from navigator.views import apply_domain_error
+from navigator.views import apply_domain_error, form_data, or_404, paginate
 
-PAGE_SIZE = 25
 LONG_PAGE_SIZE = 50
 # The CSV is built this many flags at a time: a bounded number of ids per
 # ``IN (...)`` whatever the list's length.
@@ -53,23 +51,6 @@ T = TypeVar("T")
 
 
 # --- small helpers -----------------------------------------------------------
-
-
-def _or_404(getter: Callable[..., T], **kwargs: Any) -> T:
-    try:
-        return getter(**kwargs)
-    except NotFound:
-        raise Http404 from None
-
-
-def _form_data(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
-def _page(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    return page
 
 
 def _managed(user: User) -> list[int]:
@@ -113,7 +94,7 @@ def familiar_list(request: HttpRequest) -> HttpResponse:
         queryset=selectors.familiar_faces_for(user=user),
         request=request,
     )
-    page = _page(request, flags.qs)
+    page = paginate(request, flags.qs)
     rows = selectors.familiar_faces_rows(page.object_list)
     managed = set(_managed(user))
     to_enroll = sorted(
@@ -252,7 +233,7 @@ def familiar_export(request: HttpRequest) -> HttpResponse:
 
 
 def _flag_for_action(request: HttpRequest, flag_id: int) -> FamiliarFaceFlag:
-    flag = _or_404(selectors.familiar_face_get_for, user=request.user, flag_id=flag_id)
+    flag = or_404(selectors.familiar_face_get_for, user=request.user, flag_id=flag_id)
     _require_manager_of(request.user, flag.program_id)
     return flag
 
@@ -261,7 +242,7 @@ def _flag_for_action(request: HttpRequest, flag_id: int) -> FamiliarFaceFlag:
 def familiar_enroll(request: HttpRequest, flag_id: int) -> HttpResponse:
     flag = _flag_for_action(request, flag_id)
     form = EnrollForm(
-        _form_data(request),
+        form_data(request),
         navigators=selectors.enrollment_navigators_for(program_id=flag.program_id),
     )
     if form.is_bound and form.is_valid():
@@ -290,7 +271,7 @@ def familiar_enroll(request: HttpRequest, flag_id: int) -> HttpResponse:
 @login_required
 def familiar_dismiss(request: HttpRequest, flag_id: int) -> HttpResponse:
     flag = _flag_for_action(request, flag_id)
-    form = DismissForm(_form_data(request))
+    form = DismissForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
             services.familiar_flag_dismiss(
@@ -319,12 +300,12 @@ def familiar_dismiss(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 def familiar_enrollment_end(request: HttpRequest, enrollment_id: int) -> HttpResponse:
-    enrollment = _or_404(
+    enrollment = or_404(
         selectors.enrollment_get_for, user=request.user, enrollment_id=enrollment_id
     )
     _require_manager_of(request.user, enrollment.program_id)
     person_page = reverse("person-detail", args=[enrollment.person_id])
-    form = EndEnrollmentForm(_form_data(request))
+    form = EndEnrollmentForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
             services.familiar_enrollment_end(
@@ -378,7 +359,7 @@ def familiar_rule_create(request: HttpRequest) -> HttpResponse:
         raise Http404
     programs = program_list_for(user=request.user, roles=(Role.PROGRAM_MANAGER,))
     form = RuleForm(
-        _form_data(request),
+        form_data(request),
         programs=programs,
         initial={"min_encounters": 4, "window_days": 90, "is_active": True},
     )
@@ -410,7 +391,7 @@ def _rule_for_manager(request: HttpRequest, rule_id: int):
 @login_required
 def familiar_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
     rule = _rule_for_manager(request, rule_id)
-    form = RuleForm(_form_data(request), rule=rule)
+    form = RuleForm(form_data(request), rule=rule)
     if form.is_bound and form.is_valid():
         try:
             services.familiar_rule_update(
@@ -471,7 +452,7 @@ def familiar_outcomes(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         form = OutcomesForm(initial={"days": days})
     outcomes = selectors.enrollment_outcomes_for(user=user, days=days)
-    page = _page(request, outcomes, LONG_PAGE_SIZE)
+    page = paginate(request, outcomes, LONG_PAGE_SIZE)
     for enrollment in page.object_list:
         enrollment.days_observed = selectors.days_observed(enrollment, days)
         enrollment.change = enrollment.contacts_after - enrollment.contacts_before
@@ -509,7 +490,7 @@ def familiar_history(request: HttpRequest) -> HttpResponse:
         month = form.cleaned_data["month"]
     if not form.is_bound:
         form = MonthForm(initial={"month": month})
-    page = _page(
+    page = paginate(
         request, selectors.familiar_history_for(user=user, month=month), LONG_PAGE_SIZE
     )
     return render(
@@ -543,7 +524,7 @@ def person_panel_context(user: User, person) -> dict[str, Any]:
 def familiar_person_panel(request: HttpRequest, person_id: int) -> HttpResponse:
     """The panel the person page loads when it scrolls into view (htmx), or,
     without JavaScript, a page of its own."""
-    person = _or_404(
+    person = or_404(
         cases_selectors.person_get_for, user=request.user, person_id=person_id
     )
     services.familiar_person_panel_viewed(by=request.user, person=person)

@@ -2,40 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.utils import timezone
 
 from cases.models import Concern, Encounter, Person
-from navigator.errors import NotFound
 from navigator.models import Role, User
 from navigator.selectors import is_manager_of, program_ids_for
 
-PAGE_SIZE = 25
-
 T = TypeVar("T")
-
-
-def _or_404(getter: Callable[..., T], **kwargs: Any) -> T:
-    try:
-        return getter(**kwargs)
-    except NotFound:
-        raise Http404 from None
-
-
-def _form_data(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
-def _page(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
-    # Evaluate once here, so helpers below and the template share the rows.
-    page.object_list = list(page.object_list)
-    return page
 
 
 def _with_ages(people: Iterable[Person]) -> None:

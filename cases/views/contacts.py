@@ -11,9 +11,8 @@ from django.urls import reverse
 from cases import selectors, services
 from cases.forms import FamilyContactForm, ReasonForm
 from cases.models import Person
-from cases.views._common import _form_data, _or_404
 from navigator.errors import DomainError
-from navigator.views import apply_domain_error
+from navigator.views import apply_domain_error, form_data, or_404
 
 
 def person_url(person: Person) -> str:
@@ -21,7 +20,7 @@ def person_url(person: Person) -> str:
 
 
 def _contact_of(request: HttpRequest, person_id: int, contact_id: int):
-    contact = _or_404(
+    contact = or_404(
         selectors.family_contact_get_for, user=request.user, contact_id=contact_id
     )
     if contact.person_id != int(person_id):
@@ -31,8 +30,8 @@ def _contact_of(request: HttpRequest, person_id: int, contact_id: int):
 
 @login_required
 def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
-    form = FamilyContactForm(_form_data(request))
+    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = FamilyContactForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
             services.family_contact_add(
@@ -53,7 +52,7 @@ def family_contact_edit(
     request: HttpRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
     contact = _contact_of(request, person_id, contact_id)
-    form = FamilyContactForm(_form_data(request), contact=contact)
+    form = FamilyContactForm(form_data(request), contact=contact)
     if form.is_bound and form.is_valid():
         try:
             services.family_contact_update(
@@ -76,7 +75,7 @@ def family_contact_remove(
     request: HttpRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
     contact = _contact_of(request, person_id, contact_id)
-    form = ReasonForm(_form_data(request), required=False)
+    form = ReasonForm(form_data(request), required=False)
     if form.is_bound and form.is_valid():
         try:
             services.family_contact_remove(

@@ -18,10 +18,7 @@ from cases.forms import EncounterForm, PersonPickForm, ReasonForm, local_now_or
 from cases.models import Encounter
 from cases.views._common import (
     _deleted_for_manager,
-    _form_data,
     _managed_program_ids,
-    _or_404,
-    _page,
     _require_manager_of,
     _with_ages,
     _with_concern_labels,
@@ -32,7 +29,7 @@ from followups.forms import EncounterFollowupForm
 from navigator.errors import DomainError, NotFound
 from navigator.models import Role, User
 from navigator.selectors import is_manager_of, program_ids_for, program_list_for
-from navigator.views import apply_domain_error
+from navigator.views import apply_domain_error, form_data, or_404, paginate
 
 PERSON_OPTIONS_LIMIT = 10
 
@@ -146,7 +143,7 @@ def encounter_create(request: HttpRequest) -> HttpResponse:
     programs = program_list_for(user=user)
     preset = None
     if request.GET.get("person"):
-        preset = _or_404(
+        preset = or_404(
             selectors.person_get_for, user=user, person_id=request.GET["person"]
         )
     # "Now" on the clock of the program the encounter most likely belongs to.
@@ -160,13 +157,13 @@ def encounter_create(request: HttpRequest) -> HttpResponse:
     if len(programs) == 1:
         initial["response_model"] = programs[0].response_model
     form = EncounterForm(
-        _form_data(request),
+        form_data(request),
         programs=programs,
         responders=_responders_for(user),
         initial=initial,
         time_zone=zone,
     )
-    followup_form = EncounterFollowupForm(_form_data(request))
+    followup_form = EncounterFollowupForm(form_data(request))
     # Both forms checked (no short circuit), so every mistake shows at once.
     if form.is_bound and all([form.is_valid(), followup_form.is_valid()]):
         try:
@@ -215,7 +212,7 @@ def encounter_person_options(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = _or_404(
+    encounter = or_404(
         selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
     )
     if encounter.person_id:
@@ -237,11 +234,11 @@ def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
 @login_required
 def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
     user = request.user
-    encounter = _or_404(
+    encounter = or_404(
         selectors.encounter_get_for, user=user, encounter_id=encounter_id
     )
     form = EncounterForm(
-        _form_data(request), responders=_responders_for(user), encounter=encounter
+        form_data(request), responders=_responders_for(user), encounter=encounter
     )
     if form.is_bound and form.is_valid():
         chosen = form.cleaned_data["person"]
@@ -275,10 +272,10 @@ def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 @login_required
 def encounter_link(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = _or_404(
+    encounter = or_404(
         selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
     )
-    form = PersonPickForm(_form_data(request))
+    form = PersonPickForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
             encounter = services.encounter_link_person(
@@ -304,10 +301,10 @@ def encounter_link(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 @login_required
 def encounter_delete(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = _or_404(
+    encounter = or_404(
         selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
     )
-    form = ReasonForm(_form_data(request))
+    form = ReasonForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
             services.encounter_soft_delete(
@@ -331,7 +328,7 @@ def encounter_delete(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 @login_required
 def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = _or_404(
+    encounter = or_404(
         selectors.encounter_get_for,
         user=request.user,
         encounter_id=encounter_id,
@@ -340,7 +337,7 @@ def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
     _require_manager_of(request.user, encounter.program_id)
     if not encounter.is_deleted:
         return redirect("encounter-detail", encounter.pk)
-    form = ReasonForm(_form_data(request), required=False)
+    form = ReasonForm(form_data(request), required=False)
     if form.is_bound and form.is_valid():
         try:
             services.encounter_restore(
@@ -373,7 +370,7 @@ def encounter_list(request: HttpRequest) -> HttpResponse:
         else selectors.encounter_list_for_manager(user=request.user)
     )
     encounters = EncounterFilter(request.GET or None, queryset=qs, request=request)
-    page = _page(request, encounters.qs)
+    page = paginate(request, encounters.qs)
     _with_concern_labels(page.object_list)
     return render(
         request,

@@ -13,10 +13,7 @@ from cases.forms import PersonForm, ReasonForm
 from cases.models import Gender, RaceEthnicity
 from cases.views._common import (
     _deleted_for_manager,
-    _form_data,
     _managed_program_ids,
-    _or_404,
-    _page,
     _require_manager_of,
     _with_ages,
     _with_concern_labels,
@@ -28,7 +25,7 @@ from navigator.selectors import (
     program_ids_for,
     program_list_for,
 )
-from navigator.views import apply_domain_error
+from navigator.views import apply_domain_error, form_data, or_404, paginate
 
 TIMELINE_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -44,7 +41,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         queryset=selectors.person_list_for(user=request.user),
         request=request,
     )
-    page = _page(request, people.qs)
+    page = paginate(request, people.qs)
     _with_ages(page.object_list)
     return render(
         request,
@@ -65,14 +62,14 @@ def person_deleted_list(request: HttpRequest) -> HttpResponse:
         selectors.person_list_for(user=request.user, include_deleted=True),
         request.user,
     ).select_related("deleted_by")
-    page = _page(request, qs.order_by("-deleted_at", "-id"))
+    page = paginate(request, qs.order_by("-deleted_at", "-id"))
     return render(request, "cases/person_deleted_list.html", {"page_obj": page})
 
 
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
     programs = program_list_for(user=request.user)
-    form = PersonForm(_form_data(request), programs=programs)
+    form = PersonForm(form_data(request), programs=programs)
     if form.is_bound and form.is_valid():
         try:
             person = services.person_create(
@@ -91,8 +88,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
-    form = PersonForm(_form_data(request), person=person)
+    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = PersonForm(form_data(request), person=person)
     if form.is_bound and form.is_valid():
         try:
             services.person_update(
@@ -112,10 +109,10 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
     # HIPAA access accounting: every opening of a record is in the audit log.
     services.person_record_viewed(by=request.user, person=person)
-    timeline = _page(
+    timeline = paginate(
         request, selectors.person_timeline(person=person), TIMELINE_PAGE_SIZE
     )
     for entry in timeline.object_list:
@@ -146,8 +143,8 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(selectors.person_get_for, user=request.user, person_id=person_id)
-    form = ReasonForm(_form_data(request))
+    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    form = ReasonForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
             services.person_soft_delete(
@@ -169,7 +166,7 @@ def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(
+    person = or_404(
         selectors.person_get_for,
         user=request.user,
         person_id=person_id,
@@ -178,7 +175,7 @@ def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
     _require_manager_of(request.user, person.program_id)
     if not person.is_deleted:
         return redirect("person-detail", person.pk)
-    form = ReasonForm(_form_data(request), required=False)
+    form = ReasonForm(form_data(request), required=False)
     if form.is_bound and form.is_valid():
         try:
             services.person_restore(
@@ -196,7 +193,7 @@ def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = _or_404(
+    person = or_404(
         selectors.person_get_for,
         user=request.user,
         person_id=person_id,
@@ -205,7 +202,7 @@ def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
     _require_manager_of(request.user, person.program_id)
     # The trail shows the record's old and new values: reading it is a read.
     services.person_record_viewed(by=request.user, person=person)
-    page = _page(
+    page = paginate(
         request,
         audit_trail_for_person(user=request.user, person_id=person.pk),
         AUDIT_PAGE_SIZE,

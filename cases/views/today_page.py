@@ -7,13 +7,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cases import selectors
-from cases.views._common import _page, _with_concern_labels
+from cases.views._common import _with_concern_labels
 from followups import selectors as followup_selectors
+from navigator.views import paginate
 
 
 @login_required
 def today(request: HttpRequest) -> HttpResponse:
-    page = _page(
+    page = paginate(
         request, selectors.encounter_list_recent_for_navigator(user=request.user)
     )
     _with_concern_labels(page.object_list)

@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import TypeVar
 
 from django import forms
-from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from followups import selectors
 from followups.models import Delivery, Followup
 from followups.texts import mask_recipient
-from navigator.errors import Conflict, DomainError, NotFound
+from navigator.errors import Conflict, DomainError
 from navigator.models import Role, User
 from navigator.selectors import program_ids_for
 from navigator.views import apply_domain_error
 
-PAGE_SIZE = 25
 T = TypeVar("T")
-
-
-def _or_404(getter: Callable[..., T], **kwargs: Any) -> T:
-    try:
-        return getter(**kwargs)
-    except NotFound:
-        raise Http404 from None
-
-
-def _form_data(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
-
-
-def _page(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
-    page.object_list = list(page.object_list)
-    return page
 
 
 def _with_overdue(followups: Iterable[Followup]) -> None:

@@ -27,13 +27,12 @@ from followups.models import Followup, Status
 from followups.views._common import (
     _failed,
     _mask,
-    _or_404,
-    _page,
     _require_staff,
     _with_overdue,
 )
 from navigator.errors import DomainError
 from navigator.selectors import is_manager_of, program_ids_for
+from navigator.views import or_404, paginate
 
 # --- lists -------------------------------------------------------------------
 
@@ -52,7 +51,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         queryset=selectors.followup_list_detailed_for(user=request.user),
         request=request,
     )
-    page = _page(request, followups.qs)
+    page = paginate(request, followups.qs)
     _with_overdue(page.object_list)
     return render(
         request,
@@ -122,7 +121,7 @@ def _followup_page(
 
 
 def _get(request: HttpRequest, followup_id: int) -> Followup:
-    return _or_404(
+    return or_404(
         selectors.followup_get_detailed_for,
         user=request.user,
         followup_id=followup_id,

@@ -16,13 +16,12 @@ from followups.views._common import (
     _failed,
     _managed_program_ids,
     _mask,
-    _or_404,
-    _page,
     _with_overdue,
 )
 from navigator.errors import DomainError
 from navigator.models import Program, Role
 from navigator.selectors import program_list_for
+from navigator.views import or_404, paginate
 
 
 @login_required
@@ -34,7 +33,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
         queryset=selectors.overdue_followups_for_manager(user=request.user),
         request=request,
     )
-    page = _page(request, followups.qs)
+    page = paginate(request, followups.qs)
     _with_overdue(page.object_list)
     return render(
         request,
@@ -58,7 +57,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
         queryset=selectors.delivery_list_for_manager(user=request.user),
         request=request,
     )
-    page = _page(request, found.qs)
+    page = paginate(request, found.qs)
     _mask(page.object_list)
     return render(
         request,
@@ -158,7 +157,7 @@ def plan_step_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def plan_step_remove(request: HttpRequest, step_id: int) -> HttpResponse:
-    step = _or_404(
+    step = or_404(
         selectors.followup_plan_step_get_for_manager,
         user=request.user,
         step_id=step_id,

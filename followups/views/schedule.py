@@ -12,20 +12,21 @@ from django.utils import timezone
 from cases import selectors as cases_selectors
 from followups import selectors, services
 from followups.forms import FollowupPlanForm, FollowupScheduleForm
-from followups.views._common import _failed, _form_data, _or_404
+from followups.views._common import _failed
 from navigator.errors import DomainError
+from navigator.views import form_data, or_404
 
 
 @login_required
 def followup_schedule(request: HttpRequest) -> HttpResponse:
     """Schedule a follow-up with a person (``?person=<id>``)."""
-    person = _or_404(
+    person = or_404(
         cases_selectors.person_get_for,
         user=request.user,
         person_id=request.GET.get("person"),
     )
     form = FollowupScheduleForm(
-        _form_data(request),
+        form_data(request),
         person=person,
         contacts=selectors.followup_contacts_for(person=person),
         assignees=selectors.assignable_users_for(program=person.program),
@@ -66,14 +67,14 @@ def followup_schedule(request: HttpRequest) -> HttpResponse:
 @login_required
 def followup_plan(request: HttpRequest, encounter_id: int) -> HttpResponse:
     """The program's default follow-ups for a just-logged encounter."""
-    encounter = _or_404(
+    encounter = or_404(
         cases_selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
     )
     steps = selectors.followup_plan_for(encounter=encounter)
     if not steps or encounter.person_id is None:
         return redirect("encounter-detail", encounter.pk)
     form = FollowupPlanForm(
-        _form_data(request), steps=steps, time_zone=encounter.program.time_zone
+        form_data(request), steps=steps, time_zone=encounter.program.time_zone
     )
     status = 200
     if form.is_bound and form.is_valid():
