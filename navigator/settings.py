@@ -185,7 +185,8 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 # Celery. With no CELERY_BROKER_URL the embedded default is kombu's
 # file-system transport: no server, and `make run` starts a worker with an
 # embedded beat beside the web process. See docs/decisions/0001.
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+# (The host part is ignored; given, kombu stops warning that it is missing.)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
