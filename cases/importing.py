@@ -428,7 +428,7 @@ def _import_batch(
     if updated:
         Person.objects.bulk_update(
             [p for p, _, _ in updated],
-            [*PERSON_FIELDS, "search_text", "updated_at"],
+            [*PERSON_FIELDS, "search_text", "search_phonetic", "updated_at"],
         )
     request_id, source = request_id_var.get(), source_var.get() or "command"
     events = [

@@ -6,10 +6,20 @@ import datetime
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    FloatField,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from cases.models import Encounter, FamilyContact, Person
+from cases.phonetic import soundex
 from cases.text import normalize_name
 from navigator.errors import NotFound
 from navigator.models import Role, User
@@ -26,6 +36,12 @@ TRIGRAM_THRESHOLD = 0.4
 # it would select half the table ("jo" ~ every Jo-name) through a full scan.
 # Such words (initials, "Li", "Ng") match as substrings only.
 MIN_FUZZY_WORD = 3
+# In the ranking on PostgreSQL, a word that sounds like one of the person's
+# (same Soundex code) counts as this trigram similarity: that of a typical
+# misspelling (smiht/smith 0.5). Without it John Smith came after Jerry
+# Jefferson (alias Jerry Smith) for "jhon smtih": jhon~jefferson is a
+# borderline 0.4, jhon~john only 0.2.
+PHONETIC_SIMILARITY = 0.5
 
 
 def person_list_for(*, user: User, include_deleted: bool = False) -> QuerySet[Person]:
@@ -47,12 +63,19 @@ def person_get_for(
 
 
 def person_search(qs: QuerySet[Person], query: str) -> QuerySet[Person]:
-    """Match any name or alias; case/accent-insensitive; typo-tolerant on PostgreSQL.
+    """Match any name or alias; case/accent-insensitive; typo-tolerant.
 
-    Every word of the query must match a person's names (first, middle,
-    last, preferred, aliases): as a substring everywhere, or on PostgreSQL
-    also as a trigram-similar word (``TRIGRAM_THRESHOLD``). On PostgreSQL
-    people whose names contain every word come first, then by similarity.
+    Every word of the query must match a word of a person's names (first,
+    middle, last, preferred, aliases): as a substring; or, for words of
+    ``MIN_FUZZY_WORD`` letters or more, by sound (the word's Soundex code is
+    among the person's, ``Person.search_phonetic``: jhon/john, mraia/maria)
+    or, on PostgreSQL, as a trigram-similar word (``TRIGRAM_THRESHOLD``:
+    smiht/smith). The phonetic match is a plain LIKE, so SQLite tolerates
+    typos too. People whose names contain every word come first; then on
+    PostgreSQL those every word of whose matches by substring or trigram;
+    then those found only through a Soundex code. Within each, on
+    PostgreSQL, by similarity (``PHONETIC_SIMILARITY`` for a word that
+    sounds alike), else by name.
     """
     words = normalize_name(query).split()
     if not words:
@@ -60,35 +83,57 @@ def person_search(qs: QuerySet[Person], query: str) -> QuerySet[Person]:
     exact = Q()
     for word in words:
         exact &= Q(search_text__contains=word)
-    if connection.vendor != "postgresql":
-        return qs.filter(exact)
-    _use_trigram_threshold()
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        _use_trigram_threshold()
     match = Q()
+    close = Q()  # every word matched without its Soundex code
     rank = None
     for i, word in enumerate(words):
-        similarity = TrigramWordSimilarity(word, "search_text")
-        rank = similarity if rank is None else rank + similarity
+        word_match = Q(search_text__contains=word)
+        code = soundex(word) if len(word) >= MIN_FUZZY_WORD else ""
+        sounds_alike = Q(search_phonetic__contains=f" {code} ")
+        if postgres:
+            score = similarity = TrigramWordSimilarity(word, "search_text")
+            if code:
+                score = Greatest(
+                    similarity,
+                    Case(
+                        When(sounds_alike, then=Value(PHONETIC_SIMILARITY)),
+                        default=Value(0.0),
+                        output_field=FloatField(),
+                    ),
+                )
+            rank = score if rank is None else rank + score
         if len(word) < MIN_FUZZY_WORD:
-            match &= Q(search_text__contains=word)
+            match &= word_match
+            close &= word_match
             continue
-        qs = qs.alias(**{f"search_similarity_{i}": similarity})
-        # The %> operator lets the GIN index (migration 0003) find candidates;
-        # the explicit bound pins the threshold whatever the session says.
-        match &= Q(search_text__contains=word) | Q(
-            Q(search_text__trigram_word_similar=word)
-            & Q(**{f"search_similarity_{i}__gte": TRIGRAM_THRESHOLD})
-        )
-    return (
-        qs.filter(match)
-        .annotate(
-            search_exact=Case(
-                When(exact, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-            search_rank=rank,
-        )
-        .order_by("-search_exact", "-search_rank", "last_name", "first_name", "id")
+        if postgres:
+            qs = qs.alias(**{f"search_similarity_{i}": similarity})
+            # The %> operator lets the GIN index (migration 0003) find
+            # candidates; the explicit bound pins the threshold whatever the
+            # session says.
+            word_match |= Q(search_text__trigram_word_similar=word) & Q(
+                **{f"search_similarity_{i}__gte": TRIGRAM_THRESHOLD}
+            )
+        close &= word_match
+        if code:
+            # A LIKE on every database; trigram-indexed on PostgreSQL
+            # (migration 0005).
+            word_match |= sounds_alike
+        match &= word_match
+    tier = Case(
+        When(exact, then=Value(2)),
+        When(close, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    qs = qs.filter(match).annotate(search_tier=tier)
+    if not postgres:
+        return qs.order_by("-search_tier", "last_name", "first_name", "id")
+    return qs.annotate(search_rank=rank).order_by(
+        "-search_tier", "-search_rank", "last_name", "first_name", "id"
     )
 
 

@@ -72,6 +72,10 @@ class Person(SoftDeletable):
     # Lower-cased, accent-free names and aliases: what search matches against
     # (trigram-indexed on PostgreSQL, migration 0002).
     search_text = models.TextField(blank=True, editable=False)
+    # Soundex codes of the words of search_text, " J500 S530 " (cases.phonetic):
+    # finds the transposed letters trigrams miss (jhon/john), on every
+    # database. Trigram-indexed on PostgreSQL, migration 0005.
+    search_phonetic = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cases.phonetic import person_search_phonetic
 from cases.seeding.bulk import _json
 from cases.seeding.specs import PROGRAMS, ProgramSpec
 from cases.seeding.vocabulary import (
@@ -145,6 +146,7 @@ def generate_people(
             "updated_at": created_at,
         }
         values["search_text"] = seed_search_text(values, aliases)
+        values["search_phonetic"] = person_search_phonetic(values["search_text"])
         contacts = []
         for _ in range((1 if rand() < 0.75 else 2) if rand() < 0.25 else 0):
             relative = last if rand() < 0.6 else pick(SURNAMES)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import Alias, DobPrecision, Person
+from cases.phonetic import person_search_phonetic
 from cases.services._input import assign, check_not_stale, pick
 from cases.services._side_effects import queue_familiar_faces
 from cases.text import person_search_text
@@ -64,6 +65,7 @@ def refresh_search_text(person: Person, aliases: list[str]) -> None:
         + [f"{person.first_name} {person.last_name}"]
         + aliases
     )
+    person.search_phonetic = person_search_phonetic(person.search_text)
 
 
 def _apply_estimated_age(data: dict[str, Any]) -> dict[str, Any]:

@@ -69,6 +69,7 @@ def test_creates_people(program, tmp_path):
     assert jose.gender == ["man"]
     assert (jose.city, jose.state, jose.postal_code) == ("Grover Beach", "CA", "93433")
     assert jose.search_text == "jose | nunez | jose nunez"
+    assert jose.search_phonetic == " J200 N520 "
     assert jose.unparsed == {}
     zoe = Person.objects.get(external_id="H-2")
     assert (zoe.middle_name, zoe.preferred_name, zoe.gender) == (
@@ -99,6 +100,8 @@ def test_same_external_id_updates_and_empty_cells_keep_values(program, tmp_path)
     assert jose.email == "jose@example.com"  # the empty cell erased nothing
     assert str(jose.date_of_birth) == "1980-02-03"
     assert "nunez ortiz" in jose.search_text
+    # nunez-ortiz: nunez N520, ortiz O632, nunezortiz N526.
+    assert jose.search_phonetic == " J200 N520 O632 N526 "
     event = AuditEvent.objects.filter(object_id=str(jose.pk), action="update").get()
     assert event.changes == {
         "last_name": ["Núñez", "Núñez-Ortiz"],

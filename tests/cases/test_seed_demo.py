@@ -237,10 +237,21 @@ def test_accented_names_are_found_without_accents(seeded):
 
 def test_search_text_is_what_the_services_store(seeded):
     for person in Person.objects.prefetch_related("aliases"):
-        stored = person.search_text
+        stored = person.search_text, person.search_phonetic
         # As person_update recomputes it: aliases in sorted order.
         refresh_search_text(person, sorted(a.name for a in person.aliases.all()))
-        assert stored == person.search_text, person.external_id
+        assert stored == (person.search_text, person.search_phonetic), (
+            person.external_id
+        )
+        assert person.search_phonetic.strip(), person.external_id
+
+
+def test_seeded_people_are_found_by_sound(seeded):
+    jose = Person.objects.get(external_id="demo-1")
+    # Letters swapped: trigrams miss it, Soundex (J200 N520) does not.
+    assert person_search(Person.objects.all(), "jsoe nuenz").filter(pk=jose.pk)
+    Person.objects.filter(pk=jose.pk).update(search_phonetic="")
+    assert not person_search(Person.objects.all(), "jsoe nuenz").filter(pk=jose.pk)
 
 
 def test_same_seed_same_data():
