@@ -8,6 +8,8 @@ import factory
 from django.utils import timezone
 
 from cases.models import Disposition, Encounter, EncounterSource, Person
+from cases.phonetic import person_search_phonetic
+from cases.text import person_search_text
 from navigator.models import Membership, Program, ResponseModel, Role, User
 
 PASSWORD = "correct-horse-battery"
@@ -57,10 +59,14 @@ class PersonFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     date_of_birth = factory.Faker("date_of_birth", minimum_age=18, maximum_age=80)
+    # What cases.services.people.refresh_search_text stores.
     search_text = factory.LazyAttribute(
-        lambda p: __import__("cases.text", fromlist=["x"]).person_search_text(
+        lambda p: person_search_text(
             [p.first_name, p.last_name, f"{p.first_name} {p.last_name}"]
         )
+    )
+    search_phonetic = factory.LazyAttribute(
+        lambda p: person_search_phonetic(p.search_text)
     )
 
 
