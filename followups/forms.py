@@ -31,7 +31,12 @@ from followups.models import (
     Outcome,
     Priority,
 )
-from followups.services import DUE_AT_RANGE_MESSAGE, due_at_in_range, due_in_days
+from followups.services import (
+    COMPLETED_AT_RANGE_MESSAGE,
+    DUE_AT_RANGE_MESSAGE,
+    due_at_in_range,
+    due_in_days,
+)
 from navigator.models import Program, User
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -57,11 +62,13 @@ def _helper(*fields: Any) -> FormHelper:
     return helper
 
 
-def _in_range(value: datetime.datetime | None) -> None:
+def _in_range(
+    value: datetime.datetime | None, message: str = DUE_AT_RANGE_MESSAGE
+) -> None:
     # Before the wall-clock value is put in the program's zone: dates near
     # year 1 / 9999 overflow there (a 500 instead of a field error).
     if value is not None and not due_at_in_range(value):
-        raise forms.ValidationError(DUE_AT_RANGE_MESSAGE, code="out_of_range")
+        raise forms.ValidationError(message, code="out_of_range")
 
 
 def _aware(value: datetime.datetime, program: Program) -> datetime.datetime:
@@ -282,9 +289,18 @@ class _WhenItHappened(forms.Form):
         widget=DATETIME_INPUT,
     )
 
+    def __init__(self, *args, time_zone: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if time_zone:
+            self.fields[
+                "completed_at"
+            ].help_text = f"Local time, {time_zone}; within the last 30 days."
+
     def clean_completed_at(self) -> datetime.datetime | None:
         value = self.cleaned_data["completed_at"]
-        _in_range(value)
+        # Years away would overflow in the program's zone; the service then
+        # holds it to the last 30 days.
+        _in_range(value, COMPLETED_AT_RANGE_MESSAGE)
         return value
 
     def completed_at_for(self, program: Program) -> datetime.datetime | None:
@@ -305,13 +321,9 @@ class FollowupCompleteForm(_WhenItHappened):
         Followup, "notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
     )
 
-    def __init__(self, *args, time_zone: str = "", **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("prefix", "complete")
         super().__init__(*args, **kwargs)
-        if time_zone:
-            self.fields[
-                "completed_at"
-            ].help_text = f"Local time, {time_zone}; within the last 30 days."
         self.helper = _helper("outcome", "notes", "completed_at")
 
 
@@ -324,13 +336,9 @@ class FollowupMissedForm(_WhenItHappened):
         help_text="What was tried.",
     )
 
-    def __init__(self, *args, time_zone: str = "", **kwargs) -> None:
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("prefix", "missed")
         super().__init__(*args, **kwargs)
-        if time_zone:
-            self.fields[
-                "completed_at"
-            ].help_text = f"Local time, {time_zone}; within the last 30 days."
         self.helper = _helper("notes", "completed_at")
 
 

@@ -281,6 +281,7 @@ def _close(by: User, followup: Followup, status: str, **fields: Any) -> Followup
 # be given, up to this long ago (beyond that it is a typo, or a record that
 # needs a note rather than a silent backdate).
 COMPLETED_AT_MAX_AGE = datetime.timedelta(days=30)
+COMPLETED_AT_RANGE_MESSAGE = "Give a time within the last 30 days."
 
 
 def _when_it_happened(value: datetime.datetime | None) -> datetime.datetime:
@@ -295,9 +296,7 @@ def _when_it_happened(value: datetime.datetime | None) -> datetime.datetime:
         )
     if value < now - COMPLETED_AT_MAX_AGE:
         raise DomainError.for_field(
-            "completed_at",
-            "Give a time within the last 30 days.",
-            code="out_of_range",
+            "completed_at", COMPLETED_AT_RANGE_MESSAGE, code="out_of_range"
         )
     return min(value, now)
 

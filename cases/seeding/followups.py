@@ -19,6 +19,7 @@ from cases.seeding.vocabulary import _words
 from followups.models import Method, Outcome, Priority, Status
 from followups.selectors import followup_settings_for, person_reminder_possible
 from followups.services import (
+    COMPLETED_AT_MAX_AGE,
     due_in_days,
     followup_cancel,
     followup_complete,
@@ -385,7 +386,8 @@ def _done_at(
     within the services' 30 days; otherwise now (None). A seed run with
     another ``now`` (tests) is checked against the real clock too."""
     done = due_at + datetime.timedelta(minutes=15)
-    oldest = timezone.now() - datetime.timedelta(days=29)
+    # A day inside the services' limit: the seed's own run takes time.
+    oldest = timezone.now() - COMPLETED_AT_MAX_AGE + ONE_DAY
     if oldest < done < now:
         return done
     return None

@@ -15,7 +15,11 @@ from rest_framework import serializers
 
 from followups.models import Delivery, Followup, Outcome
 from followups.selectors import followup_is_overdue
-from followups.services import DUE_AT_RANGE_MESSAGE, due_at_in_range
+from followups.services import (
+    COMPLETED_AT_RANGE_MESSAGE,
+    DUE_AT_RANGE_MESSAGE,
+    due_at_in_range,
+)
 from followups.texts import mask_recipient
 from navigator.api.serializers import MAX_ID, StrictFieldsMixin, StrictSerializer
 
@@ -198,7 +202,7 @@ class FollowupMissedSerializer(StrictSerializer):
     def validate_completed_at(self, value):
         if value is not None and not due_at_in_range(value):
             raise serializers.ValidationError(
-                "Give a time within the last 30 days.", code="out_of_range"
+                COMPLETED_AT_RANGE_MESSAGE, code="out_of_range"
             )
         return value
 
