@@ -20,6 +20,28 @@ def pytest_configure(config):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+    _flush_lifts_the_audit_truncate_guard()
+
+
+# --- Transactional tests empty the audit log of the TEST database ------------
+def _flush_lifts_the_audit_truncate_guard() -> None:
+    """After a transactional test (live server, real workers) Django empties
+    every table with one TRUNCATE, which the audit log's guard (migration
+    navigator 0003) refuses on PostgreSQL, as it should everywhere else. Only
+    pytest's own test database is ever flushed: the flush lifts the guard for
+    its statement and puts it back, in the one transaction it runs in."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    sql_flush = DatabaseOperations.sql_flush
+    guard = "ALTER TABLE navigator_auditevent {} TRIGGER navigator_audit_no_truncate;"
+
+    def flush_around_the_guard(self, style, tables, **options):
+        statements = sql_flush(self, style, tables, **options)
+        if not statements:
+            return statements
+        return [guard.format("DISABLE"), *statements, guard.format("ENABLE ALWAYS")]
+
+    DatabaseOperations.sql_flush = flush_around_the_guard
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ import time
 import uuid
 from contextlib import suppress
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -25,20 +24,13 @@ from django.db import connection
 from navigator.celery import app as celery_app
 from navigator.models import WorkerHeartbeat
 from navigator.tasks import worker_heartbeat
+from tests.required import database_url
+from tests.required import require as _require
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 BASE_DIR = Path(settings.BASE_DIR)
 WAIT_SECONDS = 60
-
-
-def _require(reason: str) -> None:
-    """Skip on a newcomer's machine; fail where the services must be there."""
-    if os.environ.get("NAVIGATOR_REQUIRE_SERVICES") == "1" or (
-        os.environ.get("CI") == "true"
-    ):
-        pytest.fail(f"{reason} (required: NAVIGATOR_REQUIRE_SERVICES=1 or CI=true)")
-    pytest.skip(reason)
 
 
 def _redis_broker_url() -> str:
@@ -54,18 +46,12 @@ def _redis_broker_url() -> str:
 def _test_database_url() -> str:
     """The test database (pytest-django's test_<name>) as a DATABASE_URL, so
     the worker process writes where this test reads."""
-    db = connection.settings_dict
     if connection.vendor != "postgresql":
         _require(
             "the worker test needs a database another process can open: "
             "DATABASE_URL=postgres://... (the SQLite test database is in memory)"
         )
-    auth = quote(db["USER"] or "", safe="")
-    if db.get("PASSWORD"):
-        auth += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    port = db["PORT"] or 5432
-    return f"postgres://{auth}@{host}:{port}/{quote(db['NAME'], safe='')}"
+    return database_url()
 
 
 @pytest.fixture
