@@ -4,15 +4,29 @@ docker-compose.yml parses and has web, worker, exactly one beat, postgres:15
 and redis:7, each with a health check; .docker/Dockerfile builds from
 python:3.11-slim and runs as a non-root user; .env.example lists every stable
 environment name (DESIGN.md) and, as a warning, every name settings.py reads.
+Database roles (docs/decisions/0005-database-roles.md): postgres runs the role
+script; migrate logs in as the owner and grants the runtime role after
+migrating; web, worker and beat log in as that runtime role, never as the
+owner or the superuser, and do not get their secrets; as compose would
+resolve the URLs with no .env and with a copy of .env.example.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+ROLES_SCRIPT = ".docker/postgres/initdb.d/10-roles.sh"
+# Secrets of the owner and the superuser that no app container may hold.
+OWNER_SECRETS = (
+    "POSTGRES_PASSWORD",
+    "NAVIGATOR_DB_OWNER_PASSWORD",
+    "MIGRATE_DATABASE_URL",
+)
 STABLE_NAMES = (
     "DATABASE_URL", "CELERY_BROKER_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS",
     "EMAIL_BACKEND", "EMAIL_FILE_PATH", "SMS_BACKEND", "SMS_FILE_PATH", "TIME_ZONE",
@@ -74,6 +88,85 @@ def check_compose() -> None:
         e.get("path") if isinstance(e, dict) else e for e in web.get("env_file", [])
     ]
     expect(".env" in env_files, "compose: web does not read .env")
+    check_database_roles(services)
+
+
+def check_database_roles(services: dict) -> None:
+    postgres = services.get("postgres", {})
+    pg_env = postgres.get("environment", {})
+    expect(
+        any(
+            str(v).endswith(":/docker-entrypoint-initdb.d:ro")
+            and str(v).startswith(f"./{Path(ROLES_SCRIPT).parent}")
+            for v in postgres.get("volumes", [])
+        ),
+        f"compose: postgres does not mount {Path(ROLES_SCRIPT).parent} read-only",
+    )
+    script = ROOT / ROLES_SCRIPT
+    expect(
+        script.is_file() and os.access(script, os.X_OK),
+        f"{ROLES_SCRIPT}: not executable",
+    )
+    owner, app = pg_env.get("NAVIGATOR_DB_OWNER"), pg_env.get("NAVIGATOR_DB_APP")
+    superuser = pg_env.get("POSTGRES_USER", "postgres")
+    expect(bool(owner and app), "compose: postgres does not name the two roles")
+    migrate = _argv(services.get("migrate", {}))
+    expect(
+        re.search(
+            rf"manage\.py migrate\b.*&& .*grant_runtime_role --role {app}\b", migrate
+        )
+        is not None,
+        f"compose: migrate does not run grant_runtime_role --role {app} after migrate",
+    )
+    example = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", _read(".env.example"), re.M))
+    for variables, which in (({}, "no .env"), (example, "a copy of .env.example")):
+        users = {
+            name: _database_user(services.get(name, {}), variables)
+            for name in ("migrate", "web", "worker", "beat")
+        }
+        expect(
+            users["migrate"] == owner,
+            f"compose ({which}): migrate logs in as {users['migrate']}, not {owner}",
+        )
+        for name in ("web", "worker", "beat"):
+            expect(
+                users[name] == app and users[name] not in (owner, superuser),
+                f"compose ({which}): {name} logs in as {users[name]}, not the runtime role {app}",
+            )
+    for name in ("migrate", "web", "worker", "beat"):
+        env = services.get(name, {}).get("environment", {})
+        leaked = [key for key in OWNER_SECRETS if env.get(key, None) != ""]
+        expect(not leaked, f"compose: {name} may read {', '.join(leaked)} from .env")
+
+
+def _database_user(service: dict, variables: dict[str, str]) -> str | None:
+    url = _interpolate(
+        str(service.get("environment", {}).get("DATABASE_URL", "")), variables
+    )
+    return urlsplit(url).username
+
+
+def _interpolate(text: str, variables: dict[str, str]) -> str:
+    """Compose's ${NAME}, ${NAME:-default} and ${NAME-default}, nested."""
+    out, i = [], 0
+    while i < len(text):
+        if not text.startswith("${", i):
+            out.append(text[i])
+            i += 1
+            continue
+        depth, j = 1, i + 2
+        while depth and j < len(text):
+            depth += text.startswith("${", j) - (text[j] == "}")
+            j += 2 if text.startswith("${", j) else 1
+        name, op, default = re.fullmatch(
+            r"(\w+)(:?-)?(.*)", text[i + 2 : j - 1], re.S
+        ).groups()
+        value = variables.get(name)
+        if op and (value is None or (op == ":-" and value == "")):
+            value = _interpolate(default, variables)
+        out.append(value or "")
+        i = j
+    return "".join(out)
 
 
 def check_dockerfile() -> None:
