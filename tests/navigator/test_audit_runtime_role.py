@@ -186,6 +186,9 @@ def _drop_roles(roles: Roles) -> None:
             )
         )
         admin.execute("GRANT USAGE ON SCHEMA public TO PUBLIC")
+        # One role at a time: DROP OWNED BY both at once trips over the
+        # default privileges they share ("could not find tuple for default
+        # ACL", PostgreSQL 15).
         for name, ident in ((roles.owner, owner), (roles.app, app)):
             if name in existing:
                 admin.execute(sql.SQL("DROP OWNED BY {}").format(ident))
