@@ -197,6 +197,10 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="followups.channels.FileSMSBackend"
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+# A monitoring system sending "Authorization: Bearer <this>" sees /healthz's
+# details (database, broker, worker heartbeat); anyone else only up / down.
+# Empty: only signed-in operators see them.
+NAVIGATOR_MONITORING_TOKEN = env.str("NAVIGATOR_MONITORING_TOKEN", default="")
 # Links in reminders point here (one tap opens the follow-up).
 NAVIGATOR_BASE_URL = env.str("NAVIGATOR_BASE_URL", default="http://127.0.0.1:8000")
 # A claimed reminder whose worker died is claimed again after this long;
