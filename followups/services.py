@@ -494,6 +494,21 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _audit_feed(
+    by: User, action: str, feed: CalendarFeed, changes: dict, reason: str = ""
+) -> None:
+    # The feed spans all the user's programs, so no one program is named.
+    audit_record(
+        actor=by,
+        action=action,
+        obj=feed,
+        person_id=None,
+        program_id=None,
+        changes=changes,
+        reason=reason,
+    )
+
+
 def _revoke_feeds(*, by: User, reason: str) -> int:
     now = timezone.now()
     feeds = list(
@@ -506,14 +521,12 @@ def _revoke_feeds(*, by: User, reason: str) -> int:
         feed.revoked_at = now
         feed.save(update_fields=["revoked_at"])
         # A revocation ends the link for good: the feed's "soft delete".
-        audit_record(
-            actor=by,
-            action=AuditAction.DELETE,
-            obj=feed,
-            person_id=None,
-            program_id=None,
-            changes=diff(before, snapshot(feed, ["revoked_at"])),
-            reason=reason,
+        _audit_feed(
+            by,
+            AuditAction.DELETE,
+            feed,
+            diff(before, snapshot(feed, ["revoked_at"])),
+            reason,
         )
     return len(feeds)
 
@@ -523,20 +536,12 @@ def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
     """A new private feed URL token (shown once); older feeds are revoked.
 
     Audited, and so is each revocation: the link shows the user's schedule to
-    whoever holds it. The token and its hash stay out of the audit log. The
-    feed spans all the user's programs, so no one program is named.
+    whoever holds it. The token and its hash stay out of the audit log.
     """
     _revoke_feeds(by=by, reason="A new calendar link replaced it.")
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(user=by, token_hash=_hash(token))
-    audit_record(
-        actor=by,
-        action=AuditAction.CREATE,
-        obj=feed,
-        person_id=None,
-        program_id=None,
-        changes={"user_id": [None, by.pk]},
-    )
+    _audit_feed(by, AuditAction.CREATE, feed, {"user_id": [None, by.pk]})
     return feed, token
 
 
