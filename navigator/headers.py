@@ -25,7 +25,6 @@ PERMISSIONS_POLICY = ", ".join(
     (
         "accelerometer=()",
         "autoplay=()",
-        "bluetooth=()",
         "camera=()",
         "display-capture=()",
         "encrypted-media=()",
