@@ -7,8 +7,8 @@
 - ``Cache-Control: no-store`` (and HTTP/1.0's ``Pragma: no-cache``) on every
   answer to a signed-in user and on every API answer: they hold people's
   records, which must not stay in a shared browser's or a proxy's cache
-  (OWASP ASVS 4 V8.2.1; HIPAA §164.312(a)(2)(iv)). Static files never get
-  here: WhiteNoise, earlier in MIDDLEWARE, answers them first.
+  (OWASP ASVS 4 V8.2.1). Static files never get here: WhiteNoise, earlier
+  in MIDDLEWARE, answers them first.
 
 The Content-Security-Policy itself is django-csp's (CONTENT_SECURITY_POLICY
 in settings).
@@ -67,6 +67,8 @@ class SecurityHeadersMiddleware:
         response = self.get_response(request)
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if holds_private_data(request):
-            add_never_cache_headers(response)
+            # A view that already said no-store (the CSV export) keeps its header.
+            if "no-store" not in response.get("Cache-Control", ""):
+                add_never_cache_headers(response)
             response["Pragma"] = "no-cache"
         return response
