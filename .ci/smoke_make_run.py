@@ -17,6 +17,7 @@ import http.cookiejar
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -31,6 +32,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 USERNAME, PASSWORD = "navigator", "navigator-demo"
+# /healthz shows the worker heartbeat only to operators and to this token.
+MONITORING_TOKEN = secrets.token_urlsafe(24)
 HEALTHZ_TIMEOUT = 180
 HEARTBEAT_TIMEOUT = 90
 STOP_TIMEOUT = 60
@@ -55,13 +58,24 @@ def clean_env(var_dir: Path, port: int) -> dict[str, str]:
         for k, v in os.environ.items()
         if k not in STRIP_NAMES and not k.startswith(STRIP_PREFIXES)
     }
-    env.update(NAVIGATOR_VAR_DIR=str(var_dir), PORT=str(port), PYTHONUNBUFFERED="1")
+    env.update(
+        NAVIGATOR_VAR_DIR=str(var_dir),
+        NAVIGATOR_MONITORING_TOKEN=MONITORING_TOKEN,
+        PORT=str(port),
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
-def get(opener, url: str, data: dict | None = None, timeout: float = 10):
+def get(
+    opener,
+    url: str,
+    data: dict | None = None,
+    timeout: float = 10,
+    headers: dict | None = None,
+):
     body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body)  # noqa: S310 (http://127.0.0.1)
+    request = urllib.request.Request(url, data=body, headers=headers or {})  # noqa: S310 (http://127.0.0.1)
     if data is not None:
         request.add_header("Referer", url)
     try:
@@ -72,7 +86,12 @@ def get(opener, url: str, data: dict | None = None, timeout: float = 10):
 
 
 def healthz(base: str) -> tuple[int, dict]:
-    status, _, body = get(urllib.request.build_opener(), base + "healthz", timeout=5)
+    status, _, body = get(
+        urllib.request.build_opener(),
+        base + "healthz",
+        timeout=5,
+        headers={"Authorization": f"Bearer {MONITORING_TOKEN}"},
+    )
     try:
         return status, json.loads(body)
     except ValueError:

@@ -20,7 +20,9 @@ BEAT_STALE_SECONDS = 10 * 60
 
 def web() -> bool:
     """/healthz as a browser behind the TLS proxy would ask for it: an allowed
-    Host and X-Forwarded-Proto, so ALLOWED_HOSTS and SECURE_SSL_REDIRECT hold."""
+    Host and X-Forwarded-Proto, so ALLOWED_HOSTS and SECURE_SSL_REDIRECT hold.
+    Only the status code counts (200 up, 503 down), which /healthz tells
+    anyone: no monitoring token needed."""
     hosts = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "").split(",")]
     host = next((h.lstrip(".") for h in hosts if h and h != "*"), "localhost")
     request = urllib.request.Request(

@@ -151,7 +151,9 @@ class FollowupScheduleForm(forms.Form):
         zone = person.program.time_zone
         self.fields["due_at"].help_text = f"Local time, {zone}."
         self.fields["contact"].queryset = contacts
-        self.fields["contact"].empty_label = f"{person.display_name} (the person)"
+        # Labels and help texts hold no data (issue 7): the page names the
+        # person where the template escapes it.
+        self.fields["contact"].empty_label = "The person themselves"
         self.fields[
             "contact"
         ].help_text = "Family and caregivers the person agreed we may contact."
@@ -167,8 +169,8 @@ class FollowupScheduleForm(forms.Form):
             # Disabled fields ignore what is posted: no text without consent.
             remind.disabled = True
             remind.help_text = (
-                f"Only possible when {person.display_name} has agreed to text "
-                "messages and has a phone number on record (edit the person)."
+                "Only possible when the person has agreed to text messages "
+                "and has a phone number on record (edit the person)."
             )
         self.helper = _helper(
             Fieldset(

@@ -494,27 +494,72 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _audit_feed(
+    by: User, action: str, feed: CalendarFeed, changes: dict, reason: str = ""
+) -> None:
+    # The feed spans all the user's programs, so no one program is named.
+    audit_record(
+        actor=by,
+        action=action,
+        obj=feed,
+        person_id=None,
+        program_id=None,
+        changes=changes,
+        reason=reason,
+    )
+
+
+def _revoke_feeds(*, by: User, reason: str) -> int:
+    now = timezone.now()
+    feeds = list(
+        CalendarFeed.objects.select_for_update().filter(
+            user=by, revoked_at__isnull=True
+        )
+    )
+    for feed in feeds:
+        before = snapshot(feed, ["revoked_at"])
+        feed.revoked_at = now
+        feed.save(update_fields=["revoked_at"])
+        # A revocation ends the link for good: the feed's "soft delete".
+        _audit_feed(
+            by,
+            AuditAction.DELETE,
+            feed,
+            diff(before, snapshot(feed, ["revoked_at"])),
+            reason,
+        )
+    return len(feeds)
+
+
 @transaction.atomic
 def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
-    """A new private feed URL token (shown once); older feeds are revoked."""
-    CalendarFeed.objects.filter(user=by, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    """A new private feed URL token (shown once); older feeds are revoked.
+
+    Audited, and so is each revocation: the link shows the user's schedule to
+    whoever holds it. The token and its hash stay out of the audit log.
+    """
+    _revoke_feeds(by=by, reason="A new calendar link replaced it.")
     token = secrets.token_urlsafe(32)
-    return CalendarFeed.objects.create(user=by, token_hash=_hash(token)), token
+    feed = CalendarFeed.objects.create(user=by, token_hash=_hash(token))
+    _audit_feed(by, AuditAction.CREATE, feed, {"user_id": [None, by.pk]})
+    return feed, token
 
 
 @transaction.atomic
 def calendar_feed_revoke(*, by: User) -> int:
-    return CalendarFeed.objects.filter(user=by, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+    return _revoke_feeds(by=by, reason="Revoked by its owner.")
 
 
 def calendar_feed_user(*, token: str) -> User | None:
+    """Whose follow-ups a feed token shows; None for an unknown or revoked
+    token, and for a user who no longer works with anyone's records (every
+    staff membership deactivated, or the account): their link stops working,
+    rather than answering an empty calendar."""
     feed = (
         CalendarFeed.objects.select_related("user")
         .filter(token_hash=_hash(token), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    return feed.user if feed else None
+    if feed is None or not program_ids_for(user=feed.user):
+        return None
+    return feed.user

@@ -1,11 +1,21 @@
-"""``/healthz``: is the database answering, and is the broker reachable."""
+"""``/healthz``: is the database answering, and is the broker reachable.
+
+Anyone (a load balancer, docker-compose) gets only ``{"status": "ok"}`` (200)
+or ``{"status": "down"}`` (503). What is down, the database vendor, the broker
+transport and the worker's last heartbeat describe the deployment to an
+attacker (OWASP ASVS 4 V14.3.3), so they go only to a signed-in operator
+(the Django staff flag, or an active admin role) or to a monitoring system
+that sends ``Authorization: Bearer <NAVIGATOR_MONITORING_TOKEN>``.
+"""
 
 from __future__ import annotations
 
+import hmac
 import os
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
@@ -71,11 +81,32 @@ def _ms(start: float) -> float:
     return round((time.monotonic() - start) * 1000, 1)
 
 
+def _monitoring_token_given(request) -> bool:
+    expected = settings.NAVIGATOR_MONITORING_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return False
+    # Constant time: the comparison must not tell how much of a guess was right.
+    return hmac.compare_digest(given.strip().encode(), expected.encode())
+
+
+def may_see_details(request) -> bool:
+    from navigator.models import Role
+
+    user = request.user
+    if user.is_authenticated and (
+        user.is_staff
+        or user.memberships.filter(role=Role.ADMIN, is_active=True).exists()
+    ):
+        return True
+    return _monitoring_token_given(request)
+
+
 @never_cache
 def healthz(request):
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(c["status"] == "ok" for c in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "down", **checks, "worker": _check_worker()},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "down"}
+    if may_see_details(request):
+        body.update(checks, worker=_check_worker())
+    return JsonResponse(body, status=200 if healthy else 503)

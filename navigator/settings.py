@@ -50,6 +50,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy, Permissions-Policy, no-store (issue 7). After
+    # WhiteNoise, which answers static files itself, so those keep caching.
+    "csp.middleware.CSPMiddleware",
+    "navigator.headers.SecurityHeadersMiddleware",
     "navigator.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -152,6 +156,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp 4): same origin only, no inline script
+# or style, no eval; templates keep scripts in static files and styles in
+# classes (tests/navigator/test_injection.py holds them to it). Bootstrap's
+# CSS draws its icons (navbar toggler, close button, checkboxes) as data: SVG
+# images, hence data: for images. The admin site (Django 5.2: scripts are
+# files, data in data-attributes) and the Swagger UI page (navigator/api/docs.py)
+# need nothing more; tests/browser/test_no_script_runs.py runs both under it.
+# OWASP ASVS 4 V14.4.3.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    }
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -174,6 +200,10 @@ SMS_BACKEND = env.str("SMS_BACKEND", default="followups.channels.FileSMSBackend"
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+# A monitoring system sending "Authorization: Bearer <this>" sees /healthz's
+# details (database, broker, worker heartbeat); anyone else only up / down.
+# Empty: only signed-in operators see them.
+NAVIGATOR_MONITORING_TOKEN = env.str("NAVIGATOR_MONITORING_TOKEN", default="")
 # Links in reminders point here (one tap opens the follow-up).
 NAVIGATOR_BASE_URL = env.str("NAVIGATOR_BASE_URL", default="http://127.0.0.1:8000")
 # A claimed reminder whose worker died is claimed again after this long;

@@ -98,7 +98,7 @@ def test_schedule_in_two_days_with_a_contact(client, navigator_a, program_a, per
     assert page.status_code == 200
     assert "Rita (mother) · 555-0142" in page.text
     assert "Uncle Bo" not in page.text  # the person did not agree
-    assert "Rae Okafor (the person)" in page.text
+    assert "The person themselves" in page.text
     response = client.post(
         schedule_url(person),
         form_post(contact=mother.pk, assigned_to=colleague.pk, priority="urgent"),
@@ -392,3 +392,19 @@ def test_person_page_with_follow_ups_query_count_is_flat(
     timeline = response.context["timeline"]
     assert timeline.paginator.count == 2 * rows
     assert len(timeline.object_list) == min(2 * rows, 50)  # one page
+
+
+def test_a_hostile_name_is_not_markup_on_the_schedule_page(client, navigator_a):
+    """Issue 7, finding 1: the name went into a help text, which crispy
+    renders as HTML, so the script ran for whoever opened the page."""
+    payload = "<img src=x onerror=alert(1)>"
+    hostile = PersonFactory(
+        program=navigator_a.memberships.get().program, last_name=payload
+    )
+    client.force_login(navigator_a)
+
+    page = client.get(schedule_url(hostile))
+
+    assert page.status_code == 200
+    assert payload not in page.text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page.text  # the heading, escaped

@@ -48,5 +48,30 @@
         );
       });
     });
+
+    // "Copy" beside a link shown once (the calendar feed); without
+    // JavaScript the link is selectable text.
+    document.querySelectorAll("[data-copy-source]").forEach(function (input) {
+      var box = input.closest(".alert") || document;
+      var button = box.querySelector("[data-copy-button]");
+      var status = box.querySelector("[data-copy-status]");
+      if (!button || !status) return;
+      input.addEventListener("focus", function () { input.select(); });
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        function done() { status.textContent = "Copied."; }
+        function byHand() {
+          input.select();
+          status.textContent = "Select the link and copy it (Ctrl+C or long-press).";
+        }
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(input.value).then(done, byHand);
+        } else {
+          input.select();
+          if (document.execCommand("copy")) done();
+          else byHand();
+        }
+      });
+    });
   });
 })();

@@ -1,0 +1,315 @@
+"""A program whose every free-text value is a script-injection attempt.
+
+Shared by the page sweep (tests/navigator/test_injection.py), the other doors
+(tests/navigator/test_injection_doors.py) and the browser test
+(tests/browser/test_no_script_runs.py). Everything is written through the
+services, as a user's typing would be, so what is stored is what a form or an
+API client could store.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html.parser
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from cases import services as cases_services
+from cases.familiar import evaluation
+from cases.familiar import services as familiar_services
+from cases.models import (
+    Encounter,
+    FamiliarFaceEnrollment,
+    FamiliarFaceFlag,
+    FamilyContact,
+    FlagStatus,
+    Person,
+)
+from followups import services as followup_services
+from followups.models import (
+    Delivery,
+    DeliveryStatus,
+    Followup,
+    FollowupPlanStep,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+)
+from navigator.models import Program, Role, User
+from tests.factories import ProgramFactory, member
+
+IMG = "<img src=x onerror=alert(1)>"
+SCRIPT = "\"'><script>alert(1)</script>"
+SVG = "<svg onload=alert(1)>"
+# For the shortest fields (a postal code): 20 characters.
+TAG = "<b onclick=alert(1)>"
+JS_URL = "javascript:alert(1)"
+# What must never come out of a page as it went in.
+MARKUP = (IMG, "<script>alert(1)</script>", SVG, TAG)
+_LONG = f"{JS_URL}//{SCRIPT}{IMG}{SVG}"
+
+
+def hostile(limit: int = 200) -> str:
+    """The longest payload that fits a field of ``limit`` characters."""
+    for text in (_LONG, f"{SCRIPT}{IMG}", IMG, SVG, TAG):
+        if len(text) <= limit:
+            return text
+    raise ValueError(f"no payload fits {limit} characters")
+
+
+def hostile_text() -> str:
+    """For long text fields: several lines, as a narrative would have."""
+    return f"{_LONG}\nSecond line {IMG}\n\n{JS_URL}"
+
+
+@dataclass
+class World:
+    program: Program
+    navigator: User
+    manager: User
+    person: Person  # flagged, enrolled, with a contact, encounters, follow-ups
+    flagged: Person  # on the familiar-faces list, not enrolled
+    deleted_person: Person
+    contact: FamilyContact
+    encounter: Encounter
+    unidentified: Encounter
+    deleted_encounter: Encounter
+    followup: Followup  # open, with the contact
+    closed_followup: Followup
+    step: FollowupPlanStep
+    flag: FamiliarFaceFlag  # the active one of ``flagged``
+    enrollment: FamiliarFaceEnrollment
+
+    @property
+    def rule_id(self) -> int:
+        return self.flag.rule_id
+
+
+def _staff(program: Program, role: str, username: str) -> User:
+    return member(
+        program,
+        role,
+        username=username,
+        first_name=hostile(150),
+        last_name=hostile(150),
+    )
+
+
+def _person(by: User, n: int) -> Person:
+    data = {
+        "external_id": f"{n}{hostile(98)}",  # unique in the program
+        "first_name": hostile(100),
+        "middle_name": hostile(100),
+        "last_name": hostile(100),
+        "preferred_name": hostile(100),
+        "date_of_birth": datetime.date(1980, 5, 17),
+        "primary_language": hostile(60),
+        "phone": hostile(32),
+        "street_address": hostile(200),
+        "city": hostile(100),
+        "state": hostile(50),
+        "postal_code": hostile(20),
+        "location_notes": hostile(300),
+        "safety_notes": hostile_text(),
+        "unparsed": {hostile(60): hostile(200)},
+    }
+    return cases_services.person_create(
+        by=by, data=data, aliases=[hostile(200), f"AKA {IMG}"]
+    )
+
+
+def _encounter(by: User, person: Person | None, days_ago: float = 1) -> Encounter:
+    data = {
+        "started_at": timezone.now() - datetime.timedelta(days=days_ago),
+        "minutes_engaged": 20,
+        "location_text": hostile(300),
+        "source": "911_call",
+        "cad_number": hostile(60),
+        "officers": [{"name": hostile(100), "badge": hostile(30)}],
+        "concerns": ["mental_health"],
+        "narrative": hostile_text(),
+        "disposition": "resources_provided",
+    }
+    if person is None:
+        data["unidentified_description"] = hostile(200)
+    return cases_services.encounter_log(by=by, data=data, person=person)
+
+
+def _followup(by: User, person: Person, hours: int, **extra) -> Followup:
+    return followup_services.followup_schedule(
+        by=by,
+        person=person,
+        due_at=timezone.now() + datetime.timedelta(hours=hours),
+        method=extra.pop("method", "phone"),
+        purpose=hostile(200),
+        **extra,
+    )
+
+
+def build_world(slug: str = "hostile") -> World:
+    program = ProgramFactory(slug=slug, name=hostile(100), jurisdictions=[hostile(100)])
+    navigator = _staff(program, Role.NAVIGATOR, f"{slug}-navigator")
+    manager = _staff(program, Role.PROGRAM_MANAGER, f"{slug}-manager")
+
+    person = _person(navigator, 1)
+    flagged = _person(navigator, 2)
+    contact = cases_services.family_contact_add(
+        by=navigator,
+        person=person,
+        data={
+            "name": hostile(200),
+            "relationship": hostile(60),
+            "phone": hostile(32),
+            "may_contact": True,
+            "notes": hostile_text(),
+        },
+    )
+    encounters = [
+        _encounter(navigator, p, d) for p in (person, flagged) for d in (1, 2, 3)
+    ]
+    encounter = encounters[0]
+    unidentified = _encounter(navigator, None)
+    deleted_encounter = _encounter(navigator, person, 4)
+    cases_services.encounter_soft_delete(
+        by=manager, encounter=deleted_encounter, reason=hostile_text()
+    )
+    deleted_person = _person(navigator, 3)
+    cases_services.person_soft_delete(
+        by=manager, person=deleted_person, reason=hostile_text()
+    )
+
+    familiar_services.familiar_rule_create(
+        by=manager,
+        program=program,
+        data={"name": hostile(100), "min_encounters": 3, "window_days": 30},
+    )
+    evaluation.evaluate_program(program)
+    enrollment = familiar_services.familiar_enroll(
+        by=manager, person=person, navigator=navigator, plan=hostile_text()
+    )
+    # One more person, dismissed with a hostile reason (history, panel).
+    dismissed = _person(navigator, 4)
+    for d in (1, 2, 3):
+        _encounter(navigator, dismissed, d)
+    evaluation.evaluate_program(program)
+    familiar_services.familiar_flag_dismiss(
+        by=manager,
+        flag=FamiliarFaceFlag.objects.get(person=dismissed, status=FlagStatus.ACTIVE),
+        reason=hostile_text(),
+    )
+
+    step = followup_services.followup_plan_step_add(
+        by=manager,
+        program=program,
+        disposition="resources_provided",
+        days_after=2,
+        method="phone",
+        purpose=hostile(200),
+    )
+    followup_services.followup_settings_update(
+        by=manager, program=program, data={"sender_name": hostile(40)}
+    )
+    followup = _followup(navigator, person, 3, contact=contact, encounter=encounter)
+    overdue = _followup(navigator, person, 1, method="in_person")
+    Followup.objects.filter(pk=overdue.pk).update(
+        due_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    closed_followup = _followup(navigator, person, 5)
+    followup_services.followup_complete(
+        by=navigator, followup=closed_followup, outcome="reached", notes=hostile_text()
+    )
+    cancelled = _followup(navigator, flagged, 6)
+    followup_services.followup_cancel(
+        by=navigator, followup=cancelled, reason=hostile_text()
+    )
+    # The reminder scheduling planned, failed with a provider's error.
+    reminder, _ = Reminder.objects.update_or_create(
+        kind=ReminderKind.DUE_SOON,
+        followup=followup,
+        generation=followup.generation,
+        recipient_user=navigator,
+        defaults={
+            "program": program,
+            "send_after": timezone.now(),
+            "status": ReminderStatus.FAILED,
+            "last_error": hostile_text(),
+        },
+    )
+    Delivery.objects.create(
+        reminder=reminder,
+        channel="email",
+        recipient=f"{hostile(200)}@example.org",
+        summary=hostile(200),
+        status=DeliveryStatus.FAILED,
+        error=hostile_text(),
+    )
+    followup_services.notification_preference_set(
+        by=navigator, channel="email", phone=hostile(32)
+    )
+    followup_services.calendar_feed_create(by=navigator)
+    return World(
+        program=program,
+        navigator=navigator,
+        manager=manager,
+        person=person,
+        flagged=flagged,
+        deleted_person=deleted_person,
+        contact=contact,
+        encounter=encounter,
+        unidentified=unidentified,
+        deleted_encounter=deleted_encounter,
+        followup=followup,
+        closed_followup=closed_followup,
+        step=step,
+        flag=FamiliarFaceFlag.objects.get(person=flagged, status=FlagStatus.ACTIVE),
+        enrollment=enrollment,
+    )
+
+
+# --- reading what came out ---------------------------------------------------
+
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "hx-get",
+    "hx-post",
+    "hx-put",
+    "hx-patch",
+    "hx-delete",
+}
+
+
+class _Elements(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        names = dict(attrs)
+        if tag == "script" and not names.get("src"):
+            self.problems.append(f"inline <script> {attrs}")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+            if (
+                name in URL_ATTRIBUTES
+                and value
+                and "".join(value.split()).lower().startswith("javascript:")
+            ):
+                self.problems.append(f"<{tag} {name}={value!r}>")
+
+    handle_startendtag = handle_starttag
+
+
+def injection_problems(body: str) -> list[str]:
+    """What in an HTML answer shows that a payload became markup: the raw
+    payload, an inline script, an event-handler attribute, a javascript: link."""
+    problems = [f"raw {m!r}" for m in MARKUP if m in body]
+    parser = _Elements()
+    parser.feed(body)
+    parser.close()
+    return problems + parser.problems
