@@ -270,3 +270,19 @@ def test_allauth_admin_pages_for_factors_and_sessions_are_gone(client, admin_use
     client.force_login(admin_user)
     assert client.get("/admin/mfa/authenticator/").status_code == 404
     assert client.get("/admin/usersessions/usersession/").status_code == 404
+
+
+def test_the_demo_signs_in_with_the_password_alone(client):
+    import io
+
+    from django.core.management import call_command
+
+    from navigator.models import Program
+
+    call_command(
+        "seed_demo", "--people", "5", "--encounters", "5", stdout=io.StringIO()
+    )
+    assert not Program.objects.get(slug="demo").require_mfa
+    response = sign_in(client, "navigator", "navigator-demo")
+    assert response.url == "/"
+    assert client.get(reverse("today")).status_code == 200
