@@ -216,10 +216,9 @@ MFA_TOTP_ISSUER = "Navigator"
 MFA_TOTP_TOLERANCE = 1
 # A passkey is a second factor here, never a way around the password.
 MFA_PASSKEY_LOGIN_ENABLED = False
-# WebAuthn needs https; 1 lets it work on http://127.0.0.1 (the demo only).
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool(
-    "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False
-)
+# Security keys (WebAuthn) work over https, and on http://localhost for a
+# demo (browsers and fido2 treat it as secure); never on a plain-http origin.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 # MFA for everyone (a program can require it for its staff: Program.require_mfa).
 NAVIGATOR_REQUIRE_MFA = env.bool("NAVIGATOR_REQUIRE_MFA", default=False)
 USERSESSIONS_TRACK_ACTIVITY = False

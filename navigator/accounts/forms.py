@@ -6,6 +6,7 @@ from __future__ import annotations
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.models import Authenticator
 from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 
@@ -31,6 +32,14 @@ class _LockedOutCheck:
     """A wrong code counts as a failed sign-in (navigator.accounts.receivers);
     while the account is locked, no code is even checked."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The code step is the whole page: the cursor starts there. Digits
+        # only, so phones show the number pad (recovery codes are digits too).
+        self.fields["code"].widget.attrs.update(
+            {"autofocus": True, "inputmode": "numeric"}
+        )
+
     def clean_code(self) -> str:
         request = context.request
         credentials = {"username": self.user.get_username()}
@@ -46,7 +55,12 @@ class _LockedOutCheck:
 
 
 class MFAAuthenticateForm(_LockedOutCheck, AuthenticateForm):
-    pass
+    @property
+    def has_security_key(self) -> bool:
+        """Offer "Use a security key" only to someone who has added one."""
+        return Authenticator.objects.filter(
+            user=self.user, type=Authenticator.Type.WEBAUTHN
+        ).exists()
 
 
 class MFAReauthenticateForm(_LockedOutCheck, ReauthenticateForm):
