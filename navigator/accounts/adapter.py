@@ -8,6 +8,7 @@ import hashlib
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet
 from django.conf import settings
 
@@ -35,3 +36,16 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return _fernet().decrypt(encrypted_text.encode()).decode()
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        # Someone who must use MFA keeps at least one factor; to replace a
+        # lost one, an administrator resets it (audited, mfa_reset).
+        from navigator.accounts.selectors import mfa_required_for
+
+        if not mfa_required_for(user=authenticator.user):
+            return True
+        others = Authenticator.objects.filter(
+            user=authenticator.user,
+            type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN],
+        ).exclude(pk=authenticator.pk)
+        return others.exists()

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from navigator.accounts import services
 from navigator.errors import DomainError, PermissionDenied
-from navigator.models import AuditEvent, Role
+from navigator.models import AuditEvent, Program, Role
 from navigator.services import api_token_create
 from tests.factories import PASSWORD, member
 
@@ -113,7 +113,7 @@ def test_a_locked_account_is_refused_at_the_code_step(client, navigator_a):
 
 
 def test_a_program_that_requires_mfa_sends_its_staff_to_enroll(client, navigator_a):
-    navigator_a.memberships.get().program.__class__.objects.update(require_mfa=True)
+    Program.objects.update(require_mfa=True)
     client.force_login(navigator_a)
     page = client.get(reverse("today"))
     assert page.status_code == 302
@@ -132,7 +132,7 @@ def test_a_program_that_requires_mfa_sends_its_staff_to_enroll(client, navigator
 
 
 def test_bearer_tokens_are_not_affected(client, navigator_a):
-    navigator_a.memberships.get().program.__class__.objects.update(require_mfa=True)
+    Program.objects.update(require_mfa=True)
     _, key = api_token_create(user=navigator_a, name="script")
     response = client.get("/api/v1/people/", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
@@ -206,6 +206,22 @@ def test_enrolling_and_removing_an_authenticator_app_is_audited(
     assert removed[-1].changes["mfa"][1] == []
 
 
+def test_who_must_use_mfa_cannot_remove_their_last_factor(
+    client, navigator_a, program_a
+):
+    program_a.require_mfa = True
+    program_a.save()
+    totp, _ = enroll(navigator_a)
+    sign_in(client, "nav-a")
+    client.post(reverse("mfa_authenticate"), {"code": totp.now()})
+    assert "Remove authenticator app" not in client.get(reverse("account")).text
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    response = client.post(reverse("mfa_deactivate_totp"))
+    assert response.status_code == 200
+    assert "You cannot deactivate two-factor authentication" in response.text
+    assert Authenticator.objects.filter(user=navigator_a, type="totp").exists()
+
+
 def test_secrets_are_stored_encrypted(navigator_a):
     secret = generate_totp_secret()
     TOTP.activate(navigator_a, secret)
@@ -276,8 +292,6 @@ def test_the_demo_signs_in_with_the_password_alone(client):
     import io
 
     from django.core.management import call_command
-
-    from navigator.models import Program
 
     call_command(
         "seed_demo", "--people", "5", "--encounters", "5", stdout=io.StringIO()
