@@ -188,7 +188,7 @@ class Smoke:
         status, url, _ = get(
             opener,
             login,
-            {"csrfmiddlewaretoken": token[1], "username": USERNAME, "password": "x"},
+            {"csrfmiddlewaretoken": token[1], "login": USERNAME, "password": "x"},
         )
         if status != 200 or urllib.parse.urlparse(url).path != "/accounts/login/":
             raise SmokeError(f"a wrong password was not refused ({status} {url})")
@@ -200,7 +200,8 @@ class Smoke:
             login,
             {
                 "csrfmiddlewaretoken": token[1],
-                "username": USERNAME,
+                # allauth's login form: the username goes in "login".
+                "login": USERNAME,
                 "password": PASSWORD,
             },
         )

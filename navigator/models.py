@@ -7,6 +7,7 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -34,9 +35,31 @@ class Program(models.Model):
         max_length=64, default="America/Los_Angeles", validators=[_validate_time_zone]
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Sign-in rules of the program (navigator/accounts, navigator/sessions.py).
+    require_mfa = models.BooleanField(
+        "require MFA",
+        default=False,
+        help_text="Every navigator, caseworker and program manager of the "
+        "program must sign in with a second factor (an authenticator app or a "
+        "security key); those without one are asked to set it up.",
+    )
+    session_idle_minutes = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(15), MaxValueValidator(30)],
+        help_text="Minutes of inactivity after which a member is signed out "
+        "(15 to 30; for someone in several programs the shortest applies).",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # OWASP ASVS V3.3.2: an idle timeout of at most 30 minutes.
+            models.CheckConstraint(
+                condition=models.Q(session_idle_minutes__gte=15)
+                & models.Q(session_idle_minutes__lte=30),
+                name="program_session_idle_15_to_30",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

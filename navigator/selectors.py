@@ -26,6 +26,11 @@ def _memberships(user: User) -> list[Membership]:
     return cached
 
 
+def memberships_for(*, user: User) -> list[Membership]:
+    """The user's active memberships with their programs (cached per user)."""
+    return _memberships(user)
+
+
 def program_ids_for(*, user: User, roles=STAFF_ROLES) -> list[int]:
     """Programs whose people's records the user may see."""
     return sorted({m.program_id for m in _memberships(user) if m.role in roles})

@@ -5,6 +5,7 @@ docs (DESIGN.md "Stable interfaces"); with none set, Navigator runs embedded:
 SQLite, a file-system Celery broker and file email/SMS backends under var/.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -41,7 +42,15 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Sign-in: allauth (login, password reset, MFA, sessions list) and axes
+    # (failed-login counting); docs/decisions/0004-login-throttling-and-mfa.md.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "axes",
     "navigator",
+    "navigator.accounts",
     "cases",
     "referrals",
     "followups",
@@ -59,9 +68,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Absolute lifetime, per-program idle timeout, a new key on a change of
+    # privileges; then users who must have MFA are sent to enroll. Both after
+    # messages (they tell the user why) and before anything that renders.
+    "navigator.sessions.SessionPolicyMiddleware",
+    "navigator.accounts.middleware.MFAEnrollmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "navigator.middleware.ProgramTimezoneMiddleware",
+    # Last, as axes requires: turns a lockout flagged during the request into
+    # the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "navigator.urls"
@@ -101,6 +119,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# NIST SP 800-63B §5.1.1.2 and OWASP ASVS V2.1: at least 12 characters, up
+# to at least 64 (128 here), no composition rules; refuse passwords like the
+# username, common ones and ones known from breaches (checked offline).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}
     for name in (
@@ -109,21 +130,102 @@ AUTH_PASSWORD_VALIDATORS = [
         "NumericPasswordValidator",
     )
 ] + [
-    # OWASP ASVS: at least 12 characters, no composition rules.
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
+    {"NAME": "navigator.passwords.MaximumLengthValidator"},
+    {"NAME": "navigator.passwords.BreachedPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Sessions: idle timeout 30 minutes (OWASP ASVS V3, HIPAA automatic logoff).
+# Sessions: idle timeout 30 minutes (OWASP ASVS V3.3.2, HIPAA automatic
+# logoff); a program may lower it to 15 (Program.session_idle_minutes) and
+# every session ends 12 hours after sign-in (navigator/sessions.py).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+NAVIGATOR_SESSION_ABSOLUTE_SECONDS = env.int(
+    "NAVIGATOR_SESSION_ABSOLUTE_SECONDS", default=12 * 60 * 60
+)
+
+# --- Sign-in: allauth + axes (docs/decisions/0004-login-throttling-and-mfa.md)
+# axes first: it refuses a locked-out account or address before any password
+# is checked; allauth's backend then checks it (username, case-insensitive).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# Failed sign-ins (password or MFA code) are counted in the database per
+# account (the name typed, whether or not it exists) and per address. An
+# account locks after 10 within 15 minutes of each other, for 15 minutes after
+# the last: at most 40 guesses an hour (OWASP ASVS V2.2.1: <= 100). An address
+# locks after NAVIGATOR_LOGIN_ADDRESS_FAILURE_LIMIT. While locked even the
+# right password is refused, and those tries do not extend the lock.
+AXES_FAILURE_LIMIT = env.int("NAVIGATOR_LOGIN_ACCOUNT_FAILURE_LIMIT", default=10)
+NAVIGATOR_LOGIN_ADDRESS_FAILURE_LIMIT = env.int(
+    "NAVIGATOR_LOGIN_ADDRESS_FAILURE_LIMIT", default=50
+)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env.int("NAVIGATOR_LOGIN_LOCKOUT_MINUTES", default=15)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "navigator.accounts.throttling.LoginThrottleHandler"
+AXES_USERNAME_CALLABLE = "navigator.accounts.throttling.attempted_username"
+AXES_CLIENT_IP_CALLABLE = "navigator.accounts.throttling.client_ip"
+AXES_LOCKOUT_CALLABLE = "navigator.accounts.throttling.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Never store what was typed into these fields in the attempt records.
+AXES_SENSITIVE_PARAMETERS = ["username", "login", "ip_address", "code", "credential"]
+# axes' own admin can delete attempts without an audit event: the admin site
+# shows them read-only instead (navigator/accounts/admin.py).
+AXES_ENABLE_ADMIN = False
+# Proxies in front of the app that append to X-Forwarded-For (docker-compose:
+# the TLS proxy, 1). 0 = the address is REMOTE_ADDR.
+NAVIGATOR_TRUSTED_PROXY_COUNT = env.int("NAVIGATOR_TRUSTED_PROXY_COUNT", default=0)
+
+ACCOUNT_ADAPTER = "navigator.accounts.adapter.AccountAdapter"
+ACCOUNT_FORMS = {"login": "navigator.accounts.forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+# Accounts are made by administrators (the adapter closes sign-up); the
+# fields are what allauth's forms expect to exist.
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# A password reset answers the same whether or not the address is known, and
+# sends nothing to an unknown one.
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Navigator] "
+# No "remember me": the session cookie ends with the browser, and the idle
+# and absolute limits above apply to every session.
+ACCOUNT_SESSION_REMEMBER = False
+# axes is the one limit on failed sign-ins (in the database, one message);
+# allauth's cache-based login limits would answer first, with another message.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+MFA_ADAPTER = "navigator.accounts.adapter.MFAAdapter"
+MFA_FORMS = {
+    "authenticate": "navigator.accounts.forms.MFAAuthenticateForm",
+    "reauthenticate": "navigator.accounts.forms.MFAReauthenticateForm",
+}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# Addresses are set by administrators, not verified by mail (no sign-up).
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = "Navigator"
+# One 30-second step either side: phones' clocks drift (RFC 6238 §5.2).
+MFA_TOTP_TOLERANCE = 1
+# A passkey is a second factor here, never a way around the password.
+MFA_PASSKEY_LOGIN_ENABLED = False
+# Security keys (WebAuthn) work over https, and on http://localhost for a
+# demo (browsers and fido2 treat it as secure); never on a plain-http origin.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
+# MFA for everyone (a program can require it for its staff: Program.require_mfa).
+NAVIGATOR_REQUIRE_MFA = env.bool("NAVIGATOR_REQUIRE_MFA", default=False)
+USERSESSIONS_TRACK_ACTIVITY = False
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

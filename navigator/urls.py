@@ -1,15 +1,17 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from navigator import views
+from navigator import views  # noqa: F401  (handler404 / handler500 below)
 from navigator.api.docs import SchemaView, SwaggerView
 from navigator.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Sign-in and the user's own account (navigator/accounts), then allauth's
+    # pages: password change and reset, MFA (2fa/), the sessions list.
+    path("accounts/", include("navigator.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/sessions/", include("allauth.usersessions.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("navigator.api.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),

@@ -1,4 +1,6 @@
-"""Platform pages (login, error pages) and the bridge from DomainError to pages."""
+"""Platform pages (error pages) and the bridge from DomainError to pages.
+
+Signing in lives in navigator/accounts."""
 
 from __future__ import annotations
 
@@ -7,8 +9,6 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponseServerError
 from django.shortcuts import render
@@ -39,24 +39,6 @@ def paginate(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
     # Evaluated once here, so helpers and the template share the rows.
     page.object_list = list(page.object_list)
     return page
-
-
-class LoginForm(AuthenticationForm):
-    username = forms.CharField(
-        widget=forms.TextInput(
-            attrs={
-                "autofocus": True,
-                "autocomplete": "username",
-                "autocapitalize": "none",
-            }
-        )
-    )
-
-
-class LoginView(auth_views.LoginView):
-    form_class = LoginForm
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
 
 
 def apply_domain_error(

@@ -56,13 +56,11 @@ def test_login_and_logout(client, navigator_a):
     assert page.status_code == 200
     assert 'autocomplete="username"' in page.text
     wrong = client.post(
-        reverse("login"), {"username": "nav-a", "password": "wrong password"}
+        reverse("login"), {"login": "nav-a", "password": "wrong password"}
     )
     assert wrong.status_code == 200
-    assert "correct username and password" in wrong.text
-    response = client.post(
-        reverse("login"), {"username": "nav-a", "password": PASSWORD}
-    )
+    assert "username and/or password you specified are not correct" in wrong.text
+    response = client.post(reverse("login"), {"login": "nav-a", "password": PASSWORD})
     assert response.status_code == 302
     assert response.url == reverse("today")
     today = client.get(reverse("today"))

@@ -77,7 +77,7 @@ def test_reminder_link_opens_the_page_after_login(client, navigator_a, followup)
     response = client.get(link)
     assert response.status_code == 302
     login = client.post(
-        response.url, {"username": "nav-a", "password": PASSWORD, "next": link}
+        response.url, {"login": "nav-a", "password": PASSWORD, "next": link}
     )
     assert login.status_code == 302 and login.url == link
     assert client.get(link).status_code == 200

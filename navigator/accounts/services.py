@@ -1,0 +1,118 @@
+"""Writes about signing in, each audited: clearing a lockout, resetting a
+lost second factor, and the user's own MFA changes."""
+
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
+from axes.models import AccessAttempt
+from django.db import transaction
+
+from navigator.accounts.selectors import login_lockout_for, mfa_types_for
+from navigator.accounts.throttling import attempted_username
+from navigator.audit import audit_record
+from navigator.errors import DomainError, PermissionDenied
+from navigator.models import AuditAction, User
+
+
+def _audit(*, by: User, user: User, action: str, changes: dict, reason: str) -> None:
+    # Sign-in events belong to the user's account, not to a person or program.
+    audit_record(
+        actor=by,
+        action=action,
+        obj=user,
+        person_id=None,
+        program_id=None,
+        changes=changes,
+        reason=reason,
+    )
+
+
+def _require_user_admin(by: User) -> None:
+    # The admin site already asks for this permission; the rule lives here so
+    # that any other door (a command, an API) must meet it too.
+    if not (by.is_active and by.is_staff and by.has_perm("navigator.change_user")):
+        raise PermissionDenied("Only an administrator of users may do this.")
+
+
+@transaction.atomic
+def login_lockout_clear(*, by: User, user: User) -> int:
+    """Forget the account's failed sign-ins, so it may sign in at once.
+
+    Returns how many recent failures were cleared (0: it was not locked; the
+    event is still recorded, as the administrator did act). Failures counted
+    against an address are left alone: they are not this user's.
+    """
+    _require_user_admin(by)
+    before = login_lockout_for(user=user)
+    username = attempted_username(None, {"username": user.get_username()})
+    AccessAttempt.objects.filter(username=username).delete()
+    _audit(
+        by=by,
+        user=user,
+        action=AuditAction.UPDATE,
+        changes={
+            "login_failures": [before.failures, 0],
+            "login_locked": [before.locked, False],
+        },
+        reason="Sign-in lockout cleared by an administrator",
+    )
+    return before.failures
+
+
+@transaction.atomic
+def mfa_reset(*, by: User, user: User, reason: str) -> list[str]:
+    """Remove every second factor of a user who lost theirs, and end their
+    sessions; they set up a new one at their next sign-in if they must.
+
+    Returns the kinds of factor removed.
+    """
+    _require_user_admin(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError.for_field(
+            "reason", "Say why the second factor is reset (e.g. the ticket)."
+        )
+    removed = mfa_types_for(user=user)
+    Authenticator.objects.filter(user=user).delete()
+    # Whoever holds the lost phone or key may also hold a signed-in browser.
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+    _audit(
+        by=by,
+        user=user,
+        action=AuditAction.UPDATE,
+        changes={"mfa": [removed, []]},
+        reason=reason,
+    )
+    return removed
+
+
+# What allauth's signals mean, in the audit log's words.
+MFA_CHANGES = {
+    "added": (AuditAction.CREATE, "Second factor added"),
+    "removed": (AuditAction.DELETE, "Second factor removed"),
+    "reset": (AuditAction.UPDATE, "Recovery codes regenerated"),
+}
+
+
+@transaction.atomic
+def mfa_change_record(*, user: User, change: str, kind: str) -> None:
+    """Audit a change the user made to their own second factors (allauth made
+    it; its signals call this). ``change`` is a key of MFA_CHANGES, ``kind``
+    the authenticator type (totp, recovery_codes, webauthn)."""
+    action, reason = MFA_CHANGES[change]
+    after = mfa_types_for(user=user)
+    if change == "added":
+        before = [t for t in after if t != kind]
+    elif change == "removed":
+        before = sorted({*after, kind})
+    else:
+        before = after
+    _audit(
+        by=user,
+        user=user,
+        action=action,
+        changes={"mfa": [before, after]} if before != after else {"mfa": kind},
+        reason=f"{reason} ({kind})",
+    )
