@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # allauth's security-key list template loads it ({% load humanize %}).
+    "django.contrib.humanize",
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",

@@ -13,5 +13,5 @@ urlpatterns = [
     # Django's view: POST only (a GET could come from a prefetch or an img).
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Email addresses are set by administrators (password reset goes there).
-    path("email/", not_found),
+    path("email/", not_found, name="account-email"),
 ]

@@ -38,7 +38,10 @@ def relative(path: Path) -> str:
 
 # Each rule: what it finds, and why it is refused.
 TEMPLATE_RULES = {
-    re.compile(r"<script\b(?![^>]*\bsrc=)[^>]*>", re.I): "inline <script>: "
+    # A JSON data block (type="application/json", json_script) never runs.
+    re.compile(
+        r"<script\b(?![^>]*\b(?:src=|type=[\"']application/json[\"']))[^>]*>", re.I
+    ): "inline <script>: "
     "put it in navigator/static/navigator/navigator.js (data attributes)",
     re.compile(r"<style\b", re.I): "inline <style>: use navigator.css",
     re.compile(r"\sstyle\s*=", re.I): "style= attribute: use a class in navigator.css",
