@@ -172,3 +172,30 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Broker outages (docs/decisions/0006) ------------------------------------
+
+
+class QueuedTask(models.Model):
+    """A task to publish, written in the transaction of the write that needs it.
+
+    The transactional outbox of ``navigator.outbox``: a row leaves the table
+    once the broker has taken its task. Rows still here after a broker outage
+    are published by the ``outbox-sweep`` beat entry.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Failed publishes, and why the last one failed.
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
