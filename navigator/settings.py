@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "navigator.tasks.publish_queued_tasks",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
+    # API Idempotency-Key answers are kept 24 hours, then deleted.
+    "idempotency-keys-expire": {
+        "task": "navigator.tasks.expire_idempotency_keys",
+        "schedule": 3600.0,
+    },
 }
 
 REST_FRAMEWORK = {
@@ -283,6 +288,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default enum hook, then the Idempotency-Key header on every write.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "navigator.api.idempotency.schema_hook",
+    ],
 }
 
 LOGGING = {

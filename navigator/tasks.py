@@ -1,5 +1,6 @@
-"""Platform tasks: the worker heartbeat that ``/healthz`` reports, and the
-sweep that publishes work queued while the broker was down."""
+"""Platform tasks: the worker heartbeat that ``/healthz`` reports, the sweep
+that publishes work queued while the broker was down, and the expiry of API
+idempotency keys."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from celery.signals import worker_ready
 from django.utils import timezone
 
 from navigator import outbox
+from navigator.api import idempotency
 from navigator.models import WorkerHeartbeat
 
 
@@ -43,3 +45,9 @@ def heartbeat_on_worker_ready(sender=None, **kwargs) -> None:
 def publish_queued_tasks() -> dict[str, int]:
     """Beat: publish the work that could not be queued when it was written."""
     return outbox.publish_pending()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def expire_idempotency_keys() -> int:
+    """Beat, hourly: API idempotency keys (and their answers) after 24 hours."""
+    return idempotency.expire()
