@@ -850,3 +850,21 @@ def test_the_fail_fast_publish_options_are_used(world, monkeypatch):
         by=world.navigator, person=world.person, reason="duplicate"
     )
     assert seen and seen[0]["retry_policy"] == outbox.PUBLISH_OPTIONS["retry_policy"]
+
+
+def test_a_keyed_retry_during_the_outage_stores_one_encounter_and_one_task(world):
+    api = _api_client(world.navigator)
+    body = {
+        "person": world.person.pk,
+        "started_at": ago(1).isoformat(),
+        "source": "911_call",
+        "disposition": "resolved_on_scene",
+    }
+    headers = {"Idempotency-Key": "retry-after-outage-1"}
+    with broker_refusing():
+        first = api.post(_api("encounters/"), body, format="json", headers=headers)
+        again = api.post(_api("encounters/"), body, format="json", headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.content == first.content
+    assert world.person.encounters.count() == 1
+    assert QueuedTask.objects.count() == 1
