@@ -64,22 +64,29 @@ def publish(task: Task, *args: Any, **options: Any) -> bool:
 
 def _send(name: str, args: Any, options: dict[str, Any]) -> str:
     """Publish; '' when the broker took it, else why not (logged)."""
+    from navigator.celery import app
+
     try:
-        _registered(name).apply_async(args, **PUBLISH_OPTIONS, **options)
+        task = _registered(app, name)
+        if task is not None:
+            task.apply_async(args, **PUBLISH_OPTIONS, **options)
+        else:
+            # A row written before its task was renamed or removed: the
+            # broker takes it and a worker drops it, rather than this row
+            # blocking the sweep behind it for ever.
+            app.send_task(name, args=args, **PUBLISH_OPTIONS, **options)
     except Exception as exc:  # any broker failure; the caller keeps the work
         log.warning("could not queue %s (%s: %s)", name, type(exc).__name__, exc)
         return f"{type(exc).__name__}: {exc}"[:500] or "failed"
     return ""
 
 
-def _registered(name: str) -> Task:
-    from navigator.celery import app
-
+def _registered(app, name: str) -> Task | None:
     if name not in app.tasks:
         # A process that never imported the task's module (a command running
         # the sweep): load every app's tasks module, as a worker does.
         app.loader.import_default_modules()
-    return app.tasks[name]
+    return app.tasks.get(name)
 
 
 def _publish_row(pk: int) -> None:
@@ -112,15 +119,16 @@ def publish_pending(*, max_batches: int = 20) -> dict[str, int]:
                 ]
             )
             if not rows:
-                break
+                return stats
             sent, failed, error = _publish_batch(rows)
             QueuedTask.objects.filter(pk__in=sent).delete()
             if failed:
                 _failed(failed, error)
         stats["published"] += len(sent)
         if failed:
-            stats["pending"] = QueuedTask.objects.count()
             break
+    # Stopped by the broker, or after max_batches: what the next sweep finds.
+    stats["pending"] = QueuedTask.objects.count()
     return stats
 
 

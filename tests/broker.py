@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from django.conf import settings
 
@@ -33,8 +34,8 @@ def _drop_pools() -> None:
 
 
 @contextmanager
-def broker_at(url: str) -> Iterator[str]:
-    """Publish to ``url`` (a Redis URL) with production's broker timeouts."""
+def broker_at(url: str, options: dict | None = None) -> Iterator[str]:
+    """Publish to ``url``; a Redis URL gets production's broker timeouts."""
     conf = celery_app.conf
     saved = (conf.broker_url, conf.broker_transport_options, conf.task_always_eager)
     saved_env = os.environ.get("CELERY_BROKER_URL")
@@ -42,7 +43,9 @@ def broker_at(url: str) -> Iterator[str]:
     # Celery reads the environment variable before its own settings.
     os.environ["CELERY_BROKER_URL"] = url
     conf.broker_url = url
-    conf.broker_transport_options = dict(settings.BROKER_REDIS_TIMEOUTS)
+    conf.broker_transport_options = (
+        dict(settings.BROKER_REDIS_TIMEOUTS) if options is None else options
+    )
     conf.task_always_eager = False
     try:
         yield url
@@ -53,6 +56,21 @@ def broker_at(url: str) -> Iterator[str]:
             os.environ.pop("CELERY_BROKER_URL", None)
         else:
             os.environ["CELERY_BROKER_URL"] = saved_env
+
+
+@contextmanager
+def broker_files(folder: Path) -> Iterator[Path]:
+    """The embedded file-system broker (decision 0001), in ``folder``."""
+    for name in ("queue", "processed", "control"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    options = {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
+    }
+    with broker_at("filesystem://localhost/", options):
+        yield folder / "queue"
 
 
 @contextmanager

@@ -211,3 +211,19 @@ def test_two_sweeps_at_once_publish_each_row_once():
     assert errors == []
     assert sorted(sent) == sorted(f"n{n}" for n in range(40))
     assert not QueuedTask.objects.exists()
+
+
+def test_a_task_no_longer_in_the_code_does_not_block_the_sweep():
+    QueuedTask.objects.create(task="cases.tasks.renamed_long_ago", args=[1])
+    outbox.enqueue(task, "after-it")
+    with mock.patch("navigator.celery.app.send_task") as send_task:
+        assert outbox.publish_pending() == {"published": 2, "pending": 0}
+    assert send_task.call_args.args == ("cases.tasks.renamed_long_ago",)
+    assert beats() == ["after-it"]
+
+
+def test_a_sweep_capped_by_max_batches_says_what_is_left(monkeypatch):
+    monkeypatch.setattr(outbox, "SWEEP_BATCH_SIZE", 2)
+    for n in range(5):
+        outbox.enqueue(task, f"n{n}")
+    assert outbox.publish_pending(max_batches=2) == {"published": 4, "pending": 1}
