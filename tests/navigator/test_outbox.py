@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -227,3 +228,18 @@ def test_a_sweep_capped_by_max_batches_says_what_is_left(monkeypatch):
     for n in range(5):
         outbox.enqueue(task, f"n{n}")
     assert outbox.publish_pending(max_batches=2) == {"published": 4, "pending": 1}
+
+
+def test_nothing_publishes_around_the_outbox(settings):
+    """Every task is queued through navigator.outbox (decision 0006): a
+    ``.delay()`` after a commit is what turned saved writes into 500s."""
+    root = Path(settings.BASE_DIR)
+    offenders = [
+        f"{path.relative_to(root)}: {needle}"
+        for package in ("navigator", "cases", "followups", "referrals")
+        for path in sorted((root / package).rglob("*.py"))
+        if path != root / "navigator" / "outbox.py" and "migrations" not in path.parts
+        for needle in (".delay(", ".apply_async(", ".send_task(", "on_commit(")
+        if needle in path.read_text()
+    ]
+    assert offenders == []
