@@ -21,7 +21,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Value
-from django.db.models.functions import Concat
+from django.db.models.functions import Concat, Greatest
 from django.utils import timezone
 
 from followups import channels, texts
@@ -247,6 +247,16 @@ def claim_due(*, limit: int, now: datetime.datetime | None = None) -> list[int]:
     return ids
 
 
+def release_claims(reminder_ids: list[int]) -> int:
+    """Undo claims whose batch never reached a worker (the broker refused
+    it): the next sweep takes them again, and it was no delivery attempt."""
+    return Reminder.objects.filter(
+        pk__in=reminder_ids,
+        status=ReminderStatus.PENDING,
+        claimed_until__isnull=False,
+    ).update(attempts=Greatest(F("attempts") - 1, 0), claimed_until=None)
+
+
 class _Batch:
     """What delivering one batch needs, loaded with a fixed number of queries."""
 
@@ -454,13 +464,14 @@ def sweep(
     *,
     now: datetime.datetime | None = None,
     batch_size: int | None = None,
-    dispatch: Callable[[list[int]], None] | None = None,
+    dispatch: Callable[[list[int]], bool] | None = None,
     max_batches: int = 50,
 ) -> dict[str, int]:
     """Plan digests/escalations, claim due reminders, deliver (or dispatch) them.
 
-    ``dispatch`` hands each claimed batch to workers (the Celery sweep);
-    without it the batch is delivered here (the ``send_due_reminders`` command).
+    ``dispatch`` hands each claimed batch to workers (the Celery sweep) and
+    says whether it could; without it the batch is delivered here (the
+    ``send_due_reminders`` command).
     """
     batch_size = batch_size or settings.REMINDER_BATCH_SIZE
     stats = {"claimed": 0, "sent": 0, "other": 0}
@@ -470,7 +481,8 @@ def sweep(
             break
         stats["claimed"] += len(ids)
         if dispatch is not None:
-            dispatch(ids)
+            if not dispatch(ids):
+                break  # the broker is down; the released claims wait for it
             continue
         outcomes = deliver_batch(ids, now=now)
         sent = sum(1 for outcome in outcomes.values() if outcome == "sent")

@@ -7,19 +7,26 @@ All are idempotent, so they ack late and are re-queued if their worker dies
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import transaction
 
 from followups import reminders
+from navigator import outbox
 
 IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
 @shared_task(**IDEMPOTENT)
 def sweep_due_reminders() -> dict[str, int]:
-    """Beat, every few seconds: claim due reminders and fan them out."""
+    """Beat, every few seconds: claim due reminders and fan them out.
 
-    def dispatch(ids: list[int]) -> None:
-        transaction.on_commit(lambda: deliver_reminders.delay(ids))
+    The claims are the durable record of the work (no outbox row): a batch
+    the broker does not take is released for the next sweep.
+    """
+
+    def dispatch(ids: list[int]) -> bool:
+        if outbox.publish(deliver_reminders, ids):
+            return True
+        reminders.release_claims(ids)
+        return False
 
     return reminders.sweep(dispatch=dispatch)
 

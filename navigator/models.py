@@ -195,3 +195,63 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Broker outages (docs/decisions/0006) ------------------------------------
+
+
+class QueuedTask(models.Model):
+    """A task to publish, written in the transaction of the write that needs it.
+
+    The transactional outbox of ``navigator.outbox``: a row leaves the table
+    once the broker has taken its task. Rows still here after a broker outage
+    are published by the ``outbox-sweep`` beat entry.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Failed publishes, and why the last one failed.
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"
+
+
+class IdempotencyKey(models.Model):
+    """An API write's ``Idempotency-Key`` and the answer it got, for 24 hours.
+
+    ``navigator.api.idempotency``: a retry with the same key and request gets
+    ``status_code`` and ``response_body`` back instead of writing again. Only a
+    hash of the request is kept. The response may hold health data, so it
+    stays in the record's own database and is deleted after 24 hours.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=255)
+    # sha256 of the method, the path with its query and the JSON body.
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    # None while the first request runs (or after it died).
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    response_body = models.BinaryField(blank=True, default=b"")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "key"], name="idempotency_key_unique_per_user"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"

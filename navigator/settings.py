@@ -321,6 +321,14 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 # embedded beat beside the web process. See docs/decisions/0001.
 # (The host part is ignored; given, kombu stops warning that it is missing.)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://localhost/")
+# Broker outages (docs/decisions/0006): requests publish after their write
+# commits, so a dead or frozen Redis must fail a publish within seconds, not
+# hang it (redis-py waits forever by default). The connect timeout covers a
+# host that is gone, the read timeout a broker that accepts and never answers;
+# it stays above the worker's 1 s BRPOP. navigator.outbox publishes without
+# retrying; what fails waits in the outbox for the sweep below.
+BROKER_REDIS_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 2.0}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2.0
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
@@ -340,7 +348,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Redis redelivers an unacknowledged task after this many seconds; tasks
     # never carry an ETA anywhere near it (REFERENCE.md, Celery pitfalls).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        **BROKER_REDIS_TIMEOUTS,
+    }
 # The queue this deployment's tasks go to and its workers read; two
 # deployments (or test runs) can share one Redis with different names.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
@@ -368,6 +379,17 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reminders-plan": {
         "task": "followups.tasks.plan_periodic_reminders",
         "schedule": 300.0,
+    },
+    # Broker outages (docs/decisions/0006): work written while the broker was
+    # down is published once it is back.
+    "outbox-sweep": {
+        "task": "navigator.tasks.publish_queued_tasks",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
+    },
+    # API Idempotency-Key answers are kept 24 hours, then deleted.
+    "idempotency-keys-expire": {
+        "task": "navigator.tasks.expire_idempotency_keys",
+        "schedule": 3600.0,
     },
 }
 
@@ -400,6 +422,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The default enum hook, then the Idempotency-Key header on every write.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "navigator.api.idempotency.schema_hook",
+    ],
 }
 
 LOGGING = {

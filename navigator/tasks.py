@@ -1,17 +1,18 @@
-"""Platform tasks: the worker heartbeat that ``/healthz`` reports."""
+"""Platform tasks: the worker heartbeat that ``/healthz`` reports, the sweep
+that publishes work queued while the broker was down, and the expiry of API
+idempotency keys."""
 
 from __future__ import annotations
 
-import logging
 import socket
 
 from celery import shared_task
 from celery.signals import worker_ready
 from django.utils import timezone
 
+from navigator import outbox
+from navigator.api import idempotency
 from navigator.models import WorkerHeartbeat
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
@@ -36,7 +37,17 @@ def heartbeat_on_worker_ready(sender=None, **kwargs) -> None:
     """
     queues = list(getattr(getattr(sender, "task_consumer", None), "queues", []))
     options = {"queue": queues[0].name} if queues else {}
-    try:
-        worker_heartbeat.apply_async(**options)
-    except Exception:  # a heartbeat must never stop a worker from starting
-        logger.exception("could not send the start-up heartbeat")
+    # publish() never raises: a heartbeat must never stop a worker starting.
+    outbox.publish(worker_heartbeat, **options)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def publish_queued_tasks() -> dict[str, int]:
+    """Beat: publish the work that could not be queued when it was written."""
+    return outbox.publish_pending()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def expire_idempotency_keys() -> int:
+    """Beat, hourly: API idempotency keys (and their answers) after 24 hours."""
+    return idempotency.expire()

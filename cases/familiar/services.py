@@ -20,6 +20,7 @@ from cases.models import (
     FlagStatus,
     Person,
 )
+from navigator import outbox
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, Program, Role, User
@@ -48,9 +49,7 @@ def _require_manager(by: User, program_id: int) -> None:
 def _queue_program_evaluation(program_id: int) -> None:
     from cases import tasks
 
-    transaction.on_commit(
-        lambda: tasks.familiar_faces_evaluate_program.delay(program_id)
-    )
+    outbox.enqueue(tasks.familiar_faces_evaluate_program, program_id)
 
 
 def rules_ensure_default(*, program: Program) -> list[FamiliarFacesRule]:

@@ -1,16 +1,14 @@
-"""Work queued by the case services once their transaction commits."""
+"""Work queued by the case services, in their transaction (navigator.outbox)."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from navigator import outbox
 
 
 def queue_familiar_faces(*person_ids: int | None) -> None:
     """Re-evaluate these people's familiar-faces flags once this commits
-    (a rolled-back change queues nothing)."""
+    (a rolled-back change queues nothing; a broker outage only delays it)."""
     from cases.tasks import familiar_faces_evaluate_person
 
     for person_id in sorted({pid for pid in person_ids if pid is not None}):
-        transaction.on_commit(
-            lambda pid=person_id: familiar_faces_evaluate_person.delay(pid)
-        )
+        outbox.enqueue(familiar_faces_evaluate_person, person_id)

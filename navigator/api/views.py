@@ -7,13 +7,14 @@ from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from navigator.api.idempotency import IdempotentWritesMixin
 from navigator.api.parsers import JSONParser
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
 from navigator.selectors import primary_program_for
 
 
-class ApiViewMixin:
-    """Mixed into every DRF view of the API."""
+class ApiViewMixin(IdempotentWritesMixin):
+    """Mixed into every DRF view of the API (writes take ``Idempotency-Key``)."""
 
     # The API speaks JSON only: form bodies would turn lists and booleans into
     # strings and make "wrong type" impossible to detect.

@@ -274,3 +274,27 @@ def test_two_sweeps_at_once_send_each_reminder_once(program_a):
     assert sum(r["sent"] for r in results) == 60
     assert len(mail.outbox) == 60
     assert Delivery.objects.count() == 60
+
+
+def test_a_batch_the_broker_refuses_is_released_without_counting_an_attempt(
+    navigator_a,
+):
+    """The sweep task hands claimed batches to workers through the broker;
+    with the broker down the claims are undone (the rows are the record of
+    the work), so the next sweep sends them and no attempt was spent."""
+    from followups.tasks import sweep_due_reminders
+    from tests.broker import broker_refusing
+
+    schedule(navigator_a, in_minutes=30)
+    schedule(navigator_a, in_minutes=40)
+    with broker_refusing():
+        stats = sweep_due_reminders()
+    assert stats["claimed"] == 2  # one batch, then it stopped
+    assert list(Reminder.objects.values_list("attempts", "claimed_until")) == [
+        (0, None),
+        (0, None),
+    ]
+    assert mail.outbox == []
+    assert sweep_due_reminders()["claimed"] == 2  # broker back (tasks inline)
+    assert len(mail.outbox) == 2
+    assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}

@@ -7,6 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from navigator import outbox
+from navigator.models import QueuedTask
+from navigator.tasks import worker_heartbeat
+from tests.broker import broker_files
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,3 +44,15 @@ def test_a_fresh_var_folder_takes_a_task_without_set_up(tmp_path):
     queued = list((var / "broker" / "queue").iterdir())
     assert len(queued) == 1
     assert "navigator.tasks.worker_heartbeat" in queued[0].read_text()
+
+
+@pytest.mark.django_db
+def test_the_outbox_publishes_to_the_file_system_broker(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    with broker_files(tmp_path / "broker") as queue:
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox.enqueue(worker_heartbeat, "embedded")
+        (message,) = queue.iterdir()
+    assert "navigator.tasks.worker_heartbeat" in message.read_text()
+    assert not QueuedTask.objects.exists()
