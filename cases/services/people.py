@@ -330,4 +330,10 @@ def person_record_viewed(
     """Log that a user opened a person's record, or the part ``kind`` of it
     (HIPAA access accounting). Within a request it joins the request's one
     event for the person (navigator.disclosure)."""
-    disclosure.note(by=by, person_id=person.pk, program_id=person.program_id, kind=kind)
+    disclosure.note(
+        by=by,
+        person_id=person.pk,
+        program_id=person.program_id,
+        kind=kind,
+        object_id=person.pk,
+    )
