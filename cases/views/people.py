@@ -20,6 +20,7 @@ from cases.views._common import (
 )
 from navigator import disclosure
 from navigator.errors import DomainError
+from navigator.models import AuditAction
 from navigator.selectors import (
     audit_trail_for_person,
     is_manager_of,
@@ -252,5 +253,26 @@ def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
         AUDIT_PAGE_SIZE,
     )
     return render(
-        request, "cases/person_audit.html", {"person": person, "page_obj": page}
+        request,
+        "cases/person_audit.html",
+        {"person": person, "page_obj": page, "entries": _trail_entries(page)},
     )
+
+
+def _trail_entries(page) -> list[dict]:
+    """The page's events, with each run of LIST events (the person shown in
+    lists, searches, exports) folded into one entry, so the views and
+    changes of the record stay readable."""
+    entries: list[dict] = []
+    for event in page.object_list:
+        event.disclosed_labels = [
+            disclosure.KINDS.get(kind, kind) for kind in event.disclosed
+        ]
+        if event.action == AuditAction.LIST:
+            if entries and "listed" in entries[-1]:
+                entries[-1]["listed"].append(event)
+            else:
+                entries.append({"listed": [event]})
+        else:
+            entries.append({"event": event})
+    return entries

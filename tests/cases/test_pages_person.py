@@ -326,6 +326,31 @@ def test_audit_trail_is_for_managers_of_the_program(
     )
 
 
+def test_audit_trail_folds_list_appearances(client, manager_a, navigator_a, person):
+    # Shown in the people list three times, opened, then listed twice more.
+    for _ in range(3):
+        client.force_login(navigator_a)
+        client.get(reverse("person-list"))
+    client.get(reverse("person-detail", args=[person.pk]))
+    client.get(reverse("person-list"))
+    client.get(reverse("encounter-person-options"), {"person_q": person.last_name})
+    client.force_login(manager_a)
+    response = client.get(reverse("person-audit", args=[person.pk]))
+    entries = response.context["entries"]
+    assert [
+        len(e["listed"]) if "listed" in e else e["event"].action for e in entries
+    ] == [
+        2,
+        AuditAction.VIEW,
+        3,
+    ]
+    html = response.text
+    assert "Listed 2 times" in html and "Listed 3 times" in html
+    assert "<code>encounter-person-options</code>" in html
+    assert "name, aliases, age / date of birth, housing" in html
+    assert "Shown: the record (identity" in html
+
+
 def test_audit_trail_of_a_deleted_person(client, manager_a, navigator_a, person):
     from cases.services import person_soft_delete
 
