@@ -48,6 +48,7 @@ FAMILIAR_FACES = "familiar_faces"
 FAMILIAR_FACES_MONTH = "familiar_faces.month"
 ENROLLMENT = "enrollment"
 AUDIT_TRAIL = "audit_trail"
+TIMELINE = "timeline"
 DELIVERY = "delivery"
 
 KINDS = {
@@ -64,6 +65,7 @@ KINDS = {
     FAMILIAR_FACES_MONTH: "on the familiar-faces list in a month",
     ENROLLMENT: "intensive follow-up enrollment (navigator, plan, contacts)",
     AUDIT_TRAIL: "the record's audit trail (old and new values)",
+    TIMELINE: "other entries of the person's timeline",
     DELIVERY: "reminders to the person (masked address)",
 }
 
@@ -91,9 +93,6 @@ class Recorder:
     def __init__(self) -> None:
         self._seen: dict[tuple[int | None, int], _Seen] = {}
         self._written: dict[int, list[int]] = {}
-
-    def __bool__(self) -> bool:
-        return bool(self._seen)
 
     def note(
         self,
@@ -204,10 +203,6 @@ def recording() -> Iterator[Recorder]:
     finally:
         _current.reset(token)
     recorder.flush()
-
-
-def current() -> Recorder | None:
-    return _current.get()
 
 
 def note(

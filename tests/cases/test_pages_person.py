@@ -137,6 +137,9 @@ def test_timeline_renders_unknown_kinds_with_fallback(
     client.force_login(navigator_a)
     response = client.get(reverse("person-detail", args=[person.pk]))
     assert "Screening: PHQ-9: 12" in response.text
+    # Audited all the same, until the kind says what it is.
+    event = AuditEvent.objects.get(person_id=person.pk, action=AuditAction.VIEW)
+    assert event.disclosed == {"person": [person.pk], "timeline": []}
 
 
 # --- family / caregiver contacts ---------------------------------------------
