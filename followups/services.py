@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -17,15 +18,18 @@ from cases.models import Encounter, FamilyContact, Person
 from followups import reminders
 from followups.models import (
     CalendarFeed,
+    Delivery,
     Followup,
     FollowupPlanStep,
     FollowupSettings,
     NotificationPreference,
     Outcome,
     Priority,
+    ReminderKind,
     Status,
 )
 from followups.selectors import assignable_users_for
+from navigator import disclosure
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, PermissionDenied
 from navigator.models import AuditAction, Program, User
@@ -488,6 +492,25 @@ def notification_preference_set(
         raise DomainError.for_field("phone", "Text reminders need a phone number.")
     pref.save()
     return pref
+
+
+def deliveries_shown(*, by: User, deliveries: Iterable[Delivery]) -> None:
+    """A reminder to the person served shows (masked) how to reach them:
+    audited as part of their record. Staff reminders name no one.
+    ``reminder__followup`` must be loaded (delivery_list_for_manager)."""
+    with disclosure.batch() as recorder:
+        for delivery in deliveries:
+            reminder = delivery.reminder
+            if reminder.kind != ReminderKind.PERSON or reminder.followup is None:
+                continue
+            recorder.note(
+                by=by,
+                person_id=reminder.followup.person_id,
+                program_id=reminder.program_id,
+                kind=disclosure.DELIVERY,
+                object_id=delivery.pk,
+                listed=True,
+            )
 
 
 def _hash(token: str) -> str:

@@ -10,8 +10,9 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from navigator.context import request_id_var, source_var
-from navigator.models import AuditAction, AuditEvent, User
+from navigator import disclosure
+from navigator.context import endpoint_var, request_id_var, source_var
+from navigator.models import AuditEvent, User
 
 
 def _plain(value: Any) -> Any:
@@ -60,7 +61,7 @@ def audit_record(
     changes: dict | None = None,
     reason: str = "",
 ) -> AuditEvent:
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
@@ -71,14 +72,28 @@ def audit_record(
         reason=reason,
         request_id=request_id_var.get(),
         source=source_var.get() or "command",
+        endpoint=endpoint_var.get(),
     )
+    # The write's event accounts for the person in this request: a response
+    # that shows the record it just changed needs no VIEW beside it.
+    disclosure.written(event)
+    return event
 
 
-def audit_view(*, actor: User, obj: models.Model, person_id: int, program_id: int):
-    return audit_record(
-        actor=actor,
-        action=AuditAction.VIEW,
-        obj=obj,
+def audit_view(
+    *,
+    actor: User,
+    obj: models.Model,
+    person_id: int,
+    program_id: int,
+    kind: str = disclosure.PERSON,
+) -> None:
+    """A person's record (``kind``: which part) was opened. Written with the
+    request's other disclosures, as one event per person (navigator.disclosure)."""
+    disclosure.note(
+        by=actor,
         person_id=person_id,
         program_id=program_id,
+        kind=kind,
+        object_id=obj.pk,
     )

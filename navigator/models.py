@@ -115,6 +115,10 @@ class AuditAction(models.TextChoices):
     DELETE = "delete", "Deleted (soft)"
     RESTORE = "restore", "Restored"
     VIEW = "view", "Viewed"
+    # Shown among others (a list, a search, a picker, an export): part of
+    # the record went out, but nobody opened it. Kept apart from VIEW so a
+    # person's trail can fold these away.
+    LIST = "list", "Listed"
 
 
 class AuditEvent(models.Model):
@@ -148,6 +152,12 @@ class AuditEvent(models.Model):
     source = models.CharField(
         max_length=20, blank=True, help_text="web, api, task, command"
     )
+    # Through which door: the URL name of the page or API route (or the
+    # command / task), so "who saw this" can say where.
+    endpoint = models.CharField(max_length=100, blank=True)
+    # For VIEW and LIST: which parts of the record went out, as
+    # ``{kind: [object ids]}`` (kinds in navigator.disclosure.KINDS).
+    disclosed = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -66,6 +66,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "navigator.headers.SecurityHeadersMiddleware",
     "navigator.middleware.RequestIdMiddleware",
+    # Right inside RequestIdMiddleware: writes each request's disclosures of
+    # people's records (one audit event per person) once the view answered.
+    "navigator.disclosure.DisclosureAuditMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -14,7 +14,6 @@ from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from cases import services as cases_services
 from cases.familiar import selectors, services
 from cases.familiar.filters import FamiliarFaceFilter
 from cases.models import EnrollmentStatus, FamiliarFaceFlag, FlagStatus
@@ -133,8 +132,10 @@ class FamiliarFaceEnrollSerializer(StrictSerializer):
 
 def _detail(user: User, flag_id: int) -> dict:
     flag = selectors.familiar_face_detail_for(user=user, flag_id=flag_id)
-    (row,) = selectors.familiar_faces_rows([flag])
-    return FamiliarFaceSerializer(row).data
+    rows = selectors.familiar_faces_rows([flag])
+    # Concerns and dispositions of a person's encounters: a record read.
+    services.familiar_rows_shown(by=user, rows=rows, listed=False)
+    return FamiliarFaceSerializer(rows[0]).data
 
 
 def _data(serializer) -> dict:
@@ -173,14 +174,11 @@ class FamiliarFaceViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         rows = selectors.familiar_faces_rows(page)
+        services.familiar_rows_shown(by=request.user, rows=rows)
         return self.get_paginated_response(FamiliarFaceSerializer(rows, many=True).data)
 
     def retrieve(self, request: Request, pk: int) -> Response:
-        flag = selectors.familiar_face_detail_for(user=request.user, flag_id=pk)
-        # Concerns and dispositions of a person's encounters: a record read.
-        cases_services.person_record_viewed(by=request.user, person=flag.person)
-        (row,) = selectors.familiar_faces_rows([flag])
-        return Response(FamiliarFaceSerializer(row).data)
+        return Response(_detail(request.user, pk))
 
     @extend_schema(
         summary="Dismiss a flag: off the list until new contacts (managers)",

@@ -23,6 +23,7 @@ from cases.api.serializers import (
 )
 from cases.filters import EncounterFilter, PersonFilter
 from cases.models import Encounter, FamilyContact, Person
+from navigator import disclosure
 from navigator.api.schema import errors
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
 from navigator.api.views import ApiViewMixin, reason_from
@@ -100,12 +101,12 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         people = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        disclosure.people_shown(by=request.user, people=people, kind=disclosure.PERSON)
         return self.get_paginated_response(PersonSerializer(people, many=True).data)
 
     def retrieve(self, request: Request, pk: int) -> Response:
         person = selectors.person_get_for(user=request.user, person_id=pk)
-        services.person_record_viewed(by=request.user, person=person)
-        return Response(_person_detail(person))
+        return Response(_person_detail(request, person))
 
     def create(self, request: Request) -> Response:
         data = _data(PersonDetailSerializer(data=request.data))
@@ -115,7 +116,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
             aliases=data.pop("aliases", ()),
             data=data,
         )
-        return Response(_person_detail(person), status=status.HTTP_201_CREATED)
+        return Response(_person_detail(request, person), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
         person = selectors.person_get_for(user=request.user, person_id=pk)
@@ -127,7 +128,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
             aliases=data.pop("aliases", None),
             data=data,
         )
-        return Response(_person_detail(person))
+        return Response(_person_detail(request, person))
 
     def partial_update(self, request: Request, pk: int) -> Response:
         return self.update(request, pk, partial=True)
@@ -152,12 +153,32 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         person = services.person_restore(
             by=request.user, person=person, reason=reason_from(request, required=False)
         )
-        return Response(_person_detail(person))
+        return Response(_person_detail(request, person))
 
 
-def _person_detail(person: Person) -> dict:
-    contacts = selectors.family_contacts_for(person=person)
+def _person_detail(request: Request, person: Person) -> dict:
+    """The record with its contacts. Every answer that carries it is a read
+    of the record (audited once per request; a write's own event covers
+    it), so a PATCH that changes nothing cannot read a record unseen."""
+    contacts = list(selectors.family_contacts_for(person=person))
+    services.person_record_viewed(by=request.user, person=person)
+    _contacts_shown(request, person, contacts)
     return PersonDetailSerializer(person, context={"family_contacts": contacts}).data
+
+
+def _contacts_shown(request: Request, person: Person, contacts) -> None:
+    disclosure.records_shown(
+        by=request.user,
+        records=contacts,
+        kind=disclosure.FAMILY_CONTACT,
+        listed=False,
+        program_id=person.program_id,
+    )
+
+
+def _contact_data(request: Request, contact: FamilyContact) -> dict:
+    _contacts_shown(request, contact.person, [contact])
+    return FamilyContactSerializer(contact).data
 
 
 @extend_schema_view(
@@ -198,10 +219,16 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request, person_pk: int) -> Response:
         person = selectors.person_get_for(user=request.user, person_id=person_pk)
-        # Who a person's family is belongs to their record: reading it is
-        # audited like the record itself.
-        services.person_record_viewed(by=request.user, person=person)
         contacts = self.paginate_queryset(selectors.family_contacts_for(person=person))
+        # Who a person's family is (or that there is none on record) belongs
+        # to their record: reading it is audited like the record itself.
+        disclosure.note(
+            by=request.user,
+            person_id=person.pk,
+            program_id=person.program_id,
+            kind=disclosure.FAMILY_CONTACT,
+        )
+        _contacts_shown(request, person, contacts)
         return self.get_paginated_response(
             FamilyContactSerializer(contacts, many=True).data
         )
@@ -213,14 +240,10 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
             person=person,
             data=_data(FamilyContactSerializer(data=request.data)),
         )
-        return Response(
-            FamilyContactSerializer(contact).data, status=status.HTTP_201_CREATED
-        )
+        return Response(_contact_data(request, contact), status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, person_pk: int, pk: int) -> Response:
-        contact = _contact(request, person_pk, pk)
-        services.person_record_viewed(by=request.user, person=contact.person)
-        return Response(FamilyContactSerializer(contact).data)
+        return Response(_contact_data(request, _contact(request, person_pk, pk)))
 
     def update(
         self, request: Request, person_pk: int, pk: int, partial: bool = False
@@ -232,7 +255,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         contact = services.family_contact_update(
             by=request.user, contact=contact, data=data
         )
-        return Response(FamilyContactSerializer(contact).data)
+        return Response(_contact_data(request, contact))
 
     def partial_update(self, request: Request, person_pk: int, pk: int) -> Response:
         return self.update(request, person_pk, pk, partial=True)
@@ -301,14 +324,14 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        disclosure.records_shown(
+            by=request.user, records=page, kind=disclosure.ENCOUNTER, named=True
+        )
         return self.get_paginated_response(EncounterSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: int) -> Response:
         encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
-        if encounter.person is not None:
-            # An encounter's narrative is part of the person's record.
-            services.person_record_viewed(by=request.user, person=encounter.person)
-        return Response(EncounterSerializer(encounter).data)
+        return Response(_encounter_data(request, encounter))
 
     def create(self, request: Request) -> Response:
         data = _data(EncounterSerializer(data=request.data))
@@ -320,7 +343,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
             data=data,
         )
         return Response(
-            EncounterSerializer(encounter).data, status=status.HTTP_201_CREATED
+            _encounter_data(request, encounter), status=status.HTTP_201_CREATED
         )
 
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
@@ -335,7 +358,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
             navigators=data.pop("navigators", None),
             data=data,
         )
-        return Response(EncounterSerializer(encounter).data)
+        return Response(_encounter_data(request, encounter))
 
     def partial_update(self, request: Request, pk: int) -> Response:
         return self.update(request, pk, partial=True)
@@ -364,4 +387,12 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
             encounter=encounter,
             reason=reason_from(request, required=False),
         )
-        return Response(EncounterSerializer(encounter).data)
+        return Response(_encounter_data(request, encounter))
+
+
+def _encounter_data(request: Request, encounter: Encounter) -> dict:
+    # An encounter's narrative is part of the person's record.
+    disclosure.record_opened(
+        by=request.user, record=encounter, kind=disclosure.ENCOUNTER
+    )
+    return EncounterSerializer(encounter).data

@@ -20,7 +20,7 @@ from cases.models import (
     FlagStatus,
     Person,
 )
-from navigator import outbox
+from navigator import disclosure, outbox
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, Program, Role, User
@@ -267,16 +267,42 @@ def familiar_list_exported(*, by: User, program_id: int, rows: int) -> None:
     )
 
 
-def familiar_person_panel_viewed(*, by: User, person: Person) -> None:
-    """The panel shows a person's flags, why they were dismissed and their
-    enrollment plan: part of their record, so reading it is audited like the
-    record (HIPAA access accounting). It loads apart from the person page,
-    hence its own event; ``changes`` says which part was read."""
-    audit_record(
-        actor=by,
-        action=AuditAction.VIEW,
-        obj=person,
+def familiar_rows_shown(*, by: User, rows: list[dict], listed: bool = True) -> None:
+    """Rows of the list (``familiar_faces_rows``) went out: the person's
+    name, why they are on it and their enrollment's navigator."""
+    disclosure.records_shown(
+        by=by,
+        records=[row["flag"] for row in rows],
+        kind=disclosure.FAMILIAR_FACES,
+        listed=listed,
+        named=True,
+    )
+    disclosure.records_shown(
+        by=by,
+        records=[row["enrollment"] for row in rows if row["enrollment"]],
+        kind=disclosure.ENROLLMENT,
+        listed=listed,
+    )
+
+
+def familiar_person_panel_viewed(
+    *, by: User, person: Person, flags: list[FamiliarFaceFlag], enrollment=None
+) -> None:
+    """The panel shows a person's contacts per month, their flags, why they
+    were dismissed and their enrollment plan: part of their record, so
+    reading it is audited like the record (HIPAA access accounting). It
+    loads apart from the person page, hence its own request and event."""
+    disclosure.note(
+        by=by,
         person_id=person.pk,
         program_id=person.program_id,
-        changes={"section": [None, "familiar_faces"]},
+        kind=disclosure.ENCOUNTER_COUNTS,
+        object_id=person.pk,
     )
+    disclosure.records_shown(
+        by=by, records=flags, kind=disclosure.FAMILIAR_FACES, listed=False
+    )
+    if enrollment is not None:
+        disclosure.records_shown(
+            by=by, records=[enrollment], kind=disclosure.ENROLLMENT, listed=False
+        )

@@ -36,6 +36,7 @@ from cases.familiar.forms import (
     RuleForm,
 )
 from cases.models import FamiliarFaceFlag, FlagStatus
+from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.models import Role, User
 from navigator.selectors import is_manager_of, program_ids_for, program_list_for
@@ -108,6 +109,7 @@ def familiar_list(request: HttpRequest) -> HttpResponse:
     for row in rows:
         row["can_act"] = row["flag"].program_id in managed
         row["navigator_choices"] = choices.get(row["flag"].program_id, [])
+    services.familiar_rows_shown(by=user, rows=rows)
     return render(
         request,
         "familiar/list.html",
@@ -208,6 +210,7 @@ def familiar_export(request: HttpRequest) -> HttpResponse:
     rows: list[dict] = []
     for chunk in _chunks(list(flags.qs), EXPORT_CHUNK):
         rows.extend(selectors.familiar_faces_rows(chunk))
+    services.familiar_rows_shown(by=user, rows=rows)
     per_program = Counter(row["flag"].program_id for row in rows)
     chosen = flags.form.cleaned_data.get("program") if flags.is_bound else None
     scope = [chosen.pk] if chosen is not None else managed
@@ -238,6 +241,13 @@ def _flag_for_action(request: HttpRequest, flag_id: int) -> FamiliarFaceFlag:
     return flag
 
 
+def _flag_shown(request: HttpRequest, flag: FamiliarFaceFlag) -> None:
+    # The page says why the person is on the list (familiar/_why.html).
+    disclosure.record_opened(
+        by=request.user, record=flag, kind=disclosure.FAMILIAR_FACES
+    )
+
+
 @login_required
 def familiar_enroll(request: HttpRequest, flag_id: int) -> HttpResponse:
     flag = _flag_for_action(request, flag_id)
@@ -261,6 +271,7 @@ def familiar_enroll(request: HttpRequest, flag_id: int) -> HttpResponse:
                 f"{flag.person.display_name} is enrolled in intensive follow-up.",
             )
             return redirect(_back(request, _list_url()))
+    _flag_shown(request, flag)
     return render(
         request,
         "familiar/enroll.html",
@@ -286,6 +297,7 @@ def familiar_dismiss(request: HttpRequest, flag_id: int) -> HttpResponse:
                 "new contacts.",
             )
             return redirect(_back(request, _list_url()))
+    _flag_shown(request, flag)
     return render(
         request,
         "familiar/dismiss.html",
@@ -318,6 +330,9 @@ def familiar_enrollment_end(request: HttpRequest, enrollment_id: int) -> HttpRes
         else:
             messages.success(request, "The enrollment has ended.")
             return redirect(person_page + "#familiar-faces")
+    disclosure.record_opened(
+        by=request.user, record=enrollment, kind=disclosure.ENROLLMENT
+    )
     return render(
         request,
         "familiar/enrollment_end.html",
@@ -456,6 +471,9 @@ def familiar_outcomes(request: HttpRequest) -> HttpResponse:
     for enrollment in page.object_list:
         enrollment.days_observed = selectors.days_observed(enrollment, days)
         enrollment.change = enrollment.contacts_after - enrollment.contacts_before
+    disclosure.records_shown(
+        by=user, records=page.object_list, kind=disclosure.ENROLLMENT, named=True
+    )
     totals = selectors.enrollment_outcome_totals(outcomes, days)
     for part in totals.values():
         part["percent"] = _percent_change(part["before"], part["after"])
@@ -493,6 +511,12 @@ def familiar_history(request: HttpRequest) -> HttpResponse:
     page = paginate(
         request, selectors.familiar_history_for(user=user, month=month), LONG_PAGE_SIZE
     )
+    disclosure.records_shown(
+        by=user,
+        records=page.object_list,
+        kind=disclosure.FAMILIAR_FACES_MONTH,
+        named=True,
+    )
     return render(
         request,
         "familiar/history.html",
@@ -511,10 +535,18 @@ def familiar_history(request: HttpRequest) -> HttpResponse:
 
 
 def person_panel_context(user: User, person) -> dict[str, Any]:
-    """What the panel template needs; shared with the ``familiar_faces`` tags."""
+    """What the panel template needs; shared with the ``familiar_faces`` tags.
+    Whoever renders it shows part of the person's record: noted here."""
+    summary = selectors.familiar_person_summary(person=person)
+    services.familiar_person_panel_viewed(
+        by=user,
+        person=person,
+        flags=summary["flags"],
+        enrollment=summary["enrollment"],
+    )
     return {
         "person": person,
-        **selectors.familiar_person_summary(person=person),
+        **summary,
         "is_manager": is_manager_of(user=user, program_id=person.program_id),
     }
 
@@ -527,7 +559,6 @@ def familiar_person_panel(request: HttpRequest, person_id: int) -> HttpResponse:
     person = or_404(
         cases_selectors.person_get_for, user=request.user, person_id=person_id
     )
-    services.familiar_person_panel_viewed(by=request.user, person=person)
     context = person_panel_context(request.user, person)
     fragment = bool(request.headers.get("HX-Request"))
     response = render(

@@ -14,7 +14,8 @@ from cases.phonetic import person_search_phonetic
 from cases.services._input import assign, check_not_stale, pick
 from cases.services._side_effects import queue_familiar_faces
 from cases.text import person_search_text
-from navigator.audit import audit_record, audit_view, diff, snapshot
+from navigator import disclosure
+from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, Program, User
 from navigator.selectors import is_manager_of, program_ids_for
@@ -323,6 +324,16 @@ def person_restore(*, by: User, person: Person, reason: str = "") -> Person:
     return person
 
 
-def person_record_viewed(*, by: User, person: Person) -> None:
-    """Log that a user opened a person's record (HIPAA access accounting)."""
-    audit_view(actor=by, obj=person, person_id=person.pk, program_id=person.program_id)
+def person_record_viewed(
+    *, by: User, person: Person, kind: str = disclosure.PERSON
+) -> None:
+    """Log that a user opened a person's record, or the part ``kind`` of it
+    (HIPAA access accounting). Within a request it joins the request's one
+    event for the person (navigator.disclosure)."""
+    disclosure.note(
+        by=by,
+        person_id=person.pk,
+        program_id=person.program_id,
+        kind=kind,
+        object_id=person.pk,
+    )

@@ -11,12 +11,22 @@ from django.urls import reverse
 from cases import selectors, services
 from cases.forms import FamilyContactForm, ReasonForm
 from cases.models import Person
+from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.views import apply_domain_error, form_data, or_404
 
 
 def person_url(person: Person) -> str:
     return reverse("person-detail", args=[person.pk])
+
+
+def _contact_shown(request: HttpRequest, contact) -> None:
+    disclosure.record_opened(
+        by=request.user,
+        record=contact,
+        kind=disclosure.FAMILY_CONTACT,
+        program_id=contact.person.program_id,
+    )
 
 
 def _contact_of(request: HttpRequest, person_id: int, contact_id: int):
@@ -42,6 +52,9 @@ def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
         else:
             messages.success(request, "Contact added.")
             return redirect(person_url(person) + "#contacts")
+    services.person_record_viewed(
+        by=request.user, person=person, kind=disclosure.PERSON_NAME
+    )
     return render(
         request, "cases/family_contact_form.html", {"person": person, "form": form}
     )
@@ -63,6 +76,7 @@ def family_contact_edit(
         else:
             messages.success(request, "Contact saved.")
             return redirect(person_url(contact.person) + "#contacts")
+    _contact_shown(request, contact)
     return render(
         request,
         "cases/family_contact_form.html",
@@ -86,6 +100,7 @@ def family_contact_remove(
         else:
             messages.success(request, f"{contact.name} was removed from the contacts.")
             return redirect(person_url(contact.person) + "#contacts")
+    _contact_shown(request, contact)
     return render(
         request,
         "cases/family_contact_confirm_remove.html",

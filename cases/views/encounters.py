@@ -26,6 +26,7 @@ from cases.views._common import (
 from followups import selectors as followup_selectors
 from followups import services as followup_services
 from followups.forms import EncounterFollowupForm
+from navigator import disclosure
 from navigator.errors import DomainError, NotFound
 from navigator.models import Role, User
 from navigator.selectors import is_manager_of, program_ids_for, program_list_for
@@ -63,6 +64,7 @@ def _person_options(user: User, query: str, exclude: int | None = None) -> list:
         )[:PERSON_OPTIONS_LIMIT]
     )
     _with_ages(people)
+    disclosure.people_shown(by=user, people=people, kind=disclosure.PERSON_SUMMARY)
     return people
 
 
@@ -78,6 +80,12 @@ def _picker_context(
             chosen = None  # the service names the field when the form is saved
         else:
             _with_ages([chosen])
+            disclosure.people_shown(
+                by=request.user,
+                people=[chosen],
+                kind=disclosure.PERSON_SUMMARY,
+                listed=False,
+            )
     return {
         "chosen": chosen,
         "person_q": query,
@@ -86,6 +94,14 @@ def _picker_context(
         ),
         "show_program": len(program_ids_for(user=request.user)) > 1,
     }
+
+
+def _encounter_shown(
+    request: HttpRequest, encounter: Encounter, kind: str = disclosure.ENCOUNTER
+) -> None:
+    # An encounter is part of its person's record; an unidentified one is
+    # nobody's.
+    disclosure.record_opened(by=request.user, record=encounter, kind=kind)
 
 
 def _after_encounter_saved(encounter: Encounter):
@@ -215,9 +231,7 @@ def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
     encounter = or_404(
         selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
     )
-    if encounter.person_id:
-        # The encounter is part of the person's record: its reading is logged.
-        services.person_record_viewed(by=request.user, person=encounter.person)
+    _encounter_shown(request, encounter)
     _with_concern_labels([encounter])
     return render(
         request,
@@ -257,6 +271,7 @@ def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
         else:
             messages.success(request, "Encounter saved.")
             return _after_encounter_saved(encounter)
+    _encounter_shown(request, encounter)
     if form.is_bound:
         picker = _picker_context(
             request, request.POST.get("person"), request.POST.get("person_q", "")
@@ -286,6 +301,7 @@ def encounter_link(request: HttpRequest, encounter_id: int) -> HttpResponse:
         else:
             messages.success(request, "Encounter linked to the person.")
             return redirect("person-detail", encounter.person_id)
+    _encounter_shown(request, encounter, disclosure.ENCOUNTER_SUMMARY)
     source = request.POST if form.is_bound else request.GET
     picker = _picker_context(
         request,
@@ -319,6 +335,7 @@ def encounter_delete(request: HttpRequest, encounter_id: int) -> HttpResponse:
             if encounter.person_id:
                 return redirect("person-detail", encounter.person_id)
             return redirect("today")
+    _encounter_shown(request, encounter, disclosure.ENCOUNTER_SUMMARY)
     return render(
         request,
         "cases/encounter_confirm_delete.html",
@@ -348,6 +365,7 @@ def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
         else:
             messages.success(request, "Encounter restored.")
             return redirect("encounter-detail", encounter.pk)
+    _encounter_shown(request, encounter, disclosure.ENCOUNTER_SUMMARY)
     return render(
         request,
         "cases/encounter_confirm_restore.html",
@@ -372,6 +390,12 @@ def encounter_list(request: HttpRequest) -> HttpResponse:
     encounters = EncounterFilter(request.GET or None, queryset=qs, request=request)
     page = paginate(request, encounters.qs)
     _with_concern_labels(page.object_list)
+    disclosure.records_shown(
+        by=request.user,
+        records=page.object_list,
+        kind=disclosure.ENCOUNTER_SUMMARY,
+        named=True,
+    )
     return render(
         request,
         "cases/encounter_list.html",

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from cases import selectors
 from cases.views._common import _with_concern_labels
 from followups import selectors as followup_selectors
+from navigator import disclosure
 from navigator.views import paginate
 
 
@@ -18,11 +19,19 @@ def today(request: HttpRequest) -> HttpResponse:
         request, selectors.encounter_list_recent_for_navigator(user=request.user)
     )
     _with_concern_labels(page.object_list)
+    followups = followup_selectors.followups_today_for(user=request.user)
+    disclosure.records_shown(
+        by=request.user,
+        records=page.object_list,
+        kind=disclosure.ENCOUNTER_SUMMARY,
+        named=True,
+    )
+    disclosure.records_shown(
+        by=request.user,
+        records=[f for group in followups.values() for f in group],
+        kind=disclosure.FOLLOWUP,
+        named=True,
+    )
     return render(
-        request,
-        "cases/today.html",
-        {
-            "page_obj": page,
-            "followups": followup_selectors.followups_today_for(user=request.user),
-        },
+        request, "cases/today.html", {"page_obj": page, "followups": followups}
     )

@@ -20,7 +20,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors as cases_selectors
-from cases import services as cases_services
 from cases.models import Encounter, FamilyContact
 from followups import selectors, services
 from followups.api.serializers import (
@@ -32,6 +31,7 @@ from followups.api.serializers import (
 )
 from followups.filters import DeliveryFilter, FollowupFilter
 from followups.models import Delivery, Followup, Priority
+from navigator import disclosure
 from navigator.api.schema import errors
 from navigator.api.serializers import ReasonSerializer
 from navigator.api.views import ApiViewMixin, reason_from
@@ -101,7 +101,10 @@ def _encounter(request: Request, encounter_id: int | None) -> Encounter | None:
     )
 
 
-def _detail(followup: Followup) -> dict:
+def _detail(request: Request, followup: Followup) -> dict:
+    # Purpose and outcome notes are part of the person's record; a write's
+    # own event covers the answer to it.
+    disclosure.record_opened(by=request.user, record=followup, kind=disclosure.FOLLOWUP)
     return FollowupSerializer(followup).data
 
 
@@ -144,13 +147,14 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        disclosure.records_shown(
+            by=request.user, records=page, kind=disclosure.FOLLOWUP, named=True
+        )
         return self.get_paginated_response(FollowupSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: int) -> Response:
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
-        # Purpose and outcome notes are part of the person's record.
-        cases_services.person_record_viewed(by=request.user, person=followup.person)
-        return Response(_detail(followup))
+        return Response(_detail(request, followup))
 
     def create(self, request: Request) -> Response:
         data = _data(FollowupSerializer(data=request.data))
@@ -172,7 +176,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
             encounter=_encounter(request, data.get("encounter_id")),
             remind_person=data.get("remind_person", False),
         )
-        return Response(_detail(followup), status=status.HTTP_201_CREATED)
+        return Response(_detail(request, followup), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: int) -> Response:
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
@@ -197,7 +201,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
             reason=data.pop("reason", ""),
             data=data,
         )
-        return Response(_detail(followup))
+        return Response(_detail(request, followup))
 
     @extend_schema(
         summary="Complete a scheduled follow-up with its outcome",
@@ -214,7 +218,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
             notes=data["notes"],
             completed_at=_when(data["completed_at"], followup.program),
         )
-        return Response(_detail(followup))
+        return Response(_detail(request, followup))
 
     @extend_schema(
         summary="Mark a scheduled follow-up as missed",
@@ -230,7 +234,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
             notes=data["notes"],
             completed_at=_when(data["completed_at"], followup.program),
         )
-        return Response(_detail(followup))
+        return Response(_detail(request, followup))
 
     @extend_schema(
         summary="Cancel a scheduled follow-up (reason required)",
@@ -244,7 +248,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
             followup=followup,
             reason=reason_from(request, required=True),
         )
-        return Response(_detail(followup))
+        return Response(_detail(request, followup))
 
 
 @extend_schema_view(
@@ -271,4 +275,5 @@ class DeliveryViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        services.deliveries_shown(by=request.user, deliveries=page)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)

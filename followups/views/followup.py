@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from cases import services as cases_services
 from followups import selectors, services
 from followups.filters import FollowupFilter
 from followups.forms import (
@@ -30,6 +29,7 @@ from followups.views._common import (
     _require_staff,
     _with_overdue,
 )
+from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.selectors import is_manager_of, program_ids_for
 from navigator.views import or_404, paginate
@@ -53,6 +53,12 @@ def followup_list(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, followups.qs)
     _with_overdue(page.object_list)
+    disclosure.records_shown(
+        by=request.user,
+        records=page.object_list,
+        kind=disclosure.FOLLOWUP,
+        named=True,
+    )
     return render(
         request,
         "followups/followup_list.html",
@@ -88,7 +94,7 @@ def _followup_page(
     status: int = 200,
 ) -> HttpResponse:
     # Purpose and outcome notes are part of the person's record (as the API).
-    cases_services.person_record_viewed(by=request.user, person=followup.person)
+    disclosure.record_opened(by=request.user, record=followup, kind=disclosure.FOLLOWUP)
     action_forms = _action_forms(followup)
     if bound is not None:
         action_forms[bound[0]] = bound[1]

@@ -18,6 +18,7 @@ from followups.views._common import (
     _mask,
     _with_overdue,
 )
+from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.models import Program, Role
 from navigator.selectors import program_list_for
@@ -35,6 +36,12 @@ def overdue(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, followups.qs)
     _with_overdue(page.object_list)
+    disclosure.records_shown(
+        by=request.user,
+        records=page.object_list,
+        kind=disclosure.FOLLOWUP,
+        named=True,
+    )
     return render(
         request,
         "followups/overdue.html",
@@ -59,6 +66,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     )
     page = paginate(request, found.qs)
     _mask(page.object_list)
+    services.deliveries_shown(by=request.user, deliveries=page.object_list)
     return render(
         request,
         "followups/deliveries.html",

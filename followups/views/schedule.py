@@ -13,6 +13,7 @@ from cases import selectors as cases_selectors
 from followups import selectors, services
 from followups.forms import FollowupPlanForm, FollowupScheduleForm
 from followups.views._common import _failed
+from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.views import form_data, or_404
 
@@ -25,10 +26,11 @@ def followup_schedule(request: HttpRequest) -> HttpResponse:
         user=request.user,
         person_id=request.GET.get("person"),
     )
+    contacts = selectors.followup_contacts_for(person=person)
     form = FollowupScheduleForm(
         form_data(request),
         person=person,
-        contacts=selectors.followup_contacts_for(person=person),
+        contacts=contacts,
         assignees=selectors.assignable_users_for(program=person.program),
         can_remind=selectors.person_reminder_possible(person=person),
         user=request.user,
@@ -56,6 +58,17 @@ def followup_schedule(request: HttpRequest) -> HttpResponse:
                 f"Follow-up scheduled for {due:%a %-d %b, %H:%M}.",
             )
             return redirect(reverse("person-detail", args=[person.pk]) + "#timeline")
+    # The form names the person and offers their contacts (with phones).
+    disclosure.people_shown(
+        by=request.user, people=[person], kind=disclosure.PERSON_NAME, listed=False
+    )
+    disclosure.records_shown(
+        by=request.user,
+        records=list(contacts),
+        kind=disclosure.FAMILY_CONTACT,
+        listed=False,
+        program_id=person.program_id,
+    )
     return render(
         request,
         "followups/followup_schedule.html",
@@ -100,6 +113,15 @@ def followup_plan(request: HttpRequest, encounter_id: int) -> HttpResponse:
     at = (form.cleaned_data.get("at") if form.is_bound else None) or form.fields[
         "at"
     ].initial
+    already = list(
+        selectors.followup_list_for_encounter(user=request.user, encounter=encounter)
+    )
+    disclosure.record_opened(
+        by=request.user, record=encounter, kind=disclosure.ENCOUNTER_SUMMARY
+    )
+    disclosure.records_shown(
+        by=request.user, records=already, kind=disclosure.FOLLOWUP, listed=False
+    )
     proposals = [
         {
             "step": step,
@@ -119,11 +141,7 @@ def followup_plan(request: HttpRequest, encounter_id: int) -> HttpResponse:
             "encounter": encounter,
             "form": form,
             "proposals": proposals,
-            "already": list(
-                selectors.followup_list_for_encounter(
-                    user=request.user, encounter=encounter
-                )
-            ),
+            "already": already,
         },
         status=status,
     )

@@ -19,12 +19,14 @@ from tests.factories import EncounterFactory, PersonFactory, member
 
 pytestmark = pytest.mark.django_db
 
-# Token, memberships, COUNT, page, aliases prefetch.
-PEOPLE_MAX_QUERIES = 5
+# Token, memberships, COUNT, page, aliases prefetch, the audit insert (one
+# LIST event per person on the page, navigator.disclosure).
+PEOPLE_MAX_QUERIES = 6
 # The same, plus PostgreSQL's trigram threshold (set_config) for ``q``.
-PEOPLE_SEARCH_MAX_QUERIES = 6
-# Token, memberships, COUNT, page (person joined), navigators prefetch.
-ENCOUNTERS_MAX_QUERIES = 5
+PEOPLE_SEARCH_MAX_QUERIES = 7
+# Token, memberships, COUNT, page (person joined), navigators prefetch, the
+# audit insert.
+ENCOUNTERS_MAX_QUERIES = 6
 
 
 @pytest.fixture

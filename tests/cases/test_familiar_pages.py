@@ -38,17 +38,19 @@ HISTORY_URL = reverse("familiar:history")
 # Session, user, memberships; the rules behind the trend filter; COUNT and
 # the page of flags (annotated); the rows' enrollments, encounters and
 # previous-window counts (one per rule on the page); the enroll forms' staff;
-# the filter form's rule choices; the session save with its savepoints.
-# None grow with the page.
-LIST_MAX_QUERIES = 14
+# the filter form's rule choices; the audit insert; the session save with its
+# savepoints. None grow with the page.
+LIST_MAX_QUERIES = 15
 # Session, user, memberships, the flags, enrollments, encounters, previous
-# window, the audit insert (+ program), session save: fixed per 500 rows.
-EXPORT_MAX_QUERIES = 12
-# Session, user, memberships, COUNT, page, the two totals, session save.
-OUTCOMES_MAX_QUERIES = 10
-# Session, user, memberships, COUNT, page (person, rule, program joined),
+# window, the export's audit insert (+ program), the people's audit insert,
+# session save: fixed per 500 rows.
+EXPORT_MAX_QUERIES = 13
+# Session, user, memberships, COUNT, page, the two totals, the audit insert,
 # session save.
-HISTORY_MAX_QUERIES = 8
+OUTCOMES_MAX_QUERIES = 11
+# Session, user, memberships, COUNT, page (person, rule, program joined), the
+# audit insert, session save.
+HISTORY_MAX_QUERIES = 9
 # Session, user, memberships, the person, the audit insert, the months, the
 # flags, the enrollment, session save.
 PANEL_MAX_QUERIES = 12
@@ -542,9 +544,12 @@ def test_export_follows_filters_and_audits_each_managed_program(
     }
     seen = AuditEvent.objects.latest("id").pk
     assert len(read_csv(client.get(EXPORT_URL, {"program": program_b.pk}))) == 1
+    # The export of program B, and its one person listed in it.
     assert list(
-        AuditEvent.objects.filter(pk__gt=seen).values_list("program_id", flat=True)
-    ) == [program_b.pk]
+        AuditEvent.objects.filter(pk__gt=seen)
+        .order_by("id")
+        .values_list("program_id", "action")
+    ) == [(program_b.pk, AuditAction.VIEW), (program_b.pk, AuditAction.LIST)]
     # A bad filter goes back to the list (which names it), exporting nothing.
     response = client.get(EXPORT_URL, {"enrolled": "maybe"})
     assert response.status_code == 302
@@ -788,12 +793,13 @@ def test_panel_is_audited_and_scoped(client, program_a, navigator_a, navigator_b
     client.force_login(navigator_a)
     client.get(url)
     event = AuditEvent.objects.get()
-    assert (event.actor, event.action, event.person_id, event.changes) == (
+    assert (event.actor, event.action, event.person_id, event.disclosed) == (
         navigator_a,
         AuditAction.VIEW,
         person.pk,
-        {"section": [None, "familiar_faces"]},
+        {"encounter.counts": [person.pk]},
     )
+    assert event.endpoint == "familiar:person-panel"
 
 
 def test_panel_shows_flag_history_and_enrollment(

@@ -14,13 +14,14 @@ from followups import reminders
 from followups.models import (
     Delivery,
     DeliveryStatus,
+    Followup,
     NotificationPreference,
     Reminder,
     ReminderKind,
     ReminderStatus,
 )
 from followups.texts import mask_recipient
-from navigator.models import Membership, Role
+from navigator.models import AuditAction, AuditEvent, Membership, Role
 from navigator.services import api_token_create
 from tests.factories import member
 from tests.followups.helpers import schedule
@@ -28,9 +29,9 @@ from tests.followups.helpers import schedule
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/followups/deliveries/"
-# Token, memberships, COUNT, page (reminder joined). Not one more for a
-# bigger page.
-DELIVERIES_MAX_QUERIES = 4
+# Token, memberships, COUNT, page (reminder joined), the audit insert (for
+# the reminders to the person). Not one more for a bigger page.
+DELIVERIES_MAX_QUERIES = 5
 # Hand-made reminders take generations the planner never uses, so they do
 # not collide with the reminder scheduling already planned.
 GENERATIONS = itertools.count(1000)
@@ -241,13 +242,17 @@ def test_filters(manager_a, navigator_a, program_a):
 def many_deliveries(navigator_a, program_a):
     followups = [schedule(navigator_a, in_minutes=600 + i) for i in range(20)]
     rows = []
+    kinds = (ReminderKind.ESCALATION, ReminderKind.DUE_SOON, ReminderKind.PERSON)
     for i in range(110):
+        kind = kinds[i % 3]
+        to_person = kind == ReminderKind.PERSON
         reminder = Reminder.objects.create(
-            kind=ReminderKind.DUE_SOON if i % 3 else ReminderKind.ESCALATION,
+            kind=kind,
             program=program_a,
             followup=followups[i % 20],
             generation=100 + i,  # distinct from the planned reminders
-            recipient_user=navigator_a,
+            recipient_user=None if to_person else navigator_a,
+            recipient_person=followups[i % 20].person if to_person else None,
             send_after=timezone.now() - datetime.timedelta(minutes=i),
             status=ReminderStatus.SENT,
             attempts=1 + i % 3,
@@ -278,3 +283,15 @@ def test_list_query_count(
     assert len(rows) == page_size
     assert {r["attempts"] for r in rows} == {1, 2, 3}
     assert all(r["followup"] for r in rows)
+    # A masked address of the person served: one LIST event per person.
+    by_followup = {f.pk: f.person_id for f in Followup.objects.all()}
+    people = {by_followup[r["followup"]] for r in rows if r["kind"] == "person"}
+    assert people
+    assert (
+        set(
+            AuditEvent.objects.filter(
+                action=AuditAction.LIST, endpoint="api-delivery-list"
+            ).values_list("person_id", flat=True)
+        )
+        == people
+    )

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 # Session, user, memberships, the default assignee checked against the
 # colleagues, the list's count and rows (person, program, assignee, contact,
 # encounter, closer joined), the filter form's choices (programs,
-# colleagues), the session save with savepoints.
-LIST_MAX_QUERIES = 11
+# colleagues), the audit insert, the session save with savepoints.
+LIST_MAX_QUERIES = 12
 
 
 def test_list_requires_login(client):

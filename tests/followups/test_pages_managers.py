@@ -26,11 +26,13 @@ from tests.followups.helpers import schedule
 pytestmark = pytest.mark.django_db
 
 # Session, user, memberships, per-navigator counts, the list's count and
-# rows (person, contact, assignee joined), the session save with savepoints.
-OVERDUE_MAX_QUERIES = 9
+# rows (person, contact, assignee joined), the audit insert, the session save
+# with savepoints.
+OVERDUE_MAX_QUERIES = 10
 # Session, user, memberships, failed count, the list's count and rows
-# (reminder joined), the session save with savepoints.
-DELIVERIES_MAX_QUERIES = 9
+# (reminder joined), the audit insert (reminders to the person), the session
+# save with savepoints.
+DELIVERIES_MAX_QUERIES = 10
 GENERATIONS = itertools.count(1000)
 
 MANAGER_PAGES = ["followup-overdue", "followup-deliveries", "followup-settings"]
@@ -45,13 +47,16 @@ def delivery(
     status=DeliveryStatus.SENT,
     error="",
     channel="email",
+    kind=ReminderKind.DUE_SOON,
 ) -> Delivery:
+    to_person = kind == ReminderKind.PERSON
     reminder = Reminder.objects.create(
-        kind=ReminderKind.DUE_SOON,
+        kind=kind,
         program=program,
         followup=followup,
         generation=next(GENERATIONS),
-        recipient_user=user,
+        recipient_user=None if to_person else user,
+        recipient_person=followup.person if to_person else None,
         send_after=timezone.now(),
         status=ReminderStatus.SENT
         if status == DeliveryStatus.SENT
@@ -193,6 +198,8 @@ def test_deliveries_query_count_is_flat(
             user=navigator_a,
             status=DeliveryStatus.FAILED if i % 5 == 0 else DeliveryStatus.SENT,
             error="timeout" if i % 5 == 0 else "",
+            # One in six reminded the person served (a masked address).
+            kind=ReminderKind.PERSON if i % 6 == 1 else ReminderKind.DUE_SOON,
         )
     client.force_login(manager_a)
     with django_assert_max_num_queries(DELIVERIES_MAX_QUERIES):
