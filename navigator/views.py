@@ -9,12 +9,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import Http404, HttpRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
 from navigator.errors import DomainError, NotFound
+from navigator.pagination import BoundedPaginator, ExactPaginator
 
 PAGE_SIZE = 25
 T = TypeVar("T")
@@ -33,9 +34,17 @@ def form_data(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def paginate(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
-    """The ``?page=`` page of ``items`` (out-of-range numbers give the last)."""
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+def paginate(
+    request: HttpRequest, items, per_page: int = PAGE_SIZE, *, exact: bool = False
+) -> Page:
+    """The ``?page=`` page of ``items`` (out-of-range numbers give the last).
+
+    Counted as the API counts (``navigator.pagination``): exact up to
+    ``COUNT_LIMIT`` rows, which are all that page numbers reach. ``exact``
+    for a list bounded by its nature (one person's), to reach every page.
+    """
+    paginator_class = ExactPaginator if exact else BoundedPaginator
+    page = paginator_class(items, per_page).get_page(request.GET.get("page"))
     # Evaluated once here, so helpers and the template share the rows.
     page.object_list = list(page.object_list)
     return page
