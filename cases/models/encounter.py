@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from cases.models.base import SoftDeletable
 from cases.models.choices import Disposition, EncounterSource
@@ -80,8 +81,12 @@ class Encounter(SoftDeletable):
         indexes = [
             # Timelines and the familiar-faces window count (REFERENCE.md).
             models.Index(fields=["person", "started_at"], name="encounter_person_at"),
+            # The lists, newest first, and their count: the count reads
+            # (program, person) from this index alone (deleted_people()).
             models.Index(
-                fields=["program", "-started_at"], name="encounter_program_at"
+                fields=["program", "-started_at", "person"],
+                condition=Q(deleted_at__isnull=True),
+                name="encounter_live_program_at",
             ),
             models.Index(
                 fields=["created_by", "-started_at"], name="encounter_author_at"
