@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.paginator import Page
+from django.core.paginator import InvalidPage, Page
 from django.http import Http404, HttpRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
@@ -37,14 +37,22 @@ def form_data(request: HttpRequest):
 def paginate(
     request: HttpRequest, items, per_page: int = PAGE_SIZE, *, exact: bool = False
 ) -> Page:
-    """The ``?page=`` page of ``items`` (out-of-range numbers give the last).
+    """The ``?page=`` page of ``items`` (out-of-range numbers give the last),
+    or the ``?cursor=`` one past the counted rows (an invalid one gives the
+    first page).
 
     Counted as the API counts (``navigator.pagination``): exact up to
     ``COUNT_LIMIT`` rows, which are all that page numbers reach. ``exact``
     for a list bounded by its nature (one person's), to reach every page.
     """
-    paginator_class = ExactPaginator if exact else BoundedPaginator
-    page = paginator_class(items, per_page).get_page(request.GET.get("page"))
+    paginator = (ExactPaginator if exact else BoundedPaginator)(items, per_page)
+    try:
+        cursor = request.GET.get("cursor")
+        page = paginator.page_after(cursor) if cursor else None
+    except InvalidPage:
+        page = None
+    if page is None:
+        page = paginator.get_page(request.GET.get("page"))
     # Evaluated once here, so helpers and the template share the rows.
     page.object_list = list(page.object_list)
     return page

@@ -7,14 +7,21 @@ says so; page numbers reach only the rows it counted.
 
 from __future__ import annotations
 
+import datetime
+import re
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from cases.models import Person
 from navigator.pagination import COUNT_LIMIT, BoundedPaginator, ExactPaginator
+from tests.cases.test_familiar_pages import flagged
 from tests.factories import EncounterFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -130,13 +137,108 @@ def test_api_says_when_the_count_is_capped(program_a, navigator_a, limit):
     assert first["count"] == 3 and first["count_capped"] is True
     assert [p["last_name"] for p in first["results"]] == ["Row00", "Row01"]
     assert "page=2" in first["next"]
-    # The last page the count reaches has no next; past it is a 404.
+    # Page numbers reach the counted rows; past them is a 404.
     last = api.get("/api/v1/people/", {"page_size": 2, "page": 2}).json()
-    assert last["next"] is None and last["count_capped"] is True
     assert [p["last_name"] for p in last["results"]] == ["Row02"]
     beyond = api.get("/api/v1/people/", {"page_size": 2, "page": 3})
     assert beyond.status_code == 404
     assert beyond.json()["code"] == "not_found"
+    # The last of them goes on by cursor.
+    assert "cursor=" in last["next"] and "page=" not in last["next"]
+
+
+def walk(api, url: str, params: dict) -> tuple[list[dict], list[dict]]:
+    """Every result and every page body, following ``next`` to the end."""
+    bodies = [api.get(url, params).json()]
+    while bodies[-1]["next"] and len(bodies) < 50:
+        bodies.append(api.get(bodies[-1]["next"]).json())
+    return [r for b in bodies for r in b["results"]], bodies
+
+
+def test_following_next_gives_every_row_once(program_a, navigator_a, limit):
+    rows = people(program_a, 4)
+    # Ties on both names: the cursor's id decides between them.
+    rows += [
+        PersonFactory(program=program_a, last_name="Row02", first_name="A")
+        for _ in range(3)
+    ]
+    api = api_for(navigator_a)
+    results, bodies = walk(api, "/api/v1/people/", {"page_size": 2})
+    expected = [
+        p.pk for p in sorted(rows, key=lambda p: (p.last_name, p.first_name, p.pk))
+    ]
+    assert [r["id"] for r in results] == expected
+    assert len(bodies) == 4
+    cursor_pages = bodies[2:]
+    assert all(b["previous"] is None for b in cursor_pages)
+    assert all((b["count"], b["count_capped"]) == (3, True) for b in bodies)
+
+
+def test_cursors_walk_a_descending_order_with_ties(program_a, manager_a, limit):
+    person = PersonFactory(program=program_a)
+    same = timezone.now() - datetime.timedelta(days=1)
+    encounters = [EncounterFactory(person=person, started_at=same) for _ in range(4)]
+    encounters += [EncounterFactory(person=person) for _ in range(3)]
+    results, _ = walk(api_for(manager_a), "/api/v1/encounters/", {"page_size": 2})
+    expected = sorted(encounters, key=lambda e: (e.started_at, e.pk), reverse=True)
+    assert [r["id"] for r in results] == [e.pk for e in expected]
+
+
+def test_cursors_walk_a_name_search(program_a, navigator_a, limit):
+    """The search's order is computed (match tier, similarity on PostgreSQL)."""
+    smiths = [
+        PersonFactory(program=program_a, last_name=name, first_name="Jo")
+        for name in ["Smith"] * 4 + ["Smyth", "Smithson", "Smith-Jones"]
+    ]
+    PersonFactory(program=program_a, last_name="Brown", first_name="Al")
+    api = api_for(navigator_a)
+    everyone, _ = walk(api, "/api/v1/people/", {"q": "smith", "page_size": 100})
+    results, bodies = walk(api, "/api/v1/people/", {"q": "smith", "page_size": 2})
+    assert [r["id"] for r in results] == [r["id"] for r in everyone]
+    assert len(bodies) > 2  # through cursors
+    assert {r["id"] for r in results} <= {p.pk for p in smiths}
+
+
+def test_cursors_walk_the_familiar_faces_list(program_a, manager_a, limit):
+    """Its order is across tables: most contacts, then the person's name."""
+    flagged(program_a, n_people=7, last_name="Same")
+    results, bodies = walk(
+        api_for(manager_a), "/api/v1/familiar-faces/", {"page_size": 2}
+    )
+    assert len(results) == 7 == len({r["id"] for r in results})
+    contacts = [r["contacts"] for r in results]
+    assert contacts == sorted(contacts, reverse=True)
+    assert len(bodies) == 4
+
+
+def test_a_cursor_keeps_the_filters(program_a, navigator_a, limit):
+    housed = people(program_a, 6)
+    Person.objects.filter(pk__in=[p.pk for p in housed]).update(
+        housing_situation="housed"
+    )
+    PersonFactory(program=program_a, last_name="Row09", housing_situation="unknown")
+    api = api_for(navigator_a)
+    results, _ = walk(
+        api, "/api/v1/people/", {"page_size": 1, "housing_situation": "housed"}
+    )
+    assert [r["id"] for r in results] == [p.pk for p in housed]
+
+
+@pytest.mark.parametrize("cursor", ["nonsense", "a" * 300, "W10:1abc:xyz"])
+def test_a_bad_cursor_is_a_404(program_a, navigator_a, cursor):
+    response = api_for(navigator_a).get("/api/v1/people/", {"cursor": cursor})
+    assert response.status_code == 404
+    assert set(response.json()) == {"detail", "code", "fields"}
+
+
+def test_a_cursor_for_another_order_is_a_404(program_a, navigator_a, limit):
+    people(program_a, 5)
+    api = api_for(navigator_a)
+    last = api.get("/api/v1/people/", {"page_size": 2, "page": 2}).json()
+    cursor = parse_qs(urlsplit(last["next"]).query)["cursor"][0]
+    # Same token, the encounters list: its order is another one.
+    response = api.get("/api/v1/encounters/", {"cursor": cursor})
+    assert response.status_code == 404
 
 
 def test_api_count_is_exact_below_the_limit(program_a, navigator_a, limit):
@@ -155,28 +257,44 @@ def test_schema_documents_count_and_count_capped():
     assert "exact up to 10,000" in count["description"]
     capped = page["properties"]["count_capped"]
     assert capped["type"] == "boolean"
-    assert "narrow the filters" in capped["description"]
+    assert "following `next` still gives every result" in capped["description"]
     parameters = {
         p["name"]: p for p in schema["paths"]["/api/v1/people/"]["get"]["parameters"]
     }
     assert "10,000" in parameters["page"]["description"]
     assert "at most 100" in parameters["page_size"]["description"]
+    assert parameters["cursor"]["schema"] == {"type": "string"}
 
 
 # --- the pages, and the same answer as the API ----------------------------------
 
 
-def test_page_shows_10000_plus_and_where_page_numbers_stop(
+NEXT = re.compile(r'href="([^"]+)" rel="next"')
+
+
+def test_page_shows_10000_plus_and_goes_on_by_cursor(
     client, program_a, navigator_a, limit
 ):
-    people(program_a, 80)
+    rows = people(program_a, 7)
     client.force_login(navigator_a)
-    first = client.get("/people/").content.decode()
-    assert "3+ people" in first and "Page 1 of 1+" in first
-    assert "Page numbers stop here" in first
-    # A page number past the counted rows gives the last one, as before.
-    beyond = client.get("/people/", {"page": 9})
-    assert beyond.context["page_obj"].number == 1
+    response = client.get("/people/")
+    html = response.content.decode()
+    assert "3+ people" in html and "Page 1 of 1+" in html
+    seen = [p.pk for p in response.context["page_obj"].object_list]
+    # Page numbers stop at the counted rows; Next goes on by cursor.
+    while link := NEXT.search(response.content.decode()):
+        assert "cursor=" in link.group(1)
+        response = client.get("/people/" + unescape(link.group(1)))
+        page = response.context["page_obj"]
+        assert page.after_counted
+        assert "Past the first 3" in response.content.decode()
+        seen += [p.pk for p in page.object_list]
+    assert seen == [p.pk for p in rows]
+    # A page number past the counted rows gives the last one, as before; a
+    # bad cursor the first.
+    assert client.get("/people/", {"page": 9}).context["page_obj"].number == 1
+    bad = client.get("/people/", {"cursor": "nonsense"}).context["page_obj"]
+    assert bad.number == 1 and not bad.after_counted
 
 
 def test_page_and_api_give_the_same_count(client, program_a, manager_a, limit):
