@@ -70,6 +70,26 @@ class BoundedPaginator(Paginator):
         """The limit as the pages show it: "10,000"."""
         return f"{self.count_limit:,}" if self.count_limit is not None else ""
 
+    def page(self, number) -> BoundedPage:
+        """The numbered page; past the first, its rows are found by key first.
+
+        ``... LIMIT 25 OFFSET 9975`` computes every skipped row's joins and
+        annotations (the familiar-faces list's last contact and overdue
+        follow-ups: 0.8 s at page 400); ``WHERE pk IN (the same, keys
+        only)`` computes them for the page's 25 rows. Still one query.
+        """
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        items = self.object_list
+        if bottom and _keys_first(items):
+            rows = items.filter(pk__in=items.values("pk")[bottom:top])
+        else:
+            rows = items[bottom:top]
+        return self._get_page(rows, number, self)
+
     def _get_page(self, *args, **kwargs) -> BoundedPage:
         return BoundedPage(*args, **kwargs)
 
@@ -173,6 +193,16 @@ class CursorPage(BoundedPage):
     def has_previous(self) -> bool:
         # The way back is page 1; a cursor knows only what comes after it.
         return False
+
+
+def _keys_first(items: Any) -> bool:
+    """Whether a page of ``items`` can be found by its keys first: a plain
+    query (no GROUP BY or DISTINCT, whose rows a key alone does not name)."""
+    return (
+        isinstance(items, QuerySet)
+        and items.query.group_by is None
+        and not items.query.distinct
+    )
 
 
 def _value_of(row: Any, name: str) -> Any:

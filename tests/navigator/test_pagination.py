@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
@@ -104,6 +105,22 @@ def test_count_stops_one_row_past_the_limit_in_one_query(program_a, limit):
     assert [p.last_name for p in paginator.page(2)] == ["Row02"]
     with pytest.raises(Exception, match="no results"):
         paginator.page(3)
+
+
+def test_a_later_page_is_found_by_its_keys_in_one_query(program_a, limit):
+    people(program_a, 3)
+    qs = Person.objects.order_by("last_name").annotate(n=Count("aliases"))
+    grouped = BoundedPaginator(qs, 1)
+    plain = BoundedPaginator(Person.objects.order_by("last_name"), 1)
+    assert plain.count == grouped.count == 3
+    with CaptureQueriesContext(connection) as ctx:
+        second = list(plain.page(2))
+    (sql,) = [q["sql"] for q in ctx.captured_queries]
+    # The page's rows by key: the skipped rows' columns are never read.
+    assert "IN (SELECT" in sql and "OFFSET 1" in sql
+    assert [p.last_name for p in second] == ["Row01"]
+    # A grouped query pages as it is (a key alone does not name its rows).
+    assert [p.last_name for p in grouped.page(2)] == ["Row01"]
 
 
 def test_exact_paginator_counts_everything(program_a, limit):
