@@ -81,10 +81,11 @@ class Encounter(SoftDeletable):
         indexes = [
             # Timelines and the familiar-faces window count (REFERENCE.md).
             models.Index(fields=["person", "started_at"], name="encounter_person_at"),
-            # The lists, newest first, and their count: the count reads
-            # (program, person) from this index alone (deleted_people()).
+            # The lists, newest first, and their count, which reads only
+            # this index: person for deleted_people(), created_by and id for
+            # Today's "logged by me or with me on scene" (migration 0006).
             models.Index(
-                fields=["program", "-started_at", "person"],
+                fields=["program", "-started_at", "person", "created_by", "id"],
                 condition=Q(deleted_at__isnull=True),
                 name="encounter_live_program_at",
             ),
