@@ -9,7 +9,9 @@ DATABASE_URL database, which must be a scratch one):
     .venv/bin/python tests/perf/bench_lists.py [--rounds 2] [--only people]
 
 It collects the static files (the server runs with DEBUG off), starts gunicorn
-with 4 sync workers on a free 127.0.0.1 port from this checkout, signs in as
+with 4 sync workers on a free 127.0.0.1 port from this checkout (settings:
+tests/perf/bench_settings.py, the deployment's less the per-user API
+throttle, which two users at 16 clients would hit), signs in as
 the demo ``navigator`` and ``manager`` through the login form, and for each
 staff list API (people, encounters, followups, followups/deliveries,
 familiar-faces) and list page (people, encounters, follow-ups, overdue,
@@ -374,8 +376,9 @@ def start_server(port: int, workers: int, database_url: str) -> subprocess.Popen
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "navigator.settings",
-        "PYTHONPATH": str(ROOT),
+        # navigator.settings without the per-user API throttle (see there).
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        "PYTHONPATH": f"{Path(__file__).parent}{os.pathsep}{ROOT}",
         "DEBUG": "0",
     }
     server = subprocess.Popen(  # noqa: S603 - our own server, fixed arguments
