@@ -8,6 +8,8 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
+from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import IsoDateTimeField
 
 from cases import selectors
@@ -57,6 +59,34 @@ class InstantField(IsoDateTimeField):
 
 class InstantFilter(django_filters.IsoDateTimeFilter):
     field_class = InstantField
+
+
+class LocalDayFilter(django_filters.DateFilter):
+    """A day in the active time zone (the program's), as a range of instants.
+
+    ``started_at__date__gte`` turns every row's time into a local date before
+    comparing, which no index can serve: the encounter list filtered to one
+    month read the program's whole history (120 ms just to count it at
+    600,000 encounters). The day's first instant compares with the column.
+    ``until=True`` includes the whole day given.
+    """
+
+    def __init__(self, *args, until: bool = False, **kwargs) -> None:
+        self.until = until
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        try:
+            day = value + datetime.timedelta(days=1) if self.until else value
+            bound = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+            bound.astimezone(datetime.UTC)
+        except OverflowError:
+            # Past the calendar's ends: every time is within the bound.
+            return qs
+        lookup = "lt" if self.until else "gte"
+        return qs.filter(**{f"{self.field_name}__{lookup}": bound})
 
 
 def _user_programs(request):
@@ -135,15 +165,14 @@ class EncounterFilter(django_filters.FilterSet):
     )
     started_after = InstantFilter(field_name="started_at", lookup_expr="gte")
     started_before = InstantFilter(field_name="started_at", lookup_expr="lt")
-    date_from = django_filters.DateFilter(
+    date_from = LocalDayFilter(
         field_name="started_at",
-        lookup_expr="date__gte",
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = django_filters.DateFilter(
+    date_to = LocalDayFilter(
         field_name="started_at",
-        lookup_expr="date__lte",
+        until=True,
         label="To",
         widget=forms.DateInput(attrs={"type": "date"}),
     )

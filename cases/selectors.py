@@ -191,15 +191,24 @@ def family_contact_get_for(*, user: User, contact_id: int | str) -> FamilyContac
         raise NotFound("No such contact.") from None
 
 
+def deleted_people() -> QuerySet[Person]:
+    """The ids of soft-deleted people (few; the ``person_deleted`` index).
+
+    ``.exclude(person__in=deleted_people())`` keeps the rows of live people
+    (and those of no one) without joining each row to its person, so a
+    list's count reads one index: 2 ms for 10,001 encounters, against 22 ms
+    joined (docs/decisions/0008-list-pagination.md).
+    """
+    return Person.objects.filter(deleted_at__isnull=False).values("pk")
+
+
 def encounter_list_for(
     *, user: User, include_deleted: bool = False
 ) -> QuerySet[Encounter]:
     qs = Encounter.objects.filter(program_id__in=program_ids_for(user=user))
     if not include_deleted:
         # A deleted person's encounters go with them (their name would show).
-        qs = qs.filter(deleted_at__isnull=True).filter(
-            Q(person__isnull=True) | Q(person__deleted_at__isnull=True)
-        )
+        qs = qs.filter(deleted_at__isnull=True).exclude(person__in=deleted_people())
     return qs.select_related("person", "program", "created_by").prefetch_related(
         "navigators"
     )

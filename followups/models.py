@@ -221,6 +221,10 @@ class Followup(models.Model):
                 name="followup_open_by_program",
             ),
             models.Index(fields=["person", "due_at"], name="followup_person_due"),
+            # The API list of every follow-up, in due order.
+            models.Index(
+                fields=["program", "due_at", "id"], name="followup_program_due"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -356,6 +360,15 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["reminder", "channel", "recipient"], name="delivery_once"
             )
+        ]
+        indexes = [
+            # The list, newest first; and the managers' count of failures.
+            models.Index(fields=["-created_at", "-id"], name="delivery_newest"),
+            models.Index(
+                fields=["reminder"],
+                condition=Q(status="failed"),
+                name="delivery_failed",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Encounter, FamilyContact, Person
+from cases.selectors import deleted_people
 from followups.models import (
     CalendarFeed,
     Delivery,
@@ -30,9 +31,11 @@ def followup_settings_for(*, program: Program) -> FollowupSettings:
 
 
 def followup_list_for(*, user: User) -> QuerySet[Followup]:
-    return Followup.objects.filter(
-        program_id__in=program_ids_for(user=user), person__deleted_at__isnull=True
-    ).select_related("person", "program", "assigned_to", "contact", "encounter")
+    return (
+        Followup.objects.filter(program_id__in=program_ids_for(user=user))
+        .exclude(person__in=deleted_people())
+        .select_related("person", "program", "assigned_to", "contact", "encounter")
+    )
 
 
 def followup_get_for(*, user: User, followup_id: int | str) -> Followup:
@@ -71,11 +74,9 @@ def overdue_by_navigator_for_manager(
     managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
     rows = (
         Followup.objects.filter(
-            program_id__in=managed,
-            status=Status.SCHEDULED,
-            due_at__lt=now,
-            person__deleted_at__isnull=True,
+            program_id__in=managed, status=Status.SCHEDULED, due_at__lt=now
         )
+        .exclude(person__in=deleted_people())
         .values(
             "assigned_to",
             "assigned_to__first_name",

@@ -113,7 +113,14 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+# Persistent connections on PostgreSQL: opening one per request was half of
+# what a short list cost over HTTP (docs/performance.md, "Lists at 100k
+# people / 1M encounters"). DATABASE_URL's ?conn_max_age= (0: one per
+# request) still decides; the health check replaces a connection the server
+# closed.
+_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60 if _POSTGRES else 0)
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", _POSTGRES)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the embedded worker and the web process share
     # one SQLite file without "database is locked" errors.

@@ -9,12 +9,13 @@ from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Page, Paginator
+from django.core.paginator import InvalidPage, Page
 from django.http import Http404, HttpRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
 
 from navigator.errors import DomainError, NotFound
+from navigator.pagination import BoundedPaginator, ExactPaginator
 
 PAGE_SIZE = 25
 T = TypeVar("T")
@@ -33,9 +34,25 @@ def form_data(request: HttpRequest):
     return request.POST if request.method == "POST" else None
 
 
-def paginate(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
-    """The ``?page=`` page of ``items`` (out-of-range numbers give the last)."""
-    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+def paginate(
+    request: HttpRequest, items, per_page: int = PAGE_SIZE, *, exact: bool = False
+) -> Page:
+    """The ``?page=`` page of ``items`` (out-of-range numbers give the last),
+    or the ``?cursor=`` one past the counted rows (an invalid one gives the
+    first page).
+
+    Counted as the API counts (``navigator.pagination``): exact up to
+    ``COUNT_LIMIT`` rows, which are all that page numbers reach. ``exact``
+    for a list bounded by its nature (one person's), to reach every page.
+    """
+    paginator = (ExactPaginator if exact else BoundedPaginator)(items, per_page)
+    try:
+        cursor = request.GET.get("cursor")
+        page = paginator.page_after(cursor) if cursor else None
+    except InvalidPage:
+        page = None
+    if page is None:
+        page = paginator.get_page(request.GET.get("page"))
     # Evaluated once here, so helpers and the template share the rows.
     page.object_list = list(page.object_list)
     return page

@@ -42,6 +42,7 @@ from cases.models import (
     FlagStatus,
     Person,
 )
+from cases.selectors import deleted_people
 from navigator.errors import NotFound
 from navigator.models import Membership, Role, User
 from navigator.selectors import program_ids_for
@@ -60,10 +61,8 @@ def familiar_faces_for(
     """People on the list (active flags) in the user's programs."""
     return _with_row_annotations(
         FamiliarFaceFlag.objects.filter(
-            program_id__in=program_ids_for(user=user),
-            status=FlagStatus.ACTIVE,
-            person__deleted_at__isnull=True,
-        ),
+            program_id__in=program_ids_for(user=user), status=FlagStatus.ACTIVE
+        ).exclude(person__in=deleted_people()),
         now or timezone.now(),
     ).order_by("-encounter_count", "person__last_name", "person__first_name", "id")
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 
 from cases.models.base import SoftDeletable
 from cases.models.choices import Disposition, EncounterSource
@@ -80,8 +81,13 @@ class Encounter(SoftDeletable):
         indexes = [
             # Timelines and the familiar-faces window count (REFERENCE.md).
             models.Index(fields=["person", "started_at"], name="encounter_person_at"),
+            # The lists, newest first, and their count, which reads only
+            # this index: person for deleted_people(), created_by and id for
+            # Today's "logged by me or with me on scene" (migration 0006).
             models.Index(
-                fields=["program", "-started_at"], name="encounter_program_at"
+                fields=["program", "-started_at", "person", "created_by", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="encounter_live_program_at",
             ),
             models.Index(
                 fields=["created_by", "-started_at"], name="encounter_author_at"

@@ -104,6 +104,12 @@ class Person(SoftDeletable):
                 fields=["program", "last_name", "first_name"], name="person_name"
             ),
             models.Index(fields=["program", "date_of_birth"], name="person_dob"),
+            # cases.selectors.deleted_people(): a handful, found without a scan.
+            models.Index(
+                fields=["id"],
+                condition=Q(deleted_at__isnull=False),
+                name="person_deleted",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -122,8 +122,12 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
     # HIPAA access accounting: every opening of a record is in the audit log.
     services.person_record_viewed(by=request.user, person=person)
+    # One person's: every page of it stays reachable.
     timeline = paginate(
-        request, selectors.person_timeline(person=person), TIMELINE_PAGE_SIZE
+        request,
+        selectors.person_timeline(person=person),
+        TIMELINE_PAGE_SIZE,
+        exact=True,
     )
     for entry in timeline.object_list:
         # Later kinds (screening, referral, follow-up) bring their own template.
@@ -257,6 +261,9 @@ def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
         request,
         audit_trail_for_person(user=request.user, person_id=person.pk),
         AUDIT_PAGE_SIZE,
+        # One person's trail: every event stays reachable (an accounting of
+        # disclosures, HIPAA 164.528, must be complete).
+        exact=True,
     )
     return render(
         request,

@@ -1,7 +1,110 @@
+from django.core.paginator import InvalidPage
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from navigator.pagination import COUNT_LIMIT, BoundedPaginator
+
+COUNT_DESCRIPTION = (
+    f"How many results the list has, exact up to {COUNT_LIMIT:,}. A list with "
+    f"more says {COUNT_LIMIT} and sets `count_capped` (the pages show "
+    f'"{COUNT_LIMIT:,}+"): counting further would cost the whole table.'
+)
+COUNT_CAPPED_DESCRIPTION = (
+    f"True when the list has more than {COUNT_LIMIT:,} results, so `count` is a "
+    f"lower bound. Page numbers reach the first {COUNT_LIMIT:,}; `next` goes on "
+    "past them with a `cursor`, so following `next` still gives every result."
+)
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers, as on the pages, over the same bounded count; past the
+    counted results, cursors (``navigator.pagination``)."""
+
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = BoundedPaginator
+    page_query_description = (
+        "A page number, from 1. A page past the last, or past the first "
+        f"{COUNT_LIMIT:,} results, is a 404 (the last page's `next` goes on "
+        "by `cursor`)."
+    )
+    page_size_query_description = "Results per page: 25 unless given, at most 100."
+    cursor_query_param = "cursor"
+    cursor_query_description = (
+        f"Where to go on past the first {COUNT_LIMIT:,} results: an opaque "
+        "token, taken from a `next` link (with the same filters). A cursor page "
+        "has no `previous`. An invalid or foreign cursor is a 404."
+    )
+
+    def paginate_queryset(self, queryset, request, view=None):
+        cursor = request.query_params.get(self.cursor_query_param)
+        if not cursor:
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        try:
+            self.page = paginator.page_after(cursor)
+        except InvalidPage as exc:
+            raise NotFound(str(exc)) from None
+        return list(self.page)
+
+    def get_next_link(self) -> str | None:
+        cursor = self.page.next_cursor
+        if cursor is None:
+            return super().get_next_link()
+        url = remove_query_param(
+            self.request.build_absolute_uri(), self.page_query_param
+        )
+        return replace_query_param(url, self.cursor_query_param, cursor)
+
+    def get_previous_link(self) -> str | None:
+        if self.page.after_counted:
+            return None
+        return super().get_previous_link()
+
+    def get_paginated_response(self, data) -> Response:
+        paginator = self.page.paginator
+        return Response(
+            {
+                "count": paginator.count,
+                "count_capped": paginator.count_capped,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        response["properties"] = {
+            "count": {
+                **properties.pop("count"),
+                "minimum": 0,
+                "maximum": COUNT_LIMIT,
+                "description": COUNT_DESCRIPTION,
+            },
+            "count_capped": {
+                "type": "boolean",
+                "example": False,
+                "description": COUNT_CAPPED_DESCRIPTION,
+            },
+            **properties,
+        }
+        response["required"] = ["count", "count_capped", "next", "previous", "results"]
+        return response
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": self.cursor_query_description,
+                "schema": {"type": "string"},
+            },
+        ]

@@ -238,6 +238,45 @@ class TestEncounters:
                 navigator_a, date_from="2024-03-01", date_to="2024-03-01"
             ) == {late}
 
+    def test_a_day_is_a_range_of_the_indexed_time(self, navigator_a, person):
+        """A day filter compares started_at itself, not each row's local date
+        (which no index serves: the list filtered to a month read the whole
+        program)."""
+        tz = zoneinfo.ZoneInfo("America/Los_Angeles")
+        # A 23-hour day: clocks go forward at 2:00. (UTC, for real hours.)
+        at = datetime.datetime(2024, 3, 10, tzinfo=tz).astimezone(datetime.UTC)
+        first = EncounterFactory(person=person, started_at=at)
+        last = EncounterFactory(
+            person=person, started_at=at + datetime.timedelta(hours=22, minutes=59)
+        )
+        EncounterFactory(person=person, started_at=at - datetime.timedelta(minutes=1))
+        EncounterFactory(person=person, started_at=at + datetime.timedelta(hours=23))
+        with timezone.override(tz):
+            assert encounters(
+                navigator_a, date_from="2024-03-10", date_to="2024-03-10"
+            ) == {first, last}
+            fs = EncounterFilter(
+                data={"date_from": "2024-03-10", "date_to": "2024-03-10"},
+                queryset=selectors.encounter_list_for(user=navigator_a),
+                request=request_for(navigator_a),
+            )
+            sql = str(fs.qs.query)
+        assert '"started_at" >= ' in sql and '"started_at" < ' in sql
+        # No conversion of the column: SQLite's django_datetime_cast_date(),
+        # PostgreSQL's ("started_at" AT TIME ZONE ...)::date.
+        assert "cast_date" not in sql and "::date" not in sql
+        assert "AT TIME ZONE" not in sql
+
+    @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+    def test_days_at_the_ends_of_the_calendar(self, navigator_a, person, zone):
+        encounter = EncounterFactory(person=person)
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
+            assert encounters(
+                navigator_a, date_from="0001-01-01", date_to="9999-12-31"
+            ) == {encounter}
+            assert encounters(navigator_a, date_from="9999-12-31") == set()
+            assert encounters(navigator_a, date_to="0001-01-01") == set()
+
     def test_started_after_and_before(self, navigator_a, person):
         now = timezone.now()
         old = EncounterFactory(person=person, started_at=now - datetime.timedelta(10))
