@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django import forms
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse
 
@@ -48,3 +50,33 @@ class StrictFieldsScheme(OpenApiSerializerExtension):
         if direction == "request":
             schema["additionalProperties"] = False
         return schema
+
+
+class BoundedFilterScheme(DjangoFilterExtension):
+    """Query filters state their type and bounds as the filter checks them.
+
+    drf-spectacular leaves a NumberFilter's ``min_value`` / ``max_value``
+    out, so ``?person=0`` looked valid to clients and fuzzers, and was a 400;
+    and a whole-number filter on a related id was typed ``number``.
+    """
+
+    priority = 1  # before drf-spectacular's own extension for django-filter
+
+    def resolve_filter_field(
+        self, auto_schema, model, filterset_class, field_name, filter_field
+    ):
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        bounds = {
+            "minimum": filter_field.extra.get("min_value"),
+            "maximum": filter_field.extra.get("max_value"),
+        }
+        whole = issubclass(filter_field.field_class, forms.IntegerField)
+        for parameter in parameters:
+            if whole:
+                parameter["schema"]["type"] = "integer"
+            parameter["schema"].update(
+                {key: value for key, value in bounds.items() if value is not None}
+            )
+        return parameters
