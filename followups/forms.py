@@ -37,6 +37,7 @@ from followups.services import (
     due_at_in_range,
     due_in_days,
 )
+from navigator.fields import REASON_MAX_LENGTH
 from navigator.models import Program, User
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -317,9 +318,7 @@ class FollowupCompleteForm(_WhenItHappened):
         required=False,
         widget=forms.RadioSelect,
     )
-    notes = _model_field(
-        Followup, "notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
-    )
+    notes = _model_field(Followup, "notes", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("prefix", "complete")
@@ -332,7 +331,6 @@ class FollowupMissedForm(_WhenItHappened):
         Followup,
         "notes",
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=10_000,
         help_text="What was tried.",
     )
 
@@ -348,7 +346,7 @@ class FollowupCancelForm(forms.Form):
     reason = forms.CharField(
         label="Why is it cancelled?",
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
         help_text="Kept with the follow-up and in the audit log.",
     )
@@ -364,7 +362,7 @@ class FollowupRescheduleForm(forms.Form):
     reason = forms.CharField(
         label="Why (optional)",
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         help_text="Kept in the audit log.",
     )
 

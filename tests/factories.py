@@ -86,3 +86,15 @@ class EncounterFactory(factory.django.DjangoModelFactory):
     response_model = ResponseModel.EMBEDDED
     disposition = Disposition.RESOURCES_PROVIDED
     concerns = factory.LazyFunction(lambda: ["mental_health"])
+
+
+def token_client(user: User):
+    """An API client that sends a fresh bearer token of ``user``."""
+    from rest_framework.test import APIClient
+
+    from navigator.services import api_token_create
+
+    _, key = api_token_create(user=user, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client

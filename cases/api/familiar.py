@@ -17,7 +17,12 @@ from rest_framework.response import Response
 from cases import services as cases_services
 from cases.familiar import selectors, services
 from cases.familiar.filters import FamiliarFaceFilter
-from cases.models import EnrollmentStatus, FamiliarFaceFlag, FlagStatus
+from cases.models import (
+    EnrollmentStatus,
+    FamiliarFaceEnrollment,
+    FamiliarFaceFlag,
+    FlagStatus,
+)
 from navigator.api.schema import errors
 from navigator.api.serializers import MAX_ID, ReasonSerializer, StrictSerializer
 from navigator.api.views import ApiViewMixin
@@ -124,7 +129,10 @@ class FamiliarFaceEnrollSerializer(StrictSerializer):
         help_text="User id of a staff member of the person's program.",
     )
     plan = serializers.CharField(
-        max_length=4000, required=False, allow_blank=True, default=""
+        max_length=FamiliarFaceEnrollment._meta.get_field("plan").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
     )
 
 

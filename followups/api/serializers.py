@@ -22,6 +22,7 @@ from followups.services import (
 )
 from followups.texts import mask_recipient
 from navigator.api.serializers import MAX_ID, StrictFieldsMixin, StrictSerializer
+from navigator.fields import REASON_MAX_LENGTH
 
 
 class IdField(serializers.IntegerField):
@@ -160,7 +161,7 @@ class FollowupUpdateSerializer(FollowupSerializer):
         write_only=True,
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         help_text="Why (kept in the audit log), e.g. why it was rescheduled.",
     )
 
@@ -189,7 +190,10 @@ class FollowupMissedSerializer(StrictSerializer):
     """Tried, and it could not happen."""
 
     notes = serializers.CharField(
-        required=False, allow_blank=True, max_length=10_000, default=""
+        required=False,
+        allow_blank=True,
+        max_length=Followup._meta.get_field("notes").max_length,
+        default="",
     )
     completed_at = LocalDateTimeField(
         required=False,

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from django.db import models
 from rest_framework import serializers
 
+from navigator.fields import REASON_MAX_LENGTH
+
 # The largest id PostgreSQL's bigint holds: bigger "ids" are bad input, not a
 # database overflow.
 MAX_ID = 2**63 - 1
@@ -91,13 +93,15 @@ class ChoiceListField(serializers.ListField):
 class RelatedNamesField(serializers.ListField):
     """Names of related rows (a person's aliases) read as a list of strings.
 
-    Reads go through ``.all()`` so a ``prefetch_related`` is used.
+    Reads go through ``.all()`` so a ``prefetch_related`` is used. The names'
+    length is the related model field's.
     """
 
-    def __init__(self, *, attribute: str = "name", **kwargs) -> None:
-        self.attribute = attribute
+    def __init__(self, *, model_field, **kwargs) -> None:
+        self.attribute = model_field.attname
         kwargs.setdefault(
-            "child", serializers.CharField(max_length=200, allow_blank=False)
+            "child",
+            serializers.CharField(max_length=model_field.max_length, allow_blank=False),
         )
         super().__init__(**kwargs)
 
@@ -145,12 +149,15 @@ class CoordinateField(serializers.DecimalField):
 class ReasonSerializer(StrictSerializer):
     """Why a record is deleted or restored; it goes into the audit log."""
 
-    reason = serializers.CharField(max_length=2000, trim_whitespace=True)
+    reason = serializers.CharField(max_length=REASON_MAX_LENGTH, trim_whitespace=True)
 
 
 class OptionalReasonSerializer(StrictSerializer):
     reason = serializers.CharField(
-        max_length=2000, trim_whitespace=True, required=False, allow_blank=True
+        max_length=REASON_MAX_LENGTH,
+        trim_whitespace=True,
+        required=False,
+        allow_blank=True,
     )
 
 

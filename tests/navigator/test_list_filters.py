@@ -17,14 +17,12 @@ import pytest
 from django import forms
 from django.urls import URLPattern, URLResolver, get_resolver
 from django_filters.fields import IsoDateTimeField
-from rest_framework.test import APIClient
 
 from cases.familiar.filters import FamiliarFaceFilter
 from cases.filters import EncounterFilter, PersonFilter
 from followups.filters import DeliveryFilter, FollowupFilter
 from navigator.filters import OFFSET_MESSAGE
-from navigator.services import api_token_create
-from tests.factories import EncounterFactory, PersonFactory
+from tests.factories import EncounterFactory, PersonFactory, token_client
 from tests.followups.helpers import schedule
 
 pytestmark = pytest.mark.django_db
@@ -115,10 +113,7 @@ def data(manager_a, navigator_a, program_a):
 
 @pytest.fixture
 def api(manager_a, data):
-    _, key = api_token_create(user=manager_a, name="filters")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-    return client
+    return token_client(manager_a)
 
 
 def test_every_filter_set_is_on_a_page_and_in_the_api():
