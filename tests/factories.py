@@ -98,3 +98,10 @@ def token_client(user: User):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
+
+
+def request_fields(client, component: str) -> set[str]:
+    """What a request body may hold: the properties of a request component of
+    the OpenAPI schema (read-only fields are left out of those)."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    return set(schema["components"]["schemas"][component]["properties"])

@@ -23,6 +23,7 @@ from cases.models import (
     FamiliarFaceFlag,
     FlagStatus,
 )
+from navigator.api.fields import StrictCharField, StrictIntegerField
 from navigator.api.schema import errors
 from navigator.api.serializers import MAX_ID, ReasonSerializer, StrictSerializer
 from navigator.api.views import ApiViewMixin
@@ -123,12 +124,12 @@ class FamiliarFaceSerializer(serializers.Serializer):
 
 
 class FamiliarFaceEnrollSerializer(StrictSerializer):
-    navigator = serializers.IntegerField(
+    navigator = StrictIntegerField(
         min_value=1,
         max_value=MAX_ID,
         help_text="User id of a staff member of the person's program.",
     )
-    plan = serializers.CharField(
+    plan = StrictCharField(
         max_length=FamiliarFaceEnrollment._meta.get_field("plan").max_length,
         required=False,
         allow_blank=True,

@@ -26,6 +26,7 @@ from cases.models import (
     RaceEthnicity,
 )
 from cases.models.validators import MAX_OFFICERS, OFFICER_TEXT_MAX_LENGTH
+from navigator.api.fields import StrictCharField, StrictIntegerField
 from navigator.api.serializers import (
     MAX_ID,
     ChoiceListField,
@@ -79,7 +80,7 @@ class FamilyContactSerializer(StrictModelSerializer):
 class PersonSerializer(_SameProgramMixin, StrictModelSerializer):
     """A person in lists; the detail adds family contacts."""
 
-    program = serializers.IntegerField(
+    program = StrictIntegerField(
         source="program_id",
         required=False,
         min_value=1,
@@ -94,7 +95,7 @@ class PersonSerializer(_SameProgramMixin, StrictModelSerializer):
         required=False,
         help_text="Other names the person is known by. On update, replaces the list.",
     )
-    estimated_age = serializers.IntegerField(
+    estimated_age = StrictIntegerField(
         write_only=True,
         required=False,
         allow_null=True,
@@ -166,23 +167,23 @@ class PersonDetailSerializer(PersonSerializer):
 
 
 class OfficerSerializer(StrictSerializer):
-    name = serializers.CharField(
+    name = StrictCharField(
         max_length=OFFICER_TEXT_MAX_LENGTH, required=False, allow_blank=True
     )
-    badge = serializers.CharField(
+    badge = StrictCharField(
         max_length=OFFICER_TEXT_MAX_LENGTH, required=False, allow_blank=True
     )
 
 
 class EncounterSerializer(_SameProgramMixin, StrictModelSerializer):
-    program = serializers.IntegerField(
+    program = StrictIntegerField(
         source="program_id",
         required=False,
         min_value=1,
         max_value=MAX_ID,
         help_text="Optional when you belong to one program. Cannot change later.",
     )
-    person = serializers.IntegerField(
+    person = StrictIntegerField(
         source="person_id",
         required=False,
         allow_null=True,

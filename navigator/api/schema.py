@@ -36,8 +36,10 @@ def errors(*codes: int) -> dict[int, OpenApiResponse]:
 class StrictFieldsScheme(OpenApiSerializerExtension):
     """Request bodies of strict serializers say ``additionalProperties: false``.
 
-    The API answers an unknown key with 400, so generated clients and fuzzers
-    should know it up front. (Read-only fields sent back are ignored.)
+    The API answers a key that is not in the request body's schema with 400,
+    whether unknown or read-only (docs/decisions/0007-api-input-rules.md): the
+    request components (``COMPONENT_SPLIT_REQUEST``) leave read-only fields
+    out, so generated clients and fuzzers know it up front.
     """
 
     target_class = StrictFieldsMixin
