@@ -266,6 +266,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Every status an operation can answer is in the schema (405, 406, 415,
+    # a page past the end...): clients and CI's schemathesis run rely on it.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "navigator.api.schema.document_every_error",
+    ],
 }
 
 LOGGING = {

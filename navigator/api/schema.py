@@ -14,10 +14,14 @@ _MEANING = {
     401: "Not authenticated (send `Authorization: Bearer <token>`).",
     403: "Authenticated but not allowed (e.g. missing CSRF token on a session).",
     404: "Missing, or not in your programs.",
+    405: "This method is not allowed here; `Allow` lists the ones that are.",
+    406: "The `Accept` header asks for something other than `application/json`.",
     409: "Not allowed in the record's current state.",
     413: "Request body too large.",
+    415: "The body is not `application/json`.",
     429: "Too many requests; retry after the `Retry-After` seconds.",
 }
+PAGE_PAST_THE_END = "Page past the last one (`?page=`)."
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
@@ -82,3 +86,39 @@ class BoundedFilterScheme(DjangoFilterExtension):
                 {key: value for key, value in bounds.items() if value is not None}
             )
         return parameters
+
+
+def document_every_error(result, generator, request, public):
+    """A postprocessing hook: the status codes any operation can answer.
+
+    Besides what each view declares (``errors()``), any request may be
+    answered 401, 403, 405 (wrong method), 406 (an ``Accept`` that is not
+    JSON) or 429; any with a body 400, 413 or 415 (not JSON); any with a
+    path id 404; any with query parameters 400; a list 404 for a page past
+    the end. All in the one error shape. A fuzzer (CI's schemathesis run)
+    or a generated client then meets no undocumented status.
+    """
+    error = {
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+        }
+    }
+    for operations in result["paths"].values():
+        for operation in operations.values():
+            parameters = operation.get("parameters", [])
+            wanted = {401, 403, 405, 406, 429}
+            if "requestBody" in operation:
+                wanted |= {400, 413, 415}
+            if any(p["in"] == "query" for p in parameters):
+                wanted.add(400)
+            if any(p["in"] == "path" for p in parameters):
+                wanted.add(404)
+            responses = operation["responses"]
+            if any(p["in"] == "query" and p["name"] == "page" for p in parameters):
+                responses.setdefault("404", {**error, "description": PAGE_PAST_THE_END})
+            for code in sorted(wanted):
+                responses.setdefault(
+                    str(code), {**error, "description": _MEANING[code]}
+                )
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
