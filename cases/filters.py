@@ -12,6 +12,7 @@ from cases.models.choices import HousingSituation
 from navigator.filters import (
     IdFilter,
     InstantFilter,
+    IsoDateFilter,
     StrictBooleanFilter,
     WholeNumberFilter,
 )
@@ -39,9 +40,7 @@ class PersonFilter(django_filters.FilterSet):
         ),
     )
     program = django_filters.ModelChoiceFilter(queryset=_user_programs)
-    date_of_birth = django_filters.DateFilter(
-        widget=forms.DateInput(attrs={"type": "date"})
-    )
+    date_of_birth = IsoDateFilter(widget=forms.DateInput(attrs={"type": "date"}))
     # Whole years in a human range, so a typo is a clear field error.
     age_min = WholeNumberFilter(
         label="Age from", method="filter_age", min_value=0, max_value=150
@@ -91,13 +90,13 @@ class EncounterFilter(django_filters.FilterSet):
     )
     started_after = InstantFilter(field_name="started_at", lookup_expr="gte")
     started_before = InstantFilter(field_name="started_at", lookup_expr="lt")
-    date_from = django_filters.DateFilter(
+    date_from = IsoDateFilter(
         field_name="started_at",
         lookup_expr="date__gte",
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    date_to = django_filters.DateFilter(
+    date_to = IsoDateFilter(
         field_name="started_at",
         lookup_expr="date__lte",
         label="To",

@@ -8,6 +8,7 @@ type here turns every value it cannot use into an error naming the filter
 from __future__ import annotations
 
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
+from navigator.api.fields import ISO_DATE, ISO_DATETIME
 from navigator.api.serializers import MAX_ID
 
 # Offsets in use run from UTC-12:00 to UTC+14:00 (IANA time zone database);
@@ -61,6 +63,7 @@ class InstantField(IsoDateTimeField):
     """
 
     def to_python(self, value):
+        _check_spelling(value, ISO_DATETIME, self.error_messages["invalid"])
         value = super().to_python(value)
         if value is None:
             return value
@@ -74,16 +77,37 @@ class InstantField(IsoDateTimeField):
         return value
 
 
+def _check_spelling(value, pattern: str, message: str) -> None:
+    # The parsers take more spellings than the schema gives (fromisoformat:
+    # "20260101", a bare hour; DateField: "1/2/2026"); a filter takes the
+    # one its schema shows, so clients, pages and the schema agree.
+    text = value.strip() if isinstance(value, str) else ""
+    if text and not re.fullmatch(pattern, text):
+        raise ValidationError(message, code="invalid")
+
+
 @extend_schema_field(
     {
         "type": "string",
-        "format": "date-time",
-        "description": "ISO 8601. Without a UTC offset, in your program's time "
-        "zone; an offset must be within -14:00 and +14:00.",
+        "pattern": ISO_DATETIME,
+        "description": "ISO 8601 date and time. Without a UTC offset, in your "
+        "program's time zone; an offset must be within -14:00 and +14:00.",
     }
 )
 class InstantFilter(django_filters.IsoDateTimeFilter):
     field_class = InstantField
+
+
+class IsoDateField(forms.DateField):
+    """``YYYY-MM-DD``, what ``<input type="date">`` sends and the schema says."""
+
+    def to_python(self, value):
+        _check_spelling(value, ISO_DATE, self.error_messages["invalid"])
+        return super().to_python(value)
+
+
+class IsoDateFilter(django_filters.DateFilter):
+    field_class = IsoDateField
 
 
 class AnyYesNoSelect(forms.Select):

@@ -25,6 +25,7 @@ from navigator.api.fields import (
     BlankAsNullChoiceField,
     StrictCharField,
     StrictChoiceField,
+    StrictDateTimeField,
     StrictIntegerField,
 )
 from navigator.api.serializers import MAX_ID, StrictModelSerializer, StrictSerializer
@@ -38,7 +39,7 @@ class IdField(StrictIntegerField):
         super().__init__(**kwargs)
 
 
-class LocalDateTimeField(serializers.DateTimeField):
+class LocalDateTimeField(StrictDateTimeField):
     """An ISO date-time; one without an offset is left naive.
 
     The view reads a naive time in the follow-up's own program zone, which

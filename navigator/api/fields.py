@@ -9,13 +9,30 @@ describe, with DRF's own "invalid" message, naming the field.
 
 from __future__ import annotations
 
+import re
+
 from rest_framework import serializers
+
+# ISO 8601 as the API takes it: a date, a time to the minute, optional
+# seconds and fraction, optional offset (without one: the program's zone, so
+# not RFC 3339's date-time, which requires it). [0-9], not \d: Python's \d
+# also matches other scripts' digits. The schema publishes the same pattern.
+ISO_DATETIME = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}"
+    r"(:[0-9]{2}(\.[0-9]{1,6})?)?([Zz]|[+-][0-9]{2}:[0-9]{2})?$"
+)
+ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 class _StringsOnly:
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        # Before DRF trims whitespace: the schema's maxLength counts what was
+        # sent, so 101 characters with a leading space are too many.
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)
         return super().to_internal_value(data)
 
 
@@ -57,6 +74,28 @@ class StrictDecimalField(serializers.DecimalField):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class StrictDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 date and time in the one spelling the schema gives.
+
+    DRF's parser (``datetime.fromisoformat``) also takes ``20260101T1000``,
+    a bare date, or an hour alone: not what the schema describes.
+    """
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.fullmatch(ISO_DATETIME, value):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss[.uuuuuu]][Z|±hh:mm]")
+        return super().to_internal_value(value)
+
+
+class StrictDateField(serializers.DateField):
+    """``YYYY-MM-DD`` only (DRF's parser also takes ``20260101``)."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not re.fullmatch(ISO_DATE, value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
 
 
 class StrictBooleanField(serializers.BooleanField):

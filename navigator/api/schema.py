@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import (
+    OpenApiSerializerExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiResponse
 
+from navigator.api.fields import ISO_DATETIME, StrictDateTimeField
 from navigator.api.serializers import ErrorSerializer, StrictFieldsMixin
 
 _MEANING = {
@@ -58,8 +62,30 @@ class StrictFieldsScheme(OpenApiSerializerExtension):
         return schema
 
 
+class LocalDateTimeScheme(OpenApiSerializerFieldExtension):
+    """A date-time the API takes without an offset too (the program's zone).
+
+    RFC 3339's ``date-time`` requires the offset, so a request says what is
+    taken by a pattern (the one the field checks); responses always carry
+    the offset and say ``format: date-time``.
+    """
+
+    target_class = StrictDateTimeField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        if direction == "request":
+            schema.pop("format", None)
+            schema["pattern"] = ISO_DATETIME
+        return schema
+
+
 class BoundedFilterScheme(DjangoFilterExtension):
-    """Query filters state their type and bounds as the filter checks them.
+    """Query filters state their type and bounds as the filter checks them,
+    and that an empty value is taken (as "not given").
 
     drf-spectacular leaves a NumberFilter's ``min_value`` / ``max_value``
     out, so ``?person=0`` looked valid to clients and fuzzers, and was a 400;
@@ -80,6 +106,9 @@ class BoundedFilterScheme(DjangoFilterExtension):
         }
         whole = issubclass(filter_field.field_class, forms.IntegerField)
         for parameter in parameters:
+            # A page's filter form sends every field, empty ones too: an
+            # empty value means "not given", on the page and in the API.
+            parameter["allowEmptyValue"] = True
             if whole:
                 parameter["schema"]["type"] = "integer"
             parameter["schema"].update(

@@ -15,6 +15,8 @@ from navigator.api.fields import (
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
+    StrictDateField,
+    StrictDateTimeField,
     StrictDecimalField,
     StrictEmailField,
     StrictIntegerField,
@@ -81,6 +83,8 @@ class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         models.SmallIntegerField: StrictIntegerField,
         models.BigIntegerField: StrictIntegerField,
         models.DecimalField: StrictDecimalField,
+        models.DateTimeField: StrictDateTimeField,
+        models.DateField: StrictDateField,
     }
     serializer_choice_field = StrictChoiceField
 

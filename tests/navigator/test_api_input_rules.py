@@ -150,6 +150,11 @@ def encounter_body(person, **more) -> dict:
         ({"navigators": ["1"]}, "navigators[0]"),
         ({"program": "1"}, "program"),
         ({"cad_number": 123}, "cad_number"),
+        # Spellings the parser took but the schema's pattern does not give.
+        ({"started_at": "20260101T1000"}, "started_at"),
+        ({"started_at": "2026-01-01"}, "started_at"),
+        ({"started_at": "2026-01-01T10"}, "started_at"),
+        ({"started_at": "\u0662\u0660\u0662\u0666-01-01T10:00"}, "started_at"),
     ],
 )
 def test_encounter_wrong_types_are_refused(api, program_a, more, field):
@@ -182,6 +187,9 @@ def test_a_whole_float_is_an_integer(api, program_a):
         ({"first_name": "Ana", "email": 5}, "email"),
         ({"first_name": "Ana", "sms_consent": "true"}, "sms_consent"),
         ({"first_name": "Ana", "gender": "woman"}, "gender"),
+        ({"first_name": "Ana", "date_of_birth": "19800102"}, "date_of_birth"),
+        # The schema's maxLength counts what was sent, before trimming.
+        ({"preferred_name": "\x1d" + "b" * 100}, "preferred_name"),
     ],
 )
 def test_person_wrong_types_are_refused(api, body, field):
