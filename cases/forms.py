@@ -30,6 +30,7 @@ from cases.models import (
     RaceEthnicity,
 )
 from cases.services import ENCOUNTER_FIELDS, PERSON_FIELDS
+from navigator.fields import REASON_MAX_LENGTH
 from navigator.models import Program, ResponseModel, User
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -314,7 +315,7 @@ class ReasonForm(forms.Form):
 
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=1000,
+        max_length=REASON_MAX_LENGTH,
         help_text="Kept with the record and in the audit log.",
     )
 

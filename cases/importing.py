@@ -38,6 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Gender, Person
+from cases.models.validators import UNPARSED_VALUE_MAX_LENGTH
 from cases.services import PERSON_FIELDS
 
 # Private to the services, but they are the rules, and the import must apply
@@ -251,11 +252,17 @@ def parse_row(row: Row, *, today: datetime.date) -> ParsedRow:
     parsed = ParsedRow(row.line, external_id, {}, {}, set(), list(row.problems))
 
     def keep_raw(column: str, raw: str, why: str) -> None:
-        parsed.unparsed[column] = raw
+        kept = "kept as given"
+        if len(raw) > UNPARSED_VALUE_MAX_LENGTH:
+            # Person.unparsed is bounded like every free text; the report
+            # still carries the whole value.
+            kept = f"kept its first {UNPARSED_VALUE_MAX_LENGTH} characters"
+        parsed.unparsed[column] = raw[:UNPARSED_VALUE_MAX_LENGTH]
+        shown = raw if len(raw) <= 80 else f"{raw[:80]}…"
         parsed.problems.append(
             Problem(
                 row.line,
-                f"{column} {raw!r} {why}; kept as given",
+                f"{column} {shown!r} {why}; {kept}",
                 field=column,
                 value=raw,
                 external_id=external_id,

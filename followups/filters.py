@@ -10,7 +10,6 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from cases.filters import IdFilter, InstantFilter
 from followups.models import (
     Delivery,
     DeliveryChannel,
@@ -21,6 +20,7 @@ from followups.models import (
     Status,
 )
 from followups.selectors import overdue_followups_q
+from navigator.filters import IdFilter, InstantFilter, StrictBooleanFilter
 from navigator.models import STAFF_ROLES, Program, User
 from navigator.selectors import program_ids_for, program_list_for
 
@@ -57,7 +57,7 @@ class FollowupFilter(django_filters.FilterSet):
     due_before = InstantFilter(
         field_name="due_at", lookup_expr="lt", label="Due before"
     )
-    overdue = django_filters.BooleanFilter(
+    overdue = StrictBooleanFilter(
         method="filter_overdue",
         label="Overdue",
         help_text="true: still scheduled and past due; false: everything else.",

@@ -37,6 +37,7 @@ from followups.services import (
     due_at_in_range,
     due_in_days,
 )
+from navigator.fields import REASON_MAX_LENGTH
 from navigator.models import Program, User
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -319,9 +320,7 @@ class FollowupCompleteForm(_WhenItHappened):
         required=False,
         widget=forms.RadioSelect,
     )
-    notes = _model_field(
-        Followup, "notes", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
-    )
+    notes = _model_field(Followup, "notes", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("prefix", "complete")
@@ -334,7 +333,6 @@ class FollowupMissedForm(_WhenItHappened):
         Followup,
         "notes",
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=10_000,
         help_text="What was tried.",
     )
 
@@ -350,7 +348,7 @@ class FollowupCancelForm(forms.Form):
     reason = forms.CharField(
         label="Why is it cancelled?",
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2, "required": True}),
         help_text="Kept with the follow-up and in the audit log.",
     )
@@ -366,7 +364,7 @@ class FollowupRescheduleForm(forms.Form):
     reason = forms.CharField(
         label="Why (optional)",
         required=False,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         help_text="Kept in the audit log.",
     )
 

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from cases.models import Disposition, Encounter, FamilyContact, Person
+from navigator.fields import REASON_MAX_LENGTH, BoundedTextField
 from navigator.models import Program
 
 
@@ -184,7 +185,7 @@ class Followup(models.Model):
         help_text="Also remind the person served (only with their recorded consent).",
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
-    notes = models.TextField(blank=True)
+    notes = BoundedTextField(max_length=10_000, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -193,7 +194,7 @@ class Followup(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    cancelled_reason = models.TextField(blank=True)
+    cancelled_reason = BoundedTextField(max_length=REASON_MAX_LENGTH, blank=True)
     # Bumped on every reschedule / reassignment: reminders of an older
     # generation are obsolete, and the new one gets reminders of its own.
     generation = models.PositiveIntegerField(default=1)

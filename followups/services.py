@@ -34,7 +34,7 @@ from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, PermissionDenied
 from navigator.models import AuditAction, Program, User
 from navigator.selectors import is_manager_of, program_ids_for
-from navigator.services import validate_model
+from navigator.services import clean_reason, validate_model
 
 AUDITED_FIELDS = (
     "due_at",
@@ -219,6 +219,7 @@ def followup_update(
     reason: str = "",
 ) -> Followup:
     """Reschedule, reassign, or edit method / contact / purpose / priority."""
+    reason = clean_reason(reason)
     followup = _lock(followup)
     _require_open(followup, "change")
     before = snapshot(followup, AUDITED_FIELDS)
@@ -269,6 +270,7 @@ def _close(by: User, followup: Followup, status: str, **fields: Any) -> Followup
     followup.status = status
     for name, value in fields.items():
         setattr(followup, name, value)
+    validate_model(followup, exclude=["created_by", "completed_by"])
     followup.save()
     reminders.cancel_pending(followup)
     _audit(
@@ -355,11 +357,7 @@ def followup_mark_missed(
 
 @transaction.atomic
 def followup_cancel(*, by: User, followup: Followup, reason: str) -> Followup:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError.for_field(
-            "reason", "Say why the follow-up is cancelled.", code="required"
-        )
+    reason = clean_reason(reason, required="Say why the follow-up is cancelled.")
     followup = _lock(followup)
     _require_open(followup, "cancel")
     return _close(by, followup, Status.CANCELLED, cancelled_reason=reason)

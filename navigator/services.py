@@ -9,6 +9,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from navigator.errors import DomainError
+from navigator.fields import REASON_MAX_LENGTH
 from navigator.models import STAFF_ROLES, ApiToken, Program, User
 from navigator.selectors import program_ids_for
 
@@ -81,6 +82,30 @@ def validate_model(instance: models.Model, *, exclude: list[str] | None = None) 
         fields = _error_fields(instance, exc)
         summary = "; ".join(f"{k}: {v[0]}" for k, v in fields.items())
         raise DomainError(f"Invalid input. {summary}", fields=fields) from exc
+
+
+def clean_reason(reason: str | None, *, required: str = "") -> str:
+    """A reason for the audit log: stripped, bounded, without NUL characters.
+
+    ``required``: the message when it may not be empty. Every service that
+    takes a reason calls this, whether the reason is also kept on the record
+    (``deleted_reason``) or only in the audit log (a restore).
+    """
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise DomainError.for_field("reason", required, code="required")
+    if len(reason) > REASON_MAX_LENGTH:
+        raise DomainError.for_field(
+            "reason",
+            f"Ensure this value has at most {REASON_MAX_LENGTH} characters "
+            f"(it has {len(reason)}).",
+            code="max_length",
+        )
+    if "\x00" in reason:
+        raise DomainError.for_field(
+            "reason", "Null characters are not allowed.", code="null_characters"
+        )
+    return reason
 
 
 @transaction.atomic

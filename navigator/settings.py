@@ -432,9 +432,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # The default enum hook, then the Idempotency-Key header on every write.
+    # The default enum hook; every status an operation can answer (405, 406,
+    # 415, a page past the end...: clients and CI's schemathesis run rely on
+    # it); then the Idempotency-Key header on every write.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "navigator.api.schema.document_every_error",
         "navigator.api.idempotency.schema_hook",
     ],
 }

@@ -10,10 +10,11 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.core.paginator import InvalidPage, Page
-from django.http import Http404, HttpRequest, HttpResponseServerError
+from django.http import Http404, HttpRequest, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from navigator.api.views import api_not_found
 from navigator.errors import DomainError, NotFound
 from navigator.pagination import BoundedPaginator, ExactPaginator
 
@@ -73,11 +74,29 @@ def apply_domain_error(
         messages.error(request, exc.detail)
 
 
+def _is_api(request) -> bool:
+    # API clients read JSON errors (DESIGN.md), also for URLs outside /api/v1/
+    # (the schema, a mistyped version) and for errors no view answered.
+    return request.path.startswith("/api/")
+
+
 def not_found(request, exception=None):
+    if _is_api(request):
+        return api_not_found(request)
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            {
+                "detail": "Server error; the request id is "
+                f"{getattr(request, 'request_id', '') or 'unknown'}.",
+                "code": "server_error",
+                "fields": {},
+            },
+            status=500,
+        )
     # No RequestContext: context processors query the database, which may be
     # the very thing that failed.
     template = loader.get_template("errors/500.html")

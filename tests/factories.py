@@ -86,3 +86,22 @@ class EncounterFactory(factory.django.DjangoModelFactory):
     response_model = ResponseModel.EMBEDDED
     disposition = Disposition.RESOURCES_PROVIDED
     concerns = factory.LazyFunction(lambda: ["mental_health"])
+
+
+def token_client(user: User):
+    """An API client that sends a fresh bearer token of ``user``."""
+    from rest_framework.test import APIClient
+
+    from navigator.services import api_token_create
+
+    _, key = api_token_create(user=user, name="test")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+def request_fields(client, component: str) -> set[str]:
+    """What a request body may hold: the properties of a request component of
+    the OpenAPI schema (read-only fields are left out of those)."""
+    schema = client.get("/api/schema/", {"format": "json"}).json()
+    return set(schema["components"]["schemas"][component]["properties"])

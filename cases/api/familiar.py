@@ -16,7 +16,13 @@ from rest_framework.response import Response
 
 from cases.familiar import selectors, services
 from cases.familiar.filters import FamiliarFaceFilter
-from cases.models import EnrollmentStatus, FamiliarFaceFlag, FlagStatus
+from cases.models import (
+    EnrollmentStatus,
+    FamiliarFaceEnrollment,
+    FamiliarFaceFlag,
+    FlagStatus,
+)
+from navigator.api.fields import StrictCharField, StrictIntegerField
 from navigator.api.schema import errors
 from navigator.api.serializers import MAX_ID, ReasonSerializer, StrictSerializer
 from navigator.api.views import ApiViewMixin
@@ -117,13 +123,16 @@ class FamiliarFaceSerializer(serializers.Serializer):
 
 
 class FamiliarFaceEnrollSerializer(StrictSerializer):
-    navigator = serializers.IntegerField(
+    navigator = StrictIntegerField(
         min_value=1,
         max_value=MAX_ID,
         help_text="User id of a staff member of the person's program.",
     )
-    plan = serializers.CharField(
-        max_length=4000, required=False, allow_blank=True, default=""
+    plan = StrictCharField(
+        max_length=FamiliarFaceEnrollment._meta.get_field("plan").max_length,
+        required=False,
+        allow_blank=True,
+        default="",
     )
 
 

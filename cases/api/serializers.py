@@ -15,6 +15,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.models import (
+    MAX_ALIASES,
+    MAX_RESPONDERS,
+    Alias,
     Concern,
     Encounter,
     FamilyContact,
@@ -22,6 +25,8 @@ from cases.models import (
     Person,
     RaceEthnicity,
 )
+from cases.models.validators import MAX_OFFICERS, OFFICER_TEXT_MAX_LENGTH
+from navigator.api.fields import StrictCharField, StrictIntegerField
 from navigator.api.serializers import (
     MAX_ID,
     ChoiceListField,
@@ -75,7 +80,7 @@ class FamilyContactSerializer(StrictModelSerializer):
 class PersonSerializer(_SameProgramMixin, StrictModelSerializer):
     """A person in lists; the detail adds family contacts."""
 
-    program = serializers.IntegerField(
+    program = StrictIntegerField(
         source="program_id",
         required=False,
         min_value=1,
@@ -85,10 +90,12 @@ class PersonSerializer(_SameProgramMixin, StrictModelSerializer):
     display_name = serializers.CharField(read_only=True)
     age = serializers.SerializerMethodField()
     aliases = RelatedNamesField(
+        model_field=Alias._meta.get_field("name"),
+        max_length=MAX_ALIASES,
         required=False,
         help_text="Other names the person is known by. On update, replaces the list.",
     )
-    estimated_age = serializers.IntegerField(
+    estimated_age = StrictIntegerField(
         write_only=True,
         required=False,
         allow_null=True,
@@ -160,19 +167,23 @@ class PersonDetailSerializer(PersonSerializer):
 
 
 class OfficerSerializer(StrictSerializer):
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    badge = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    name = StrictCharField(
+        max_length=OFFICER_TEXT_MAX_LENGTH, required=False, allow_blank=True
+    )
+    badge = StrictCharField(
+        max_length=OFFICER_TEXT_MAX_LENGTH, required=False, allow_blank=True
+    )
 
 
 class EncounterSerializer(_SameProgramMixin, StrictModelSerializer):
-    program = serializers.IntegerField(
+    program = StrictIntegerField(
         source="program_id",
         required=False,
         min_value=1,
         max_value=MAX_ID,
         help_text="Optional when you belong to one program. Cannot change later.",
     )
-    person = serializers.IntegerField(
+    person = StrictIntegerField(
         source="person_id",
         required=False,
         allow_null=True,
@@ -185,11 +196,15 @@ class EncounterSerializer(_SameProgramMixin, StrictModelSerializer):
         source="person.display_name", read_only=True, allow_null=True, default=None
     )
     navigators = RelatedIdsField(
+        max_length=MAX_RESPONDERS,
         required=False,
         help_text="User ids of the responders; defaults to you on create.",
     )
     officers = serializers.ListField(
-        child=OfficerSerializer(), required=False, help_text="Officers on scene."
+        child=OfficerSerializer(),
+        max_length=MAX_OFFICERS,
+        required=False,
+        help_text="Officers on scene.",
     )
     concerns = ChoiceListField(choices=Concern, required=False)
     latitude = CoordinateField(min_value=-90, max_value=90)

@@ -8,11 +8,11 @@ else's. The SQL behind ``enrolled`` and ``trend`` is in the selectors.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import QuerySet
 
 from cases.familiar import selectors
 from cases.models import FamiliarFaceFlag, FamiliarFacesRule
+from navigator.filters import StrictBooleanFilter, WholeNumberFilter
 from navigator.models import Program
 from navigator.selectors import program_list_for
 
@@ -29,47 +29,6 @@ def _user_rules(request) -> QuerySet[FamiliarFacesRule]:
     if request is None:
         return FamiliarFacesRule.objects.none()
     return selectors.familiar_faces_rules_for(user=request.user)
-
-
-class AnyYesNoSelect(forms.Select):
-    """``true`` / ``false`` as in the API, shown as Any / Yes / No."""
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
-
-    def format_value(self, value):
-        return super().format_value({True: "true", False: "false"}.get(value, value))
-
-
-class StrictBooleanField(forms.NullBooleanField):
-    """``true`` / ``false`` (or 1 / 0); anything else is named as an error
-    rather than quietly ignored (which would widen the list)."""
-
-    widget = AnyYesNoSelect
-    _VALUES = {"true": True, "1": True, "false": False, "0": False}
-
-    def to_python(self, value):
-        if value is None or value == "":
-            return None
-        if isinstance(value, bool):
-            return value
-        try:
-            return self._VALUES[str(value).strip().lower()]
-        except KeyError:
-            raise forms.ValidationError("Use true or false.", code="invalid") from None
-
-    def validate(self, value):
-        pass
-
-
-class StrictBooleanFilter(django_filters.BooleanFilter):
-    field_class = StrictBooleanField
-
-
-class WholeNumberFilter(django_filters.NumberFilter):
-    """NumberFilter takes decimals; 2.5 contacts is a typo, not 3."""
-
-    field_class = forms.IntegerField
 
 
 class FamiliarFaceFilter(django_filters.FilterSet):

@@ -15,7 +15,14 @@ from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.db.models import QuerySet
 
-from cases.models import Concern, Disposition, EncounterSource, FamiliarFacesRule
+from cases.models import (
+    Concern,
+    Disposition,
+    EncounterSource,
+    FamiliarFaceEnrollment,
+    FamiliarFacesRule,
+)
+from navigator.fields import REASON_MAX_LENGTH
 from navigator.models import Program, User
 
 # The longest window a rule takes (FamiliarFacesRule.window_days).
@@ -42,10 +49,9 @@ class EnrollForm(forms.Form):
         label="Assigned navigator",
         empty_label="Choose…",
     )
-    plan = forms.CharField(
+    plan = FamiliarFaceEnrollment._meta.get_field("plan").formfield(
         label="Plan",
         required=False,
-        max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What intensive follow-up means for this person: goals, "
         "how often to reach out, who else is involved.",
@@ -60,7 +66,7 @@ class EnrollForm(forms.Form):
 class DismissForm(forms.Form):
     reason = forms.CharField(
         label="Why take this person off the list?",
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept with the flag and in the audit log. The person will not "
         "come back on the list until they have new contacts.",
@@ -74,7 +80,7 @@ class DismissForm(forms.Form):
 class EndEnrollmentForm(forms.Form):
     reason = forms.CharField(
         label="Why does the enrollment end?",
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept with the enrollment and in the audit log.",
     )
@@ -98,7 +104,7 @@ RULE_FIELDS = (
 class RuleForm(forms.Form):
     program = forms.ModelChoiceField(queryset=Program.objects.none())
     name = forms.CharField(
-        max_length=100,
+        max_length=FamiliarFacesRule._meta.get_field("name").max_length,
         required=False,
         help_text="Optional; by default the rule describes itself.",
     )

@@ -25,6 +25,7 @@ from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, Program, Role, User
 from navigator.selectors import is_manager_of, program_ids_for
+from navigator.services import clean_reason, validate_model
 
 RULE_FIELDS = (
     "name",
@@ -73,8 +74,6 @@ def rules_ensure_default(*, program: Program) -> list[FamiliarFacesRule]:
 
 
 def _validated(rule: FamiliarFacesRule) -> None:
-    from navigator.services import validate_model
-
     validate_model(rule)
 
 
@@ -151,11 +150,7 @@ def familiar_flag_dismiss(
     *, by: User, flag: FamiliarFaceFlag, reason: str
 ) -> FamiliarFaceFlag:
     """Take a person off the list until they have new contacts."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError.for_field(
-            "reason", "Say why the flag is dismissed.", code="required"
-        )
+    reason = clean_reason(reason, required="Say why the flag is dismissed.")
     flag = _flag_for_manager(by, flag)
     if flag.status != FlagStatus.ACTIVE:
         raise Conflict(
@@ -201,16 +196,20 @@ def familiar_enroll(
         person=person, status=EnrollmentStatus.ACTIVE
     ).exists():
         raise Conflict("This person is already enrolled.", code="already_enrolled")
+    enrollment = FamiliarFaceEnrollment(
+        person=person,
+        program_id=person.program_id,
+        navigator=navigator,
+        plan=(plan or "").strip(),
+        enrolled_at=timezone.now(),
+        enrolled_by=by,
+    )
+    # The one-active-enrollment constraint is left to the database: the race
+    # below is a 409, not a field error.
+    validate_model(enrollment, exclude=["person", "program", "navigator"])
     try:
         with transaction.atomic():  # a savepoint: the race below is a 409
-            enrollment = FamiliarFaceEnrollment.objects.create(
-                person=person,
-                program_id=person.program_id,
-                navigator=navigator,
-                plan=plan,
-                enrolled_at=timezone.now(),
-                enrolled_by=by,
-            )
+            enrollment.save()
     except IntegrityError:
         # Another manager enrolled them a moment ago (one active enrollment).
         raise Conflict(
@@ -222,7 +221,7 @@ def familiar_enroll(
         obj=enrollment,
         person_id=person.pk,
         program_id=person.program_id,
-        changes={"navigator": [None, navigator.pk], "plan": [None, plan]},
+        changes={"navigator": [None, navigator.pk], "plan": [None, enrollment.plan]},
     )
     return enrollment
 
@@ -231,6 +230,7 @@ def familiar_enroll(
 def familiar_enrollment_end(
     *, by: User, enrollment: FamiliarFaceEnrollment, reason: str
 ) -> FamiliarFaceEnrollment:
+    reason = clean_reason(reason)
     enrollment = FamiliarFaceEnrollment.objects.select_for_update().get(
         pk=enrollment.pk
     )

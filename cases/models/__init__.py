@@ -9,7 +9,7 @@ from cases.models.choices import (
     RaceEthnicity,
     VeteranStatus,
 )
-from cases.models.encounter import Encounter
+from cases.models.encounter import MAX_RESPONDERS, Encounter
 from cases.models.familiar import (
     EnrollmentStatus,
     FamiliarFaceEnrollment,
@@ -18,9 +18,11 @@ from cases.models.familiar import (
     FamiliarFacesRule,
     FlagStatus,
 )
-from cases.models.person import Alias, FamilyContact, Person
+from cases.models.person import MAX_ALIASES, Alias, FamilyContact, Person
 
 __all__ = [
+    "MAX_ALIASES",
+    "MAX_RESPONDERS",
     "Alias",
     "AliasKind",
     "Concern",

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from navigator.fields import REASON_MAX_LENGTH, BoundedTextField
+
 
 class SoftDeletable(models.Model):
     """Users never hard-delete: a row is hidden with who, when and why."""
@@ -13,7 +15,7 @@ class SoftDeletable(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    deleted_reason = models.TextField(blank=True)
+    deleted_reason = BoundedTextField(max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         abstract = True

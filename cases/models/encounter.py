@@ -9,7 +9,11 @@ from cases.models.base import SoftDeletable
 from cases.models.choices import Disposition, EncounterSource
 from cases.models.person import Person
 from cases.models.validators import choice_list, validate_officers
+from navigator.fields import BoundedTextField
 from navigator.models import Program, ResponseModel
+
+# Navigator staff at one encounter; more is a mistake, not a call.
+MAX_RESPONDERS = 20
 
 
 class Encounter(SoftDeletable):
@@ -50,6 +54,7 @@ class Encounter(SoftDeletable):
     source = models.CharField(max_length=20, choices=EncounterSource.choices)
     response_model = models.CharField(max_length=20, choices=ResponseModel.choices)
     cad_number = models.CharField("CAD / incident number", max_length=60, blank=True)
+    # At most MAX_RESPONDERS (cases.services.encounters).
     navigators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="encounters_responded"
     )
@@ -62,7 +67,8 @@ class Encounter(SoftDeletable):
         blank=True,
         validators=[choice_list("cases.models.choices.Concern")],
     )
-    narrative = models.TextField(blank=True)
+    # A few thousand words: the longest write-ups of a long call fit.
+    narrative = BoundedTextField(max_length=20_000, blank=True)
     disposition = models.CharField(max_length=30, choices=Disposition.choices)
     diverted = models.BooleanField("Diverted from jail or ED", default=False)
     police_backup_needed = models.BooleanField(default=False)

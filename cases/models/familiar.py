@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from cases.models.person import Person
 from cases.models.validators import choice_list
+from navigator.fields import REASON_MAX_LENGTH, BoundedTextField
 from navigator.models import Program
 
 
@@ -106,7 +107,7 @@ class FamiliarFaceFlag(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    dismissed_reason = models.TextField(blank=True)
+    dismissed_reason = BoundedTextField(max_length=REASON_MAX_LENGTH, blank=True)
     # A dismissed flag is raised again only by an encounter after this instant.
     dismissed_through = models.DateTimeField(null=True, blank=True)
 
@@ -149,7 +150,7 @@ class FamiliarFaceEnrollment(models.Model):
     navigator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    plan = models.TextField(blank=True)
+    plan = BoundedTextField(max_length=4000, blank=True)
     status = models.CharField(
         max_length=10, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE
     )
@@ -158,7 +159,7 @@ class FamiliarFaceEnrollment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     ended_at = models.DateTimeField(null=True, blank=True)
-    ended_reason = models.TextField(blank=True)
+    ended_reason = BoundedTextField(max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["-enrolled_at"]

@@ -13,7 +13,8 @@ from cases.models.choices import (
     HousingSituation,
     VeteranStatus,
 )
-from cases.models.validators import choice_list
+from cases.models.validators import choice_list, validate_unparsed
+from navigator.fields import BoundedTextField
 from navigator.models import Program
 
 
@@ -64,11 +65,15 @@ class Person(SoftDeletable):
     location_notes = models.CharField(
         max_length=300, blank=True, help_text="Where to find them if not at an address."
     )
-    safety_notes = models.TextField(
-        blank=True, help_text="Response plan / safety notes for responders."
+    safety_notes = BoundedTextField(
+        max_length=5000,
+        blank=True,
+        help_text="Response plan / safety notes for responders.",
     )
     # Values an import could not parse, kept as given: {"date_of_birth": "13/45/80"}.
-    unparsed = models.JSONField(default=dict, blank=True)
+    unparsed = models.JSONField(
+        default=dict, blank=True, validators=[validate_unparsed]
+    )
     # Lower-cased, accent-free names and aliases: what search matches against
     # (trigram-indexed on PostgreSQL, migration 0002).
     search_text = models.TextField(blank=True, editable=False)
@@ -134,6 +139,10 @@ class Person(SoftDeletable):
         return day.year - dob.year - ((day.month, day.day) < (dob.month, dob.day))
 
 
+# Names a person is also known by (AKAs, street names, former names).
+MAX_ALIASES = 50
+
+
 class Alias(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
@@ -166,7 +175,7 @@ class FamilyContact(SoftDeletable):
     may_contact = models.BooleanField(
         default=False, help_text="The person agreed that we may contact them."
     )
-    notes = models.TextField(blank=True)
+    notes = BoundedTextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -47,22 +47,63 @@ class ChoiceListValidator:
         )
 
 
+# Officers on scene, each by name and / or badge number.
+MAX_OFFICERS = 20
+OFFICER_TEXT_MAX_LENGTH = 100
+
+
 def validate_officers(value) -> None:
     """``[{"name": "...", "badge": "..."}]``: who responded from the police."""
     if not isinstance(value, list):
         raise ValidationError("Must be a list of {name, badge}.", code="not_a_list")
+    if len(value) > MAX_OFFICERS:
+        raise ValidationError(
+            "At most %(limit)d officers.",
+            code="too_many",
+            params={"limit": MAX_OFFICERS},
+        )
     for item in value:
         if (
             not isinstance(item, dict)
             or set(item) - {"name", "badge"}
-            or not all(isinstance(v, str) and len(v) <= 100 for v in item.values())
+            or not all(
+                isinstance(v, str) and len(v) <= OFFICER_TEXT_MAX_LENGTH
+                for v in item.values()
+            )
             or not (item.get("name") or item.get("badge"))
         ):
             raise ValidationError(
                 "Each officer needs a name or a badge number "
-                "(text, at most 100 characters).",
+                "(text, at most %(limit)d characters).",
                 code="invalid_officer",
+                params={"limit": OFFICER_TEXT_MAX_LENGTH},
             )
+
+
+# What an import could not parse, kept as given (cases.importing): one raw
+# value per import column, each cut to this length.
+UNPARSED_VALUE_MAX_LENGTH = 1000
+MAX_UNPARSED_VALUES = 20
+
+
+def validate_unparsed(value) -> None:
+    """``{"date_of_birth": "13/45/80"}``: column -> raw text, bounded."""
+    if not isinstance(value, dict):
+        raise ValidationError("Must be an object of raw values.", code="not_a_dict")
+    if len(value) > MAX_UNPARSED_VALUES or not all(
+        isinstance(k, str)
+        and isinstance(v, str)
+        and len(v) <= UNPARSED_VALUE_MAX_LENGTH
+        for k, v in value.items()
+    ):
+        raise ValidationError(
+            "At most %(count)d raw values of at most %(limit)d characters each.",
+            code="too_long",
+            params={
+                "count": MAX_UNPARSED_VALUES,
+                "limit": UNPARSED_VALUE_MAX_LENGTH,
+            },
+        )
 
 
 choice_list: Callable[[str], ChoiceListValidator] = ChoiceListValidator

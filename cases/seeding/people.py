@@ -112,7 +112,10 @@ def generate_people(
             phone = _phone(spec, rand)
         email = ""
         if rand() < 0.15:
-            local = normalize_name(f"{first} {last}").replace(" ", ".")
+            # ASCII only, as Django's EmailValidator and the API schema's
+            # "email" format want: "Søndergaard" gives "sndergaard".
+            words = normalize_name(f"{first} {last}").encode("ascii", "ignore").split()
+            local = b".".join(words).decode() or "person"
             email = f"{local}{key}@example.com"
         sms = bool(phone) and rand() < 0.4
         created_at = now - datetime.timedelta(days=366 + rand() * 1100)

@@ -14,7 +14,7 @@ from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, NotFound
 from navigator.models import AuditAction, User
 from navigator.selectors import program_ids_for
-from navigator.services import validate_model
+from navigator.services import clean_reason, validate_model
 
 FAMILY_CONTACT_FIELDS = (
     "name",
@@ -96,12 +96,12 @@ def family_contact_remove(
     *, by: User, contact: FamilyContact, reason: str = ""
 ) -> FamilyContact:
     """Soft-delete a contact (who and when always; why when given)."""
+    reason = clean_reason(reason)
     contact = _lock_contact(contact, by=by)
     if contact.is_deleted:
         # Like people and encounters: a second delete is a state error, not
         # a silent success that could hide a double submit of another id.
         raise Conflict("This contact is already removed.")
-    reason = (reason or "").strip()
     contact.deleted_at = timezone.now()
     contact.deleted_by = by
     contact.deleted_reason = reason
@@ -124,6 +124,7 @@ def family_contact_restore(
     *, by: User, contact: FamilyContact, reason: str = ""
 ) -> FamilyContact:
     """Undo a removal; soft deletes are reversible for every record type."""
+    reason = clean_reason(reason)
     contact = _lock_contact(contact, by=by)
     if not contact.is_deleted:
         raise Conflict("This contact is not removed.")
@@ -144,6 +145,6 @@ def family_contact_restore(
         person_id=contact.person_id,
         program_id=contact.person.program_id,
         changes=changes,
-        reason=(reason or "").strip(),
+        reason=reason,
     )
     return contact

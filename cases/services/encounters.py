@@ -9,14 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Encounter, Person
+from cases.models import MAX_RESPONDERS, Encounter, Person
 from cases.services._input import assign, check_not_stale, pick
 from cases.services._side_effects import queue_familiar_faces
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import STAFF_ROLES, AuditAction, Program, User
 from navigator.selectors import is_manager_of, program_ids_for
-from navigator.services import program_for_write, validate_model
+from navigator.services import clean_reason, program_for_write, validate_model
 
 ENCOUNTER_FIELDS = (
     "unidentified_description",
@@ -86,6 +86,10 @@ def _resolve_navigators(
         if not str(key).isdigit():
             raise DomainError.for_field("navigators", f"Unknown responder {key!r}.")
         ids.add(int(key))
+        if len(ids) > MAX_RESPONDERS:
+            raise DomainError.for_field(
+                "navigators", f"At most {MAX_RESPONDERS} responders.", code="too_many"
+            )
     kept = set(already) & ids
     added = list(
         User.objects.filter(
@@ -265,11 +269,7 @@ def encounter_link_person(
 
 @transaction.atomic
 def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Encounter:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError.for_field(
-            "reason", "Say why this encounter is deleted.", code="required"
-        )
+    reason = clean_reason(reason, required="Say why this encounter is deleted.")
     encounter = _lock_encounter(encounter, by=by)
     if encounter.is_deleted:
         raise Conflict("This encounter is already deleted.")
@@ -293,6 +293,7 @@ def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Enc
 
 @transaction.atomic
 def encounter_restore(*, by: User, encounter: Encounter, reason: str = "") -> Encounter:
+    reason = clean_reason(reason)
     encounter = _lock_encounter(encounter, by=by)
     if not encounter.is_deleted:
         raise Conflict("This encounter is not deleted.")
@@ -315,7 +316,7 @@ def encounter_restore(*, by: User, encounter: Encounter, reason: str = "") -> En
         person_id=encounter.person_id,
         program_id=encounter.program_id,
         changes=changes,
-        reason=(reason or "").strip(),
+        reason=reason,
     )
     queue_familiar_faces(encounter.person_id)
     return encounter

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.models import Alias, DobPrecision, Person
+from cases.models import MAX_ALIASES, Alias, DobPrecision, Person
 from cases.phonetic import person_search_phonetic
 from cases.services._input import assign, check_not_stale, pick
 from cases.services._side_effects import queue_familiar_faces
@@ -19,7 +19,7 @@ from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, Program, User
 from navigator.selectors import is_manager_of, program_ids_for
-from navigator.services import program_for_write, validate_model
+from navigator.services import clean_reason, program_for_write, validate_model
 
 PERSON_FIELDS = (
     "external_id",
@@ -47,16 +47,27 @@ PERSON_FIELDS = (
 )
 
 
+ALIAS_MAX_LENGTH = Alias._meta.get_field("name").max_length
+
+
 def _clean_aliases(aliases: Iterable[str]) -> list[str]:
     out: list[str] = []
     for alias in aliases:
         alias = " ".join(str(alias).split())
         if alias and alias.casefold() not in {a.casefold() for a in out}:
-            if len(alias) > 200:
+            if len(alias) > ALIAS_MAX_LENGTH:
                 raise DomainError.for_field(
-                    "aliases", "An alias is at most 200 characters."
+                    "aliases", f"An alias is at most {ALIAS_MAX_LENGTH} characters."
+                )
+            if "\x00" in alias:
+                raise DomainError.for_field(
+                    "aliases", "Null characters are not allowed."
                 )
             out.append(alias)
+    if len(out) > MAX_ALIASES:
+        raise DomainError.for_field(
+            "aliases", f"At most {MAX_ALIASES} aliases.", code="too_many"
+        )
     return out
 
 
@@ -266,11 +277,7 @@ def lock_person(person: Person, *, by: User) -> Person:
 
 @transaction.atomic
 def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError.for_field(
-            "reason", "Say why this record is deleted.", code="required"
-        )
+    reason = clean_reason(reason, required="Say why this record is deleted.")
     person = lock_person(person, by=by)
     if person.is_deleted:
         raise Conflict("This person's record is already deleted.")
@@ -294,6 +301,7 @@ def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
 
 @transaction.atomic
 def person_restore(*, by: User, person: Person, reason: str = "") -> Person:
+    reason = clean_reason(reason)
     person = lock_person(person, by=by)
     if not person.is_deleted:
         raise Conflict("This person's record is not deleted.")

@@ -21,17 +21,25 @@ from followups.services import (
     due_at_in_range,
 )
 from followups.texts import mask_recipient
-from navigator.api.serializers import MAX_ID, StrictFieldsMixin, StrictSerializer
+from navigator.api.fields import (
+    BlankAsNullChoiceField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateTimeField,
+    StrictIntegerField,
+)
+from navigator.api.serializers import MAX_ID, StrictModelSerializer, StrictSerializer
+from navigator.fields import REASON_MAX_LENGTH
 
 
-class IdField(serializers.IntegerField):
+class IdField(StrictIntegerField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
 
-class LocalDateTimeField(serializers.DateTimeField):
+class LocalDateTimeField(StrictDateTimeField):
     """An ISO date-time; one without an offset is left naive.
 
     The view reads a naive time in the follow-up's own program zone, which
@@ -49,8 +57,13 @@ def _user_name(user) -> str | None:
     return (user.get_full_name() or user.username) if user is not None else None
 
 
-class FollowupSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+class FollowupSerializer(StrictModelSerializer):
     """A follow-up; status, outcome and notes change only through its actions."""
+
+    read_only_hints = dict.fromkeys(
+        ("status", "outcome", "notes", "completed_at", "cancelled_reason"),
+        "use the complete, missed or cancel action",
+    )
 
     program = serializers.IntegerField(source="program_id", read_only=True)
     person = IdField(
@@ -89,6 +102,10 @@ class FollowupSerializer(StrictFieldsMixin, serializers.ModelSerializer):
     )
     contact_relationship = serializers.CharField(
         source="contact.relationship", read_only=True, allow_null=True, default=None
+    )
+    outcome = BlankAsNullChoiceField(
+        choices=Outcome.choices,
+        help_text="How it went; null until the follow-up is completed.",
     )
     completed_by = serializers.IntegerField(
         source="completed_by_id", read_only=True, allow_null=True
@@ -129,7 +146,6 @@ class FollowupSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         # cancel), each a service with its own rules and audit.
         read_only_fields = [
             "status",
-            "outcome",
             "notes",
             "completed_at",
             "cancelled_reason",
@@ -156,11 +172,11 @@ class FollowupSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 class FollowupUpdateSerializer(FollowupSerializer):
     """PATCH: what may change, plus an optional reason for the audit log."""
 
-    reason = serializers.CharField(
+    reason = StrictCharField(
         write_only=True,
         required=False,
         allow_blank=True,
-        max_length=2000,
+        max_length=REASON_MAX_LENGTH,
         help_text="Why (kept in the audit log), e.g. why it was rescheduled.",
     )
 
@@ -188,8 +204,11 @@ class FollowupUpdateSerializer(FollowupSerializer):
 class FollowupMissedSerializer(StrictSerializer):
     """Tried, and it could not happen."""
 
-    notes = serializers.CharField(
-        required=False, allow_blank=True, max_length=10_000, default=""
+    notes = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=Followup._meta.get_field("notes").max_length,
+        default="",
     )
     completed_at = LocalDateTimeField(
         required=False,
@@ -210,7 +229,7 @@ class FollowupMissedSerializer(StrictSerializer):
 class FollowupCompleteSerializer(FollowupMissedSerializer):
     """How the follow-up went."""
 
-    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    outcome = StrictChoiceField(choices=Outcome.choices)
 
 
 class DeliverySerializer(serializers.ModelSerializer):

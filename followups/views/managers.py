@@ -49,6 +49,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
             "by_navigator": selectors.overdue_by_navigator_for_manager(
                 user=request.user
             ),
+            "filter": followups,
             "page_obj": page,
             "assigned_to": request.GET.get("assigned_to", ""),
             "show_program": len(managed) > 1,

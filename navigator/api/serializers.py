@@ -11,42 +11,57 @@ from collections.abc import Mapping
 from django.db import models
 from rest_framework import serializers
 
+from navigator.api.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDateField,
+    StrictDateTimeField,
+    StrictDecimalField,
+    StrictEmailField,
+    StrictIntegerField,
+)
+from navigator.fields import REASON_MAX_LENGTH
+
 # The largest id PostgreSQL's bigint holds: bigger "ids" are bad input, not a
 # database overflow.
 MAX_ID = 2**63 - 1
 
 
+READ_ONLY_MESSAGE = "Read-only field; it cannot be set."
+
+
 class StrictFieldsMixin:
-    """Reject keys the serializer does not know, naming them.
+    """A request body holds only the fields one may send; anything else is a
+    400 naming the field (docs/decisions/0007-api-input-rules.md).
 
     DRF silently drops unknown keys, so a misspelt field ("firstname") would
-    be lost without a word. Read-only fields are known: a client may send back
-    what it read (GET, edit, PUT) and they are ignored, as DRF documents.
+    be lost without a word; and it ignores read-only ones, so
+    ``PATCH {"status": "completed"}`` on a follow-up answered 200 and changed
+    nothing. ``read_only_hints`` says, per read-only field, how it does change.
     """
+
+    read_only_hints: dict[str, str] = {}
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
+            errors = {
+                str(key): ["Unknown field."] for key in data if key not in self.fields
+            }
+            errors |= {
+                key: [self._read_only_message(key)]
+                for key in data
+                if key in self.fields and self.fields[key].read_only
+            }
+            if errors:
                 raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in unknown},
-                    code="unknown_field",
+                    dict(sorted(errors.items())), code="not_writable"
                 )
         return super().to_internal_value(data)
 
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON ``true`` / ``false`` only.
-
-    DRF also takes 0, 1, "yes", "off"…; for consent flags and "police backup
-    needed" a client sending ``"no"`` by mistake should hear about it rather
-    than have it guessed.
-    """
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool):
-            return data
-        self.fail("invalid", input=data)
+    def _read_only_message(self, name: str) -> str:
+        hint = self.read_only_hints.get(name)
+        return f"Read-only field; {hint}." if hint else READ_ONLY_MESSAGE
 
 
 class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -54,12 +69,24 @@ class StrictSerializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    """A ModelSerializer that names unknown keys and takes only JSON booleans."""
+    """A ModelSerializer whose fields take JSON values of their own type only."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.BooleanField: StrictBooleanField,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.EmailField: StrictEmailField,
+        models.IntegerField: StrictIntegerField,
+        models.PositiveIntegerField: StrictIntegerField,
+        models.PositiveSmallIntegerField: StrictIntegerField,
+        models.SmallIntegerField: StrictIntegerField,
+        models.BigIntegerField: StrictIntegerField,
+        models.DecimalField: StrictDecimalField,
+        models.DateTimeField: StrictDateTimeField,
+        models.DateField: StrictDateField,
     }
+    serializer_choice_field = StrictChoiceField
 
 
 class ChoiceListField(serializers.ListField):
@@ -71,7 +98,7 @@ class ChoiceListField(serializers.ListField):
 
     def __init__(self, *, choices: type[models.TextChoices], **kwargs) -> None:
         self.choices_class = choices
-        kwargs.setdefault("child", serializers.ChoiceField(choices=choices.choices))
+        kwargs.setdefault("child", StrictChoiceField(choices=choices.choices))
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -91,13 +118,15 @@ class ChoiceListField(serializers.ListField):
 class RelatedNamesField(serializers.ListField):
     """Names of related rows (a person's aliases) read as a list of strings.
 
-    Reads go through ``.all()`` so a ``prefetch_related`` is used.
+    Reads go through ``.all()`` so a ``prefetch_related`` is used. The names'
+    length is the related model field's.
     """
 
-    def __init__(self, *, attribute: str = "name", **kwargs) -> None:
-        self.attribute = attribute
+    def __init__(self, *, model_field, **kwargs) -> None:
+        self.attribute = model_field.attname
         kwargs.setdefault(
-            "child", serializers.CharField(max_length=200, allow_blank=False)
+            "child",
+            StrictCharField(max_length=model_field.max_length, allow_blank=False),
         )
         super().__init__(**kwargs)
 
@@ -109,16 +138,14 @@ class RelatedIdsField(serializers.ListField):
     """Ids of many-to-many rows (an encounter's navigators) in and out."""
 
     def __init__(self, **kwargs) -> None:
-        kwargs.setdefault(
-            "child", serializers.IntegerField(min_value=1, max_value=MAX_ID)
-        )
+        kwargs.setdefault("child", StrictIntegerField(min_value=1, max_value=MAX_ID))
         super().__init__(**kwargs)
 
     def to_representation(self, data):
         return [row.pk for row in data.all()]
 
 
-class CoordinateField(serializers.DecimalField):
+class CoordinateField(StrictDecimalField):
     """Latitude / longitude; extra decimals are rounded, not refused.
 
     Phones report 15 decimals; 6 (about 10 cm) is all we store.
@@ -145,12 +172,15 @@ class CoordinateField(serializers.DecimalField):
 class ReasonSerializer(StrictSerializer):
     """Why a record is deleted or restored; it goes into the audit log."""
 
-    reason = serializers.CharField(max_length=2000, trim_whitespace=True)
+    reason = StrictCharField(max_length=REASON_MAX_LENGTH, trim_whitespace=True)
 
 
 class OptionalReasonSerializer(StrictSerializer):
-    reason = serializers.CharField(
-        max_length=2000, trim_whitespace=True, required=False, allow_blank=True
+    reason = StrictCharField(
+        max_length=REASON_MAX_LENGTH,
+        trim_whitespace=True,
+        required=False,
+        allow_blank=True,
     )
 
 

@@ -6,5 +6,7 @@ urlpatterns = [
     path("", include("cases.api.urls")),
     path("", include("followups.api.urls")),
     # Last: anything else under /api/v1/ is a JSON 404, never the HTML page.
-    re_path(r"^.*$", api_not_found),
+    # [\s\S], not ".": a "." stops at a newline, and /api/v1/people/%0A fell
+    # through to the HTML 404.
+    re_path(r"^[\s\S]*$", api_not_found),
 ]

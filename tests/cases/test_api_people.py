@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from cases.models import DobPrecision, FamilyContact, Person
 from navigator.models import AuditAction, AuditEvent, Role
 from navigator.services import api_token_create
-from tests.factories import PersonFactory, member
+from tests.factories import PersonFactory, member, request_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -283,14 +283,28 @@ def test_patch_changes_only_what_is_sent_and_is_audited(api, program_a):
 
 
 def test_put_round_trips_what_get_returned(api, program_a):
-    """A client may GET, edit, and PUT the whole body back (read-only ignored)."""
+    """A client may GET, keep what the request schema lists, edit, PUT back."""
     person = PersonFactory(program=program_a, first_name="Ana")
-    body = api.get(url(person.pk)).json()
+    writable = request_fields(api, "PersonDetailRequest")
+    body = {k: v for k, v in api.get(url(person.pk)).json().items() if k in writable}
     body["first_name"] = "Anna"
     response = api.put(url(person.pk), body, format="json")
     assert response.status_code == 200, response.content
     person.refresh_from_db()
     assert person.first_name == "Anna"
+
+
+def test_read_only_fields_sent_back_are_refused_not_ignored(api, program_a):
+    # docs/decisions/0007-api-input-rules.md: one rule for the whole API.
+    person = PersonFactory(program=program_a, first_name="Ana")
+    body = api.get(url(person.pk)).json()
+    body["first_name"] = "Anna"
+    response = api.put(url(person.pk), body, format="json")
+    fields = assert_error(response, 400, "id")["fields"]
+    assert set(fields) >= {"id", "display_name", "age", "created_at", "updated_at"}
+    assert fields["age"] == ["Read-only field; it cannot be set."]
+    person.refresh_from_db()
+    assert person.first_name == "Ana"
 
 
 def test_program_cannot_be_changed(api, program_a, program_b):

@@ -330,3 +330,14 @@ def test_bulk_mode_restores_keys_and_indexes(db, monkeypatch):
     seed()
     assert schema() == before
     assert counts()["encounters"] == ENCOUNTERS
+
+
+def test_seeded_emails_are_valid_addresses(seeded):
+    # Bulk inserts skip model validation; the API schema's "email" format
+    # (ASCII, as Django's EmailValidator) was broken by "bjorn.søndergaard".
+    from django.core.validators import validate_email
+
+    emails = Person.objects.exclude(email="").values_list("email", flat=True)
+    assert emails
+    for email in emails:
+        validate_email(email)

@@ -17,7 +17,7 @@ from followups import services
 from followups.models import Followup, Reminder, ReminderStatus, Status
 from navigator.models import AuditAction, AuditEvent, Membership, Role
 from navigator.services import api_token_create
-from tests.factories import EncounterFactory, PersonFactory, member
+from tests.factories import EncounterFactory, PersonFactory, member, request_fields
 from tests.followups.helpers import schedule
 
 pytestmark = pytest.mark.django_db
@@ -547,7 +547,8 @@ def test_patch_details_and_clear_the_contact(api, navigator_a, program_a):
 
 def test_patch_round_trips_what_get_returned(api, navigator_a):
     followup = schedule(navigator_a)
-    body = api.get(url(followup.pk)).json()
+    writable = request_fields(api, "PatchedFollowupUpdateRequest")
+    body = {k: v for k, v in api.get(url(followup.pk)).json().items() if k in writable}
     response = api.patch(url(followup.pk), body, format="json")
     assert response.status_code == 200, response.content
     assert not events(followup).filter(action=AuditAction.UPDATE).exists()
@@ -588,10 +589,26 @@ def test_invalid_patch_is_400_and_loses_nothing(api, navigator_a, data, field):
     assert Followup.objects.values().get(pk=followup.pk) == before
 
 
-def test_patch_status_is_ignored_not_a_backdoor(api, navigator_a):
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("status", "completed"),
+        ("outcome", "reached"),
+        ("notes", "Done."),
+        ("completed_at", "2026-01-01T10:00:00Z"),
+        ("cancelled_reason", "No longer needed"),
+    ],
+)
+def test_patch_of_a_read_only_field_is_refused_naming_the_action(
+    api, navigator_a, field, value
+):
+    # It used to answer 200 and change nothing: the client believed it done.
     followup = schedule(navigator_a)
-    response = api.patch(url(followup.pk), {"status": "completed"}, format="json")
-    assert response.status_code == 200
+    response = api.patch(url(followup.pk), {field: value}, format="json")
+    body = assert_error(response, 400, field)
+    assert body["fields"][field] == [
+        "Read-only field; use the complete, missed or cancel action."
+    ]
     followup.refresh_from_db()
     assert followup.status == Status.SCHEDULED
 
