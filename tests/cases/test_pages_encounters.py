@@ -197,7 +197,7 @@ def test_log_errors_land_on_the_field(client, navigator_a, overrides, field, mes
 
 
 def test_another_programs_person_is_a_field_error(client, navigator_a, program_b):
-    theirs = PersonFactory(program=program_b)
+    theirs = PersonFactory(program=program_b, last_name="Elsewhereton")
     client.force_login(navigator_a)
     response = client.post(
         reverse("encounter-create"), encounter_post(person=str(theirs.pk))
