@@ -11,7 +11,11 @@ from drf_spectacular.extensions import (
 from drf_spectacular.utils import OpenApiResponse
 
 from navigator.api.fields import ISO_DATETIME, StrictDateTimeField
-from navigator.api.serializers import ErrorSerializer, StrictFieldsMixin
+from navigator.api.serializers import (
+    ChoiceListField,
+    ErrorSerializer,
+    StrictFieldsMixin,
+)
 
 _MEANING = {
     400: "Bad input; `fields` names what is wrong.",
@@ -80,6 +84,19 @@ class LocalDateTimeScheme(OpenApiSerializerFieldExtension):
         if direction == "request":
             schema.pop("format", None)
             schema["pattern"] = ISO_DATETIME
+        return schema
+
+
+class ChoiceListScheme(OpenApiSerializerFieldExtension):
+    """A list of distinct choices says ``uniqueItems`` (a repeat is a 400)."""
+
+    target_class = ChoiceListField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(
+            self.target, direction, bypass_extensions=True
+        )
+        schema["uniqueItems"] = True
         return schema
 
 

@@ -90,15 +90,19 @@ class StrictModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
 
 
 class ChoiceListField(serializers.ListField):
-    """A list of choice values, with one error naming every unknown value.
+    """A list of distinct choice values, with one error naming every unknown
+    value.
 
     A ``ListField(child=ChoiceField())`` would report ``concerns.0``; clients
-    want ``concerns`` and the allowed values.
+    want ``concerns`` and the allowed values. Each choice at most once (as the
+    model's ChoiceListValidator wants), so the list is bounded by the number
+    of choices; the schema says both (``maxItems``, ``uniqueItems``).
     """
 
     def __init__(self, *, choices: type[models.TextChoices], **kwargs) -> None:
         self.choices_class = choices
         kwargs.setdefault("child", StrictChoiceField(choices=choices.choices))
+        kwargs.setdefault("max_length", len(choices.values))
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -111,6 +115,10 @@ class ChoiceListField(serializers.ListField):
                 f"Unknown choice(s): {', '.join(unknown)}. "
                 f"Allowed: {', '.join(sorted(allowed))}.",
                 code="invalid_choice",
+            )
+        if len(set(data)) != len(data):
+            raise serializers.ValidationError(
+                "A choice is listed twice.", code="duplicate"
             )
         return list(data)
 

@@ -303,19 +303,20 @@ def api(navigator_a):
     return token_client(navigator_a)
 
 
+def post_encounter(api, person, **more):
+    body = {
+        "person": person.pk,
+        "started_at": timezone.now().isoformat(),
+        "source": "officer_request",
+        "disposition": "resources_provided",
+        **more,
+    }
+    return api.post("/api/v1/encounters/", body, format="json")
+
+
 def test_api_refuses_a_long_narrative_and_says_so_in_the_schema(api, program_a):
     person = PersonFactory(program=program_a)
-    response = api.post(
-        "/api/v1/encounters/",
-        {
-            "person": person.pk,
-            "started_at": timezone.now().isoformat(),
-            "source": "officer_request",
-            "disposition": "resources_provided",
-            "narrative": "x" * (NARRATIVE + 1),
-        },
-        format="json",
-    )
+    response = post_encounter(api, person, narrative="x" * (NARRATIVE + 1))
     assert response.status_code == 400
     assert "narrative" in response.json()["fields"]
     schema = api.get("/api/schema/", {"format": "json"}).json()["components"]
@@ -356,3 +357,16 @@ def test_import_reports_an_overlong_value_and_keeps_going(tmp_path: Path, progra
     assert (
         len(people["A-2"].first_name) == Person._meta.get_field("first_name").max_length
     )
+
+
+def test_choice_lists_are_bounded_by_their_choices(api, program_a):
+    from cases.models import Concern
+
+    person = PersonFactory(program=program_a)
+    response = post_encounter(api, person, concerns=["other"] * 1000)
+    assert response.status_code == 400
+    assert "concerns" in response.json()["fields"]
+    schema = api.get("/api/schema/", {"format": "json"}).json()["components"]
+    concerns = schema["schemas"]["EncounterRequest"]["properties"]["concerns"]
+    assert concerns["uniqueItems"] is True
+    assert concerns["maxItems"] == len(Concern.values)
