@@ -186,6 +186,10 @@ class IdempotentWritesMixin:
 
     def initial(self, request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
+        # A method this view does not answer is a 405 whatever the key: no
+        # claim, so the key stays free for the request the client meant.
+        if getattr(self, request.method.lower(), None) is None:
+            return
         self._idempotency = begin(request)
 
     def handle_exception(self, exc: Exception):

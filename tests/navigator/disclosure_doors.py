@@ -21,6 +21,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from cases.api.serializers import (
+    EncounterSerializer,
+    FamilyContactSerializer,
+    PersonDetailSerializer,
+)
 from cases.models import Person
 from navigator import disclosure as d
 from navigator.models import AuditAction, AuditEvent
@@ -111,9 +116,13 @@ def _edit_form(client, w: World, url: str, **changes) -> dict:
     return data
 
 
-def _api_body(client, w: World, url: str, **changes) -> dict:
+def _api_body(client, w: World, url: str, serializer, **changes) -> dict:
+    """What a PUT sends: the record as read, less its read-only fields (the
+    API refuses those in a request body), with ``changes``."""
     body = client.get(url).json()
-    return {**body, **changes}
+    fields = serializer().fields
+    kept = {k: v for k, v in body.items() if k in fields and not fields[k].read_only}
+    return {**kept, **changes}
 
 
 P = lambda w: w.person.pk  # noqa: E731 - the table reads better with these
@@ -732,7 +741,9 @@ DOORS: list[Door] = [
         "PUT",
         api("people/{}/", P),
         lambda w: {w.person.pk: (UPDATE,)},
-        prepare=lambda c, w, url: _api_body(c, w, url, city="Shelbyville"),
+        prepare=lambda c, w, url: _api_body(
+            c, w, url, PersonDetailSerializer, city="Shelbyville"
+        ),
     ),
     Door(
         "api-person-detail",
@@ -789,7 +800,9 @@ DOORS: list[Door] = [
         "PUT",
         api("people/{}/contacts/{}/", P, C),
         lambda w: {w.person.pk: (UPDATE,)},
-        prepare=lambda c, w, url: _api_body(c, w, url, relationship="aunt"),
+        prepare=lambda c, w, url: _api_body(
+            c, w, url, FamilyContactSerializer, relationship="aunt"
+        ),
     ),
     Door(
         "api-contact-detail",
@@ -837,7 +850,9 @@ DOORS: list[Door] = [
         "PUT",
         api("encounters/{}/", E),
         lambda w: {w.person.pk: (UPDATE,)},
-        prepare=lambda c, w, url: _api_body(c, w, url, location_text="Elm St"),
+        prepare=lambda c, w, url: _api_body(
+            c, w, url, EncounterSerializer, location_text="Elm St"
+        ),
     ),
     Door(
         "api-encounter-detail",

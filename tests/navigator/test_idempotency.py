@@ -262,3 +262,16 @@ def test_a_second_request_while_the_first_runs_is_a_409_never_a_second_write(
     assert third.status_code == 201 and third["Idempotent-Replayed"] == "true"
     assert third.content == answers["first"].content
     assert Encounter.objects.count() == 1
+
+
+def test_a_method_the_endpoint_does_not_answer_is_a_405_whatever_the_key(api):
+    """Found by schemathesis: PUT on a collection with a key already used
+    answered 409 "key reused" instead of 405, and claimed the key."""
+    assert post(api, valid()).status_code == 201
+    response = api.put(URL, valid(), format="json", headers={"Idempotency-Key": KEY})
+    assert_error(response, 405)
+    fresh = api.put(
+        URL, valid(), format="json", headers={"Idempotency-Key": "another-key-1234"}
+    )
+    assert_error(fresh, 405)
+    assert not IdempotencyKey.objects.filter(key="another-key-1234").exists()
