@@ -121,6 +121,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 _POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60 if _POSTGRES else 0)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", _POSTGRES)
+
+# One cache for every process: the used-TOTP codes (a code replayed on another
+# web process within its 30-second step, RFC 6238 §5.2) and the API's request
+# counts live here. Per-process memory by default (one process is enough for
+# the embedded run and the tests); production points CACHE_URL at Redis.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL + a busy timeout let the embedded worker and the web process share
     # one SQLite file without "database is locked" errors.
