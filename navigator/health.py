@@ -92,11 +92,11 @@ def _monitoring_token_given(request) -> bool:
 
 def may_see_details(request) -> bool:
     from navigator.models import Role
+    from navigator.selectors import user_has_role
 
     user = request.user
     if user.is_authenticated and (
-        user.is_staff
-        or user.memberships.filter(role=Role.ADMIN, is_active=True).exists()
+        user.is_staff or user_has_role(user=user, role=Role.ADMIN)
     ):
         return True
     return _monitoring_token_given(request)

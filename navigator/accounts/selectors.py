@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from allauth.mfa.models import Authenticator
+from allauth.usersessions.models import UserSession
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -77,3 +78,8 @@ def session_idle_seconds_for(*, user: User) -> int:
     limits = [settings.SESSION_COOKIE_AGE]
     limits += [m.program.session_idle_minutes * 60 for m in memberships_for(user=user)]
     return min(limits)
+
+
+def sessions_for(*, user: User) -> list[UserSession]:
+    """The user's live sessions, oldest first (ended ones are purged)."""
+    return sorted(UserSession.objects.purge_and_list(user), key=lambda s: s.created_at)

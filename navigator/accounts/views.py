@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from allauth.account.views import LoginView as AllauthLoginView
-from allauth.usersessions.models import UserSession
 from axes.decorators import axes_dispatch
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -15,7 +14,11 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from navigator.accounts.selectors import mfa_required_for, mfa_types_for
+from navigator.accounts.selectors import (
+    mfa_required_for,
+    mfa_types_for,
+    sessions_for,
+)
 
 
 @method_decorator(axes_dispatch, name="dispatch")
@@ -46,15 +49,12 @@ def admin_login(request, extra_context=None):
 @login_required
 def account(request):
     user = request.user
-    sessions = sorted(
-        UserSession.objects.purge_and_list(user), key=lambda s: s.created_at
-    )
     return render(
         request,
         "account/account.html",
         {
             "mfa_types": mfa_types_for(user=user),
             "mfa_required": mfa_required_for(user=user),
-            "sessions": sessions,
+            "sessions": sessions_for(user=user),
         },
     )
