@@ -3,7 +3,9 @@ from django.urls import include, path
 from cases import views
 
 urlpatterns = [
-    path("", views.today, name="today"),
+    # Today, the person page and logging an encounter compose several
+    # features: they live above them, in cases.workspace.
+    path("", include("cases.workspace.urls")),
     path("people/", views.person_list, name="person-list"),
     path("people/new/", views.person_create, name="person-create"),
     path("people/deleted/", views.person_deleted_list, name="person-deleted-list"),

@@ -6,8 +6,9 @@ managers of the record's program may open.
 
 Layout: ``people`` (list, add, edit, the person page and its audit trail,
 delete / restore), ``contacts`` (family / caregiver contacts), ``encounters``
-(log, edit, link, delete / restore, the managers' list), ``today_page``
-(Today) and ``_common`` (helpers they share). Patch a name where it is read,
+(log, edit, link, delete / restore, the managers' list) and ``_common``
+(helpers they share). Today lives in ``cases.workspace`` (it composes
+encounters and follow-ups). Patch a name where it is read,
 e.g. ``cases.views.encounters.PERSON_OPTIONS_LIMIT``.
 """
 
@@ -36,7 +37,6 @@ from cases.views.people import (
     person_list,
     person_restore,
 )
-from cases.views.today_page import today
 
 __all__ = [
     "encounter_create",
@@ -58,5 +58,4 @@ __all__ = [
     "person_edit",
     "person_list",
     "person_restore",
-    "today",
 ]
