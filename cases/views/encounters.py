@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from cases import selectors, services
 from cases.filters import EncounterFilter
-from cases.forms import EncounterForm, PersonPickForm, ReasonForm, local_now_or
+from cases.forms import EncounterForm, PersonPickForm, ReasonForm
 from cases.models import Encounter
 from cases.views._common import (
     _deleted_for_manager,
@@ -28,6 +28,7 @@ from followups import services as followup_services
 from followups.forms import EncounterFollowupForm
 from navigator import disclosure
 from navigator.errors import DomainError, NotFound
+from navigator.forms import local_now_or
 from navigator.models import Role, User
 from navigator.selectors import is_manager_of, program_ids_for, program_list_for
 from navigator.views import apply_domain_error, form_data, or_404, paginate
