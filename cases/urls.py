@@ -9,7 +9,6 @@ urlpatterns = [
     path("people/", views.person_list, name="person-list"),
     path("people/new/", views.person_create, name="person-create"),
     path("people/deleted/", views.person_deleted_list, name="person-deleted-list"),
-    path("people/<int:person_id>/", views.person_detail, name="person-detail"),
     path("people/<int:person_id>/edit/", views.person_edit, name="person-edit"),
     path("people/<int:person_id>/delete/", views.person_delete, name="person-delete"),
     path(
@@ -32,7 +31,6 @@ urlpatterns = [
         name="family-contact-remove",
     ),
     path("encounters/", views.encounter_list, name="encounter-list"),
-    path("encounters/new/", views.encounter_create, name="encounter-create"),
     path(
         "encounters/person-options/",
         views.encounter_person_options,
