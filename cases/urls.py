@@ -1,11 +1,11 @@
-from django.urls import include, path
+from django.urls import path
 
 from cases import views
 
+# The pages of people, contacts and encounters. Today, the person page and
+# logging an encounter (cases.workspace) and familiar faces are included
+# beside these by navigator.urls (docs/decisions/0010-layers.md).
 urlpatterns = [
-    # Today, the person page and logging an encounter compose several
-    # features: they live above them, in cases.workspace.
-    path("", include("cases.workspace.urls")),
     path("people/", views.person_list, name="person-list"),
     path("people/new/", views.person_create, name="person-create"),
     path("people/deleted/", views.person_deleted_list, name="person-deleted-list"),
@@ -61,5 +61,4 @@ urlpatterns = [
         views.encounter_restore,
         name="encounter-restore",
     ),
-    path("familiar-faces/", include("cases.familiar.urls")),
 ]

@@ -9,6 +9,6 @@ pyproject.toml).
 
 - ``views``: the pages (``today``, ``person``, ``encounter_log``).
 - ``selectors``: reads that join several features (the person timeline).
-- ``urls``: their routes, included by ``cases.urls`` with the names and paths
-  they always had.
+- ``urls``: their routes, included by ``navigator.urls`` with the names and
+  paths they always had.
 """

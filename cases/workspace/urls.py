@@ -1,4 +1,4 @@
-"""Routes of the workspace pages, included by ``cases.urls`` at its root.
+"""Routes of the workspace pages, included by ``navigator.urls`` at the root.
 
 The names and paths are the ones these pages had in ``cases.urls``.
 """
