@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from navigator.errors import PermissionDenied
 from navigator.models import STAFF_ROLES, AuditEvent, Membership, Program, Role, User
 
 
@@ -55,6 +56,25 @@ def roles_for(*, user: User, program_id: int) -> set[str]:
 
 def user_has_role(*, user: User, role: str) -> bool:
     return any(m.role == role for m in _memberships(user))
+
+
+def is_administrator(*, user: User) -> bool:
+    """May administer the deployment (users, roles, programs, tokens: the
+    admin site). An active membership with the admin role, or a superuser
+    (``createsuperuser``, to bootstrap the first administrator).
+
+    ``is_staff`` is not asked: Navigator's roles come from memberships only,
+    so there is one place that makes someone an administrator.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user_has_role(user=user, role=Role.ADMIN)
+
+
+def administration_access(*, user: User) -> None:
+    """Raises PermissionDenied unless ``user`` is an administrator."""
+    if not is_administrator(user=user):
+        raise PermissionDenied("Only an administrator may do this.")
 
 
 def is_manager_of(*, user: User, program_id: int) -> bool:

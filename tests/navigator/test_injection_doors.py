@@ -38,7 +38,7 @@ class _AnyRequest:
     """Enough of a superuser's request for ``has_add_permission``."""
 
     class user:  # noqa: N801 (mimics request.user)
-        is_active = is_staff = is_superuser = True
+        is_active = is_staff = is_superuser = is_authenticated = True
 
         @staticmethod
         def has_perm(perm, obj=None) -> bool:
