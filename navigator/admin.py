@@ -107,17 +107,35 @@ class MembershipInline(AdministratorOnly, admin.TabularInline):
     verbose_name = "role in a program"
     verbose_name_plural = "roles in programs"
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
+        # Each row is titled by the membership's str(): its user and program.
+        return super().get_queryset(request).select_related("user", "program")
+
 
 class ProgramMembershipInline(MembershipInline):
+    """The program's members: their role and whether it is active. A
+    membership stays with its account (a new one is added below)."""
+
     fields = ["user", "role", "is_active"]
-    # A select of every account on every row would load them all once per
-    # row; the search box asks as the administrator types.
-    autocomplete_fields = ["user"]
+    readonly_fields = ["user"]
     verbose_name = "member"
     verbose_name_plural = "members"
 
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+
+class ProgramNewMemberInline(MembershipInline):
+    """Give an account a role in this program. The account is found as the
+    administrator types (a list of every account would load them all)."""
+
+    fields = ["user", "role", "is_active"]
+    autocomplete_fields = ["user"]
+    verbose_name = "new member"
+    verbose_name_plural = "add members"
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
-        return super().get_queryset(request).select_related("user")
+        return super().get_queryset(request).none()
 
 
 @admin.action(description="Deactivate accounts (audited; they keep their records)")
@@ -226,7 +244,7 @@ class ProgramAdmin(AdministratorOnly, admin.ModelAdmin):
     list_display = ["name", "slug", "time_zone", "require_mfa", "session_idle_minutes"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [ProgramMembershipInline]
+    inlines = [ProgramMembershipInline, ProgramNewMemberInline]
     fieldsets = (
         (None, {"fields": ("name", "slug", "jurisdictions", "response_model")}),
         ("Time", {"fields": ("time_zone",)}),

@@ -102,6 +102,8 @@ def test_programs_sign_in_settings_in_the_admin(client, admin_user, program_a):
         # The program's members (an inline), left as they are.
         "memberships-TOTAL_FORMS": "0",
         "memberships-INITIAL_FORMS": "0",
+        "memberships-2-TOTAL_FORMS": "0",
+        "memberships-2-INITIAL_FORMS": "0",
     }
     refused = client.post(url, form)
     assert refused.status_code == 200

@@ -35,6 +35,8 @@ HEALTH_DATA_APPS = {"cases", "followups", "referrals"}
 # Platform models that hold health data or answers about it: the audit log
 # (old and new values of records), stored API responses, queued task args.
 HEALTH_DATA_MODELS = {AuditEvent, IdempotencyKey, QueuedTask}
+# Session, user, memberships, the rows, their counts and filters: fixed.
+ADMIN_PAGE_MAX_QUERIES = 10
 
 
 @pytest.fixture
@@ -354,6 +356,28 @@ def test_an_administrator_unlocks_and_resets_mfa_with_the_role_alone(
 # --- programs ----------------------------------------------------------------
 
 
+def test_an_administrator_adds_a_member_on_the_program_page(
+    admin_client, program_a, program_b
+):
+    user = member(program_b, Role.NAVIGATOR, username="newcomer")
+    url = reverse("admin:navigator_program_change", args=[program_a.pk])
+    data = form_data(admin_client.get(url))
+    data.update(
+        {
+            "memberships-2-TOTAL_FORMS": "1",
+            "memberships-2-0-user": str(user.pk),
+            "memberships-2-0-role": Role.NAVIGATOR,
+            "memberships-2-0-is_active": "on",
+        }
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["errors"]
+    assert Membership.objects.filter(user=user, program=program_a).exists()
+    (event,) = events(object_type="navigator.membership")
+    assert event.action == AuditAction.CREATE
+    assert event.program_id == program_a.pk
+
+
 def test_an_administrator_edits_a_programs_settings(admin_client, program_a):
     url = reverse("admin:navigator_program_change", args=[program_a.pk])
     old_zone = program_a.time_zone
@@ -400,6 +424,8 @@ def test_an_administrator_creates_a_program(admin_client, administrator):
             "session_idle_minutes": "30",
             "memberships-TOTAL_FORMS": "0",
             "memberships-INITIAL_FORMS": "0",
+            "memberships-2-TOTAL_FORMS": "0",
+            "memberships-2-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 302
@@ -433,3 +459,24 @@ def test_an_administrator_revokes_api_tokens(admin_client, administrator, naviga
     # Tokens are not added here: the key must be shown once, to its owner.
     assert admin_client.get(reverse("admin:navigator_apitoken_add")).status_code == 403
     assert ApiToken.objects.count() == 1
+
+
+# --- query counts ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+def test_admin_lists_query_counts_are_flat(
+    admin_client, program_a, django_assert_max_num_queries, rows
+):
+    for _ in range(rows):
+        api_token_create(user=member(program_a, Role.NAVIGATOR), name="phone")
+    for url in (
+        reverse("admin:navigator_user_changelist"),
+        reverse("admin:navigator_apitoken_changelist"),
+        reverse("admin:navigator_program_changelist"),
+        # Every member on the program's page (one row each).
+        reverse("admin:navigator_program_change", args=[program_a.pk]),
+    ):
+        with django_assert_max_num_queries(ADMIN_PAGE_MAX_QUERIES):
+            response = admin_client.get(url)
+        assert response.status_code == 200, url
