@@ -168,7 +168,10 @@ class UserAdmin(AdministratorOnly, DjangoUserAdmin):
     actions = [deactivate_users, clear_login_lockout, reset_mfa]
     list_display = ["username", "first_name", "last_name", "email", "is_active"]
     list_filter = ["is_active", "memberships__role", "memberships__program"]
-    readonly_fields = [login_lockout_display, mfa_display, "last_login", "date_joined"]
+    readonly_fields = ["sign_in_lockout", "second_factors", "last_login", "date_joined"]
+    # By name (the admin finds them here), with their labels.
+    sign_in_lockout = staticmethod(login_lockout_display)
+    second_factors = staticmethod(mfa_display)
     # No staff / superuser flags, groups or model permissions: an account's
     # powers are its roles (the inline), so an administrator cannot grant
     # more than a role gives.
@@ -183,7 +186,7 @@ class UserAdmin(AdministratorOnly, DjangoUserAdmin):
                 "API tokens; its records are kept.",
             },
         ),
-        ("Sign-in", {"fields": (login_lockout_display, mfa_display)}),
+        ("Sign-in", {"fields": ("sign_in_lockout", "second_factors")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
@@ -286,7 +289,8 @@ class ApiTokenAdmin(AdministratorOnly, admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["name", "key_prefix", "user__username"]
     fields = ["name", "user", "key_prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = fields
+    readonly_fields = ["name", "user", "key_prefix", "created_at", "last_used_at"]
+    readonly_fields += ["revoked_at"]
     actions = [revoke_api_tokens]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:

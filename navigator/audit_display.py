@@ -15,7 +15,7 @@ import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django import forms
@@ -135,11 +135,8 @@ class _Names:
         for event in events:
             fields = _fields(_model(event.object_type))
             for name, pair in _pairs(event):
-                f = fields.get(name)
-                if f is None or not f.is_relation or f.related_model is None:
-                    continue
-                related = f.related_model
-                if related._meta.label_lower not in NAMED_MODELS:
+                related = _related(fields.get(name))
+                if related is None or related._meta.label_lower not in NAMED_MODELS:
                     continue
                 wanted[related].update(v for v in pair if v not in (None, ""))
         self._names: dict[tuple[type[models.Model], str], str] = {}
@@ -147,7 +144,7 @@ class _Names:
             # Soft-deleted people keep their names in their trail.
             for obj in related._base_manager.filter(pk__in=ids):
                 name = (
-                    person_name(obj)
+                    person_name(cast(User, obj))
                     if related._meta.label_lower == settings.AUTH_USER_MODEL.lower()
                     else str(obj)
                 )
@@ -155,6 +152,14 @@ class _Names:
 
     def get(self, related: type[models.Model], value: Any) -> str | None:
         return self._names.get((related, str(value)))
+
+
+def _related(f: models.Field | None) -> type[models.Model] | None:
+    """The model a foreign key points at (resolved once the apps are ready)."""
+    if f is None or not f.is_relation:
+        return None
+    related = f.related_model
+    return related if isinstance(related, type) else None
 
 
 def _pairs(event: AuditEvent) -> Iterable[tuple[str, tuple[Any, Any]]]:
@@ -172,12 +177,13 @@ def _text(
 ) -> str:
     if value is None or value == "" or value == []:
         return EMPTY
+    related = _related(f)
+    if related is not None:
+        name = names.get(related, value)
+        if name is not None:
+            return name
+        return f"{capfirst(str(related._meta.verbose_name))} #{value}"
     if f is not None:
-        if f.is_relation and f.related_model is not None:
-            name = names.get(f.related_model, value)
-            if name is not None:
-                return name
-            return f"{capfirst(str(f.related_model._meta.verbose_name))} #{value}"
         if f.flatchoices:
             choices = {str(k): str(v) for k, v in f.flatchoices}
             if isinstance(value, list):
@@ -310,7 +316,7 @@ class AuditTrailFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, actors: Sequence[User]) -> None:
         super().__init__(data)
-        self.fields["actor"].choices = [
+        cast(forms.ChoiceField, self.fields["actor"]).choices = [
             (ANY_ACTOR, "Anyone"),
             (BY_SYSTEM, "The system"),
             *((str(user.pk), person_name(user)) for user in actors),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from navigator.errors import PermissionDenied
@@ -60,7 +61,7 @@ def user_has_role(*, user: User, role: str) -> bool:
     return any(m.role == role for m in _memberships(user))
 
 
-def is_administrator(*, user: User) -> bool:
+def is_administrator(*, user: User | AnonymousUser) -> bool:
     """May administer the deployment (users, roles, programs, tokens: the
     admin site). An active membership with the admin role, or a superuser
     (``createsuperuser``, to bootstrap the first administrator).
@@ -68,12 +69,12 @@ def is_administrator(*, user: User) -> bool:
     ``is_staff`` is not asked: Navigator's roles come from memberships only,
     so there is one place that makes someone an administrator.
     """
-    if not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return False
     return user.is_superuser or user_has_role(user=user, role=Role.ADMIN)
 
 
-def administration_access(*, user: User) -> None:
+def administration_access(*, user: User | AnonymousUser) -> None:
     """Raises PermissionDenied unless ``user`` is an administrator."""
     if not is_administrator(user=user):
         raise PermissionDenied("Only an administrator may do this.")

@@ -303,7 +303,7 @@ def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
             "form": form,
             "filter_query": form.query(),
             "time_zone": tz.key,
-            "entries": trail_entries(audit_rows(page.object_list, tz=tz)),
+            "entries": trail_entries(audit_rows(list(page.object_list), tz=tz)),
         },
     )
 

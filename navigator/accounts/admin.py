@@ -24,7 +24,7 @@ from navigator.accounts.views import admin_login
 from navigator.errors import DomainError
 from navigator.selectors import is_administrator
 
-admin.site.login = admin_login
+admin.site.login = admin_login  # type: ignore[method-assign]
 
 # allauth's own admin pages would show factor secrets and delete factors or
 # sessions without an audit event; the user's page shows them instead.

@@ -210,7 +210,5 @@ def test_the_admin_site_runs_under_the_policy(desktop, live_server, log_in, worl
     desktop.page.locator(".select2-selection").last.click()
     desktop.page.locator(".select2-search__field").fill(world.navigator.username)
     # Its name is a script payload (tests/hostile.py): shown as text.
-    expect(desktop.page.locator(".select2-results__option").first).to_contain_text(
-        "<"
-    )
+    expect(desktop.page.locator(".select2-results__option").first).to_contain_text("<")
     desktop.assert_clean()
