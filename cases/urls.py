@@ -16,6 +16,11 @@ urlpatterns = [
     ),
     path("people/<int:person_id>/audit/", views.person_audit, name="person-audit"),
     path(
+        "people/<int:person_id>/audit/export.csv",
+        views.person_audit_export,
+        name="person-audit-export",
+    ),
+    path(
         "people/<int:person_id>/contacts/new/",
         views.family_contact_add,
         name="family-contact-add",

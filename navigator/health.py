@@ -91,13 +91,9 @@ def _monitoring_token_given(request) -> bool:
 
 
 def may_see_details(request) -> bool:
-    from navigator.models import Role
-    from navigator.selectors import user_has_role
+    from navigator.selectors import is_administrator
 
-    user = request.user
-    if user.is_authenticated and (
-        user.is_staff or user_has_role(user=user, role=Role.ADMIN)
-    ):
+    if is_administrator(user=request.user):
         return True
     return _monitoring_token_given(request)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
+from navigator.errors import PermissionDenied
 from navigator.models import STAFF_ROLES, AuditEvent, Membership, Program, Role, User
 
 
@@ -57,18 +61,68 @@ def user_has_role(*, user: User, role: str) -> bool:
     return any(m.role == role for m in _memberships(user))
 
 
+def is_administrator(*, user: User | AnonymousUser) -> bool:
+    """May administer the deployment (users, roles, programs, tokens: the
+    admin site). An active membership with the admin role, or a superuser
+    (``createsuperuser``, to bootstrap the first administrator).
+
+    ``is_staff`` is not asked: Navigator's roles come from memberships only,
+    so there is one place that makes someone an administrator.
+    """
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    return user.is_superuser or user_has_role(user=user, role=Role.ADMIN)
+
+
+def administration_access(*, user: User | AnonymousUser) -> None:
+    """Raises PermissionDenied unless ``user`` is an administrator."""
+    if not is_administrator(user=user):
+        raise PermissionDenied("Only an administrator may do this.")
+
+
 def is_manager_of(*, user: User, program_id: int) -> bool:
     return Role.PROGRAM_MANAGER in roles_for(user=user, program_id=program_id)
 
 
-def audit_trail_for_person(*, user: User, person_id: int) -> QuerySet[AuditEvent]:
+@dataclass(frozen=True)
+class AuditTrailFilters:
+    """Which events of a trail: of one kind (an ``AuditAction``), by one
+    person (``actor_id``) or by the system (no actor)."""
+
+    action: str = ""
+    actor_id: int | None = None
+    by_system: bool = False
+
+
+def _trail(*, user: User, person_id: int) -> QuerySet[AuditEvent]:
+    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    return AuditEvent.objects.filter(person_id=person_id, program_id__in=managed)
+
+
+def audit_trail_for_person(
+    *, user: User, person_id: int, filters: AuditTrailFilters | None = None
+) -> QuerySet[AuditEvent]:
     """A person's audit trail, for program managers of the person's program.
 
     The caller has already resolved the person through a scoped selector.
     """
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
-    return (
-        AuditEvent.objects.filter(person_id=person_id, program_id__in=managed)
-        .select_related("actor")
-        .order_by("-at", "-id")
+    events = _trail(user=user, person_id=person_id)
+    if filters is not None:
+        if filters.action:
+            events = events.filter(action=filters.action)
+        if filters.by_system:
+            events = events.filter(actor__isnull=True)
+        elif filters.actor_id is not None:
+            events = events.filter(actor_id=filters.actor_id)
+    return events.select_related("actor").order_by("-at", "-id")
+
+
+def audit_trail_actors_for_person(*, user: User, person_id: int) -> list[User]:
+    """Everyone who appears in a person's trail (to filter it by who), by name."""
+    return list(
+        User.objects.filter(
+            pk__in=_trail(user=user, person_id=person_id)
+            .filter(actor__isnull=False)
+            .values("actor_id")
+        ).order_by("first_name", "last_name", "username")
     )

@@ -1,4 +1,5 @@
-"""Writes of the platform: resolving where a write goes, API tokens."""
+"""Writes of the platform: resolving where a write goes, API tokens, and the
+administration of programs and memberships (the admin site calls these)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import DomainError
 from navigator.fields import REASON_MAX_LENGTH
-from navigator.models import STAFF_ROLES, ApiToken, Program, User
-from navigator.selectors import program_ids_for
+from navigator.models import (
+    STAFF_ROLES,
+    ApiToken,
+    AuditAction,
+    Membership,
+    Program,
+    User,
+)
+from navigator.selectors import administration_access, program_ids_for
 
 # The key the API and the forms use for errors that belong to no one field.
 NON_FIELD_ERRORS_KEY = "non_field_errors"
@@ -126,13 +135,115 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
-    """Revoke a token; revoking a revoked token changes nothing."""
+def api_token_revoke(*, token: ApiToken, by: User | None = None) -> ApiToken:
+    """Revoke a token; revoking a revoked token changes nothing.
+
+    ``by``: who revoked it (None: a command run on the server); an
+    administrator may revoke anyone's token, anyone else only their own.
+    """
+    if by is not None and by.pk != token.user_id:
+        administration_access(user=by)
     # Locked, so two revokes at once agree on one revocation time.
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=locked,
+            person_id=None,
+            program_id=None,
+            changes={
+                "revoked_at": [None, snapshot(locked, ["revoked_at"])["revoked_at"]]
+            },
+            reason="API token revoked",
+        )
     # Callers keep using the object they passed in.
     token.revoked_at = locked.revoked_at
     return token
+
+
+# --- Administration (the admin site, navigator/admin.py) ---------------------
+
+
+def save_audited(
+    *,
+    by: User | None,
+    instance: models.Model,
+    fields: list[str],
+    program_id: int | None,
+    reason: str = "",
+) -> models.Model:
+    """Validate and save a row a form has filled in, auditing what changed.
+
+    ``fields``: the ones the audit log shows (never a secret such as the
+    password hash). A new row is a CREATE with every field; a saved row an
+    UPDATE with only the fields that changed (none changed: no event, as
+    nothing happened). The caller holds the transaction and checked access.
+    """
+    before: dict = {}
+    creating = instance.pk is None
+    if not creating:
+        # Locked, so the diff is against what this save replaces.
+        stored = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+        before = snapshot(stored, fields)
+    validate_model(instance)
+    instance.save()
+    changes = diff(before, snapshot(instance, fields))
+    if creating or changes:
+        audit_record(
+            actor=by,
+            action=AuditAction.CREATE if creating else AuditAction.UPDATE,
+            obj=instance,
+            person_id=None,
+            program_id=program_id,
+            changes=changes,
+            reason=reason,
+        )
+    return instance
+
+
+# What the audit log shows of a program: all of it (no secrets, no health data).
+PROGRAM_AUDITED_FIELDS = [
+    "name",
+    "slug",
+    "jurisdictions",
+    "response_model",
+    "time_zone",
+    "require_mfa",
+    "session_idle_minutes",
+]
+MEMBERSHIP_AUDITED_FIELDS = ["user_id", "program_id", "role", "is_active"]
+
+
+@transaction.atomic
+def program_save(*, by: User, program: Program) -> Program:
+    """Create a program, or save the settings an administrator changed."""
+    administration_access(user=by)
+    save_audited(
+        by=by,
+        instance=program,
+        fields=PROGRAM_AUDITED_FIELDS,
+        # A new program's pk is known only after the save; its event is about
+        # the program either way (object_id), so no program scope is needed.
+        program_id=program.pk,
+    )
+    return program
+
+
+@transaction.atomic
+def membership_save(*, by: User, membership: Membership) -> Membership:
+    """Give a user a role in a program, or change / deactivate that role.
+
+    Memberships are never deleted (the audit log names them): a role is
+    taken away with ``is_active=False``.
+    """
+    administration_access(user=by)
+    save_audited(
+        by=by,
+        instance=membership,
+        fields=MEMBERSHIP_AUDITED_FIELDS,
+        program_id=membership.program_id,
+    )
+    return membership

@@ -146,7 +146,6 @@ def _ensure_users(programs: dict[str, Program], password: str) -> list[User]:
     users = []
     for spec in PROGRAMS:
         for username, role, first_name, last_name in spec.users:
-            is_admin = role == Role.ADMIN
             user, _ = User.objects.update_or_create(
                 username=username,
                 defaults={
@@ -155,10 +154,12 @@ def _ensure_users(programs: dict[str, Program], password: str) -> list[User]:
                     "email": f"{username}@example.org",
                     "password": password_hash,
                     "is_active": True,
-                    # Django's admin site for configuration; the admin role is
-                    # not a staff role, so no access to people's records.
-                    "is_staff": is_admin,
-                    "is_superuser": is_admin,
+                    # The admin role alone opens the admin site
+                    # (navigator.selectors.is_administrator); it is not a staff
+                    # role, so no access to people's records. Not a superuser:
+                    # the demo shows what the role may do.
+                    "is_staff": False,
+                    "is_superuser": False,
                 },
             )
             Membership.objects.update_or_create(

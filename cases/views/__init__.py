@@ -28,6 +28,7 @@ from cases.views.encounters import (
 )
 from cases.views.people import (
     person_audit,
+    person_audit_export,
     person_create,
     person_delete,
     person_deleted_list,
@@ -48,6 +49,7 @@ __all__ = [
     "family_contact_edit",
     "family_contact_remove",
     "person_audit",
+    "person_audit_export",
     "person_create",
     "person_delete",
     "person_deleted_list",

@@ -6,14 +6,18 @@ The person page (its timeline composes encounters and follow-ups) is in
 
 from __future__ import annotations
 
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from cases import selectors, services
 from cases.filters import PersonFilter
 from cases.forms import PersonForm, ReasonForm
+from cases.models import Person
 from cases.views._common import (
     _deleted_for_manager,
     _managed_program_ids,
@@ -21,9 +25,18 @@ from cases.views._common import (
     _with_ages,
 )
 from navigator import disclosure
+from navigator.audit_display import (
+    CSV_HEADER,
+    AuditTrailFilterForm,
+    audit_rows,
+    csv_values,
+    trail_entries,
+)
+from navigator.csvsafe import csv_cell
 from navigator.errors import DomainError
-from navigator.models import AuditAction
+from navigator.models import AuditEvent
 from navigator.selectors import (
+    audit_trail_actors_for_person,
     audit_trail_for_person,
     program_ids_for,
     program_list_for,
@@ -170,8 +183,11 @@ def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
     )
 
 
-@login_required
-def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
+def _audit_trail(
+    request: HttpRequest, person_id: int
+) -> tuple[Person, AuditTrailFilterForm, QuerySet[AuditEvent]]:
+    """The person, the trail's filter form and the trail it selects (one
+    door for the page and its export)."""
     person = or_404(
         selectors.person_get_for,
         user=request.user,
@@ -179,39 +195,58 @@ def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
         include_deleted=True,
     )
     _require_manager_of(request.user, person.program_id)
+    form = AuditTrailFilterForm(
+        request.GET or None,
+        actors=audit_trail_actors_for_person(user=request.user, person_id=person.pk),
+    )
+    trail = audit_trail_for_person(
+        user=request.user, person_id=person.pk, filters=form.filters()
+    )
     # The trail shows the record's old and new values: reading it is a read.
     services.person_record_viewed(
         by=request.user, person=person, kind=disclosure.AUDIT_TRAIL
     )
+    return person, form, trail
+
+
+@login_required
+def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
+    person, form, trail = _audit_trail(request, person_id)
     page = paginate(
         request,
-        audit_trail_for_person(user=request.user, person_id=person.pk),
+        trail,
         AUDIT_PAGE_SIZE,
         # One person's trail: every event stays reachable (an accounting of
         # disclosures, HIPAA 164.528, must be complete).
         exact=True,
     )
+    tz = person.program.tz
     return render(
         request,
         "cases/person_audit.html",
-        {"person": person, "page_obj": page, "entries": _trail_entries(page)},
+        {
+            "person": person,
+            "page_obj": page,
+            "form": form,
+            "filter_query": form.query(),
+            "time_zone": tz.key,
+            "entries": trail_entries(audit_rows(list(page.object_list), tz=tz)),
+        },
     )
 
 
-def _trail_entries(page) -> list[dict]:
-    """The page's events, with each run of LIST events (the person shown in
-    lists, searches, exports) folded into one entry, so the views and
-    changes of the record stay readable."""
-    entries: list[dict] = []
-    for event in page.object_list:
-        event.disclosed_labels = [
-            disclosure.KINDS.get(kind, kind) for kind in event.disclosed
-        ]
-        if event.action == AuditAction.LIST:
-            if entries and "listed" in entries[-1]:
-                entries[-1]["listed"].append(event)
-            else:
-                entries.append({"listed": [event]})
-        else:
-            entries.append({"event": event})
-    return entries
+@login_required
+def person_audit_export(request: HttpRequest, person_id: int) -> HttpResponse:
+    """The trail (as filtered on the page) as CSV, times in the program's
+    time zone; the export is audited as a read of the trail."""
+    person, _form, trail = _audit_trail(request, person_id)
+    rows = audit_rows(list(trail), tz=person.program.tz)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="audit-trail-person-{person.pk}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in csv_values(row)])
+    return response

@@ -22,8 +22,9 @@ from navigator.accounts import services
 from navigator.accounts.selectors import login_lockout_for, mfa_types_for
 from navigator.accounts.views import admin_login
 from navigator.errors import DomainError
+from navigator.selectors import is_administrator
 
-admin.site.login = admin_login
+admin.site.login = admin_login  # type: ignore[method-assign]
 
 # allauth's own admin pages would show factor secrets and delete factors or
 # sessions without an audit event; the user's page shows them instead.
@@ -34,6 +35,13 @@ for _model in (Authenticator, UserSession):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     actions = None
+
+    # Administrators only (the site asks the same selector, navigator/admin.py).
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_administrator(user=request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_administrator(user=request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -1,5 +1,6 @@
-"""Writes about signing in, each audited: clearing a lockout, resetting a
-lost second factor, and the user's own MFA changes."""
+"""Writes about accounts and signing in, each audited: creating and changing
+accounts (the admin site), clearing a lockout, resetting a lost second
+factor, and the user's own MFA changes."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from navigator.accounts.throttling import attempted_username
 from navigator.audit import audit_record
 from navigator.errors import DomainError, PermissionDenied
 from navigator.models import AuditAction, User
+from navigator.selectors import administration_access
+from navigator.services import save_audited
 
 
 def _audit(*, by: User, user: User, action: str, changes: dict, reason: str) -> None:
@@ -29,10 +32,89 @@ def _audit(*, by: User, user: User, action: str, changes: dict, reason: str) -> 
 
 
 def _require_user_admin(by: User) -> None:
-    # The admin site already asks for this permission; the rule lives here so
-    # that any other door (a command, an API) must meet it too.
-    if not (by.is_active and by.is_staff and by.has_perm("navigator.change_user")):
-        raise PermissionDenied("Only an administrator of users may do this.")
+    # The admin site asks the same selector; the rule lives here so that any
+    # other door (a command, an API) must meet it too.
+    try:
+        administration_access(user=by)
+    except PermissionDenied:
+        raise PermissionDenied("Only an administrator of users may do this.") from None
+
+
+# What the audit log shows of an account. Never the password hash: a change
+# of password is recorded as a change, without either value.
+USER_AUDITED_FIELDS = [
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+]
+# Placeholders the audit log shows instead of a password (not secrets).
+PASSWORD_SET = "(set)"  # noqa: S105
+PASSWORD_CHANGED = "(changed)"  # noqa: S105
+
+
+@transaction.atomic
+def user_create(*, by: User, user: User) -> User:
+    """Save a new account an administrator filled in (the form has already
+    hashed its password, or made it unusable)."""
+    _require_user_admin(by)
+    if user.pk is not None:
+        raise DomainError("This account already exists.")
+    save_audited(by=by, instance=user, fields=USER_AUDITED_FIELDS, program_id=None)
+    if user.has_usable_password():
+        _audit(
+            by=by,
+            user=user,
+            action=AuditAction.UPDATE,
+            changes={"password": [None, PASSWORD_SET]},
+            reason="Password set by an administrator",
+        )
+    return user
+
+
+@transaction.atomic
+def user_update(*, by: User, user: User, reason: str = "") -> User:
+    """Save the changes an administrator made to an account (names, e-mail,
+    active or not). A deactivated account can no longer sign in or use its
+    API tokens; nothing of it is deleted."""
+    _require_user_admin(by)
+    if user.pk == by.pk and not user.is_active:
+        raise DomainError.for_field(
+            "is_active", "You cannot deactivate your own account."
+        )
+    save_audited(
+        by=by, instance=user, fields=USER_AUDITED_FIELDS, program_id=None, reason=reason
+    )
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, by: User, user: User) -> bool:
+    """Deactivate an account (it keeps its records). Returns False when it
+    was already inactive (nothing written)."""
+    if not user.is_active:
+        _require_user_admin(by)
+        return False
+    user.is_active = False
+    user_update(by=by, user=user, reason="Account deactivated by an administrator")
+    return True
+
+
+@transaction.atomic
+def user_password_changed(*, by: User, user: User) -> None:
+    """Audit a password an administrator set for an account (Django's admin
+    form has saved it, inside the caller's transaction)."""
+    _require_user_admin(by)
+    _audit(
+        by=by,
+        user=user,
+        action=AuditAction.UPDATE,
+        changes={"password": [PASSWORD_SET, PASSWORD_CHANGED]},
+        reason="Password set by an administrator",
+    )
 
 
 @transaction.atomic

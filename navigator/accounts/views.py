@@ -19,6 +19,7 @@ from navigator.accounts.selectors import (
     mfa_types_for,
     sessions_for,
 )
+from navigator.selectors import is_administrator
 
 
 @method_decorator(axes_dispatch, name="dispatch")
@@ -38,7 +39,7 @@ def admin_login(request, extra_context=None):
     ):
         next_url = reverse("admin:index")
     if request.user.is_authenticated:
-        if request.user.is_active and request.user.is_staff:
+        if is_administrator(user=request.user):
             return redirect(next_url)
         # Signed in, but not an administrator: sending them to sign in again
         # would loop back here.

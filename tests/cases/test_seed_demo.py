@@ -20,7 +20,7 @@ from cases.selectors import person_search
 from cases.services.people import refresh_search_text
 from navigator.models import AuditEvent, Membership, Program, Role, User
 from navigator.progress import Progress
-from navigator.selectors import program_ids_for
+from navigator.selectors import is_administrator, program_ids_for
 
 PEOPLE, ENCOUNTERS = 60, 500
 NOW = datetime.datetime(2026, 3, 14, 18, 30, tzinfo=datetime.UTC)
@@ -100,9 +100,10 @@ def test_programs_users_and_roles(seeded):
 
 def test_admin_has_the_admin_site_but_no_records(seeded):
     admin = User.objects.get(username="admin")
-    assert admin.is_staff and admin.is_superuser
+    # The role alone opens the admin site: not a superuser.
+    assert is_administrator(user=admin) and not admin.is_superuser
     assert program_ids_for(user=admin) == []
-    assert not User.objects.get(username="navigator").is_staff
+    assert not is_administrator(user=User.objects.get(username="navigator"))
     assert program_ids_for(user=User.objects.get(username="navigator")) == [
         Program.objects.get(slug="demo").pk
     ]

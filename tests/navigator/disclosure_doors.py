@@ -242,6 +242,13 @@ DOORS: list[Door] = [
         role="manager",
     ),
     Door(
+        "person-audit-export",
+        "GET",
+        page("person-audit-export", P),
+        lambda w: each([w.person], VIEW, d.AUDIT_TRAIL),
+        role="manager",
+    ),
+    Door(
         "family-contact-add",
         "GET",
         page("family-contact-add", P),

@@ -99,6 +99,11 @@ def test_programs_sign_in_settings_in_the_admin(client, admin_user, program_a):
         "time_zone": program_a.time_zone,
         "require_mfa": "on",
         "session_idle_minutes": "10",
+        # The program's members (an inline), left as they are.
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "memberships-2-TOTAL_FORMS": "0",
+        "memberships-2-INITIAL_FORMS": "0",
     }
     refused = client.post(url, form)
     assert refused.status_code == 200

@@ -677,6 +677,7 @@ PAGE_READS = {
     "person-deleted-list",
     "person-detail",
     "person-audit",
+    "person-audit-export",
     "encounter-list",
     "encounter-detail",
     "encounter-person-options",

@@ -149,10 +149,13 @@ def test_no_token_works_when_none_is_configured(settings, db, filesystem_broker)
 def test_operators_see_the_details_and_other_users_do_not(
     client, db, program_a, filesystem_broker
 ):
+    superuser = UserFactory(is_superuser=True)
+    # Django's staff flag is not a role (navigator.selectors.is_administrator).
     staff = UserFactory(is_staff=True)
     admin = member(program_a, Role.ADMIN)
     navigator = member(program_a, Role.NAVIGATOR)
-    for user, details in ((staff, True), (admin, True), (navigator, False)):
+    cases = ((superuser, True), (staff, False), (admin, True), (navigator, False))
+    for user, details in cases:
         client.force_login(user)
         body = client.get("/healthz").json()
         assert ("database" in body and "worker" in body) is details, user

@@ -39,6 +39,7 @@ EXCLUDED_NAMES = {
     "healthz": "JSON status, no data: test_health.py",
     "followup-calendar-feed": "iCalendar: test_injection_doors.py",
     "familiar:export": "CSV: test_injection_doors.py, test_familiar_pages.py",
+    "person-audit-export": "CSV: tests/cases/test_pages_person_audit.py",
 }
 
 # How to fill a URL's parameters, by name, from the hostile world.

@@ -5,6 +5,8 @@ a browser never runs as a page (and nosniff forbids it to guess)."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -38,7 +40,7 @@ class _AnyRequest:
     """Enough of a superuser's request for ``has_add_permission``."""
 
     class user:  # noqa: N801 (mimics request.user)
-        is_active = is_staff = is_superuser = True
+        is_active = is_staff = is_superuser = is_authenticated = True
 
         @staticmethod
         def has_perm(perm, obj=None) -> bool:
@@ -144,6 +146,18 @@ def test_the_csv_export_is_a_download_not_a_page(world):
     response = client.get(reverse("familiar:export"))
     assert_not_a_page(response, "text/csv")
     assert response["Content-Disposition"].startswith("attachment")
+
+
+def test_the_audit_trail_export_is_a_download_without_formulas(world):
+    client = Client()
+    client.force_login(world.manager)
+    response = client.get(reverse("person-audit-export", args=[world.person.pk]))
+    assert_not_a_page(response, "text/csv")
+    assert response["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(rows) > 1
+    cells = [cell for row in rows for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
 
 
 def test_healthz_is_json(world):

@@ -9,9 +9,10 @@ from rest_framework import exceptions
 from rest_framework.test import APIRequestFactory
 
 from navigator.api.authentication import BearerTokenAuthentication
-from navigator.errors import DomainError
-from navigator.models import ApiToken, AuditEvent, User
+from navigator.errors import DomainError, PermissionDenied
+from navigator.models import ApiToken, AuditEvent, Role, User
 from navigator.services import api_token_create, api_token_revoke
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,27 @@ def test_a_revoked_token_fails_and_revoking_twice_is_harmless(navigator_a):
     assert ApiToken.objects.get(pk=token.pk).revoked_at == first_revoked_at
     with pytest.raises(exceptions.AuthenticationFailed):
         authenticate(key)
+
+
+def test_a_revocation_is_audited_once(navigator_a, program_a):
+    token, _ = api_token_create(user=navigator_a, name="t")
+    api_token_revoke(token=token, by=navigator_a)
+    api_token_revoke(token=token, by=navigator_a)
+    (event,) = AuditEvent.objects.filter(object_type="navigator.apitoken")
+    assert event.actor == navigator_a
+    assert event.object_id == str(token.pk)
+    assert event.changes["revoked_at"][0] is None
+
+
+def test_only_an_administrator_revokes_someone_elses_token(navigator_a, program_a):
+    token, _ = api_token_create(user=navigator_a, name="t")
+    with pytest.raises(PermissionDenied):
+        api_token_revoke(token=token, by=member(program_a, Role.PROGRAM_MANAGER))
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    api_token_revoke(token=token, by=member(program_a, Role.ADMIN))
+    token.refresh_from_db()
+    assert token.revoked_at is not None
 
 
 def test_a_deactivated_users_token_fails(navigator_a):
