@@ -4,7 +4,7 @@ leaves no reminder behind.
 
 One module per concern; callers import from ``followups.services``:
 ``scheduling`` (schedule, edit, reschedule, reassign, the plan after an
-encounter), ``closing`` (complete, missed, cancel), ``program_settings``
+encounter), ``closing`` (complete, missed, cancel, attempts, undo), ``program_settings``
 (a program's settings and default plan) and ``notifications`` (the user's
 reminder preference and calendar feed, deliveries shown).
 """
@@ -13,9 +13,13 @@ from followups.services._common import AUDITED_FIELDS
 from followups.services.closing import (
     COMPLETED_AT_MAX_AGE,
     COMPLETED_AT_RANGE_MESSAGE,
+    UNDO_WINDOW,
+    followup_attempt,
     followup_cancel,
     followup_complete,
     followup_mark_missed,
+    followup_undo_close,
+    followup_undo_possible,
 )
 from followups.services.notifications import (
     calendar_feed_create,
@@ -48,6 +52,7 @@ __all__ = [
     "COMPLETED_AT_RANGE_MESSAGE",
     "DUE_AT_RANGE",
     "DUE_AT_RANGE_MESSAGE",
+    "UNDO_WINDOW",
     "calendar_feed_create",
     "calendar_feed_revoke",
     "calendar_feed_user",
@@ -55,6 +60,7 @@ __all__ = [
     "due_at_in_range",
     "due_at_local",
     "due_in_days",
+    "followup_attempt",
     "followup_cancel",
     "followup_complete",
     "followup_mark_missed",
@@ -64,6 +70,8 @@ __all__ = [
     "followup_reschedule",
     "followup_schedule",
     "followup_settings_update",
+    "followup_undo_close",
+    "followup_undo_possible",
     "followup_update",
     "followups_schedule_plan",
     "notification_preference_set",

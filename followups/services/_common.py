@@ -7,8 +7,9 @@ from typing import Any
 
 from followups.models import Followup, Status
 from navigator.audit import audit_record
-from navigator.errors import Conflict
+from navigator.errors import Conflict, NotFound
 from navigator.models import User
+from navigator.selectors import program_ids_for
 
 AUDITED_FIELDS = (
     "due_at",
@@ -24,6 +25,8 @@ AUDITED_FIELDS = (
     "completed_at",
     "completed_by_id",
     "cancelled_reason",
+    "closed_at",
+    "escalated_at",
 )
 
 
@@ -59,3 +62,11 @@ def _require_open(followup: Followup, doing: str) -> None:
             f"Cannot {doing} a follow-up that is {followup.get_status_display().lower()}.",
             code="invalid_transition",
         )
+
+
+def _require_staff_of(by: User, followup: Followup) -> None:
+    """Only staff of the follow-up's program act on it; anyone else is told
+    it does not exist (DESIGN.md, access). To be replaced by the one
+    follow-up access function once it exists."""
+    if followup.program_id not in program_ids_for(user=by):
+        raise NotFound("No such follow-up.")

@@ -1,4 +1,5 @@
-"""Closing follow-ups: complete, missed, cancel."""
+"""Closing follow-ups (complete, missed, cancel), unsuccessful tries that
+keep one open (attempts), and undoing a mis-tapped closing."""
 
 from __future__ import annotations
 
@@ -9,10 +10,25 @@ from django.db import transaction
 from django.utils import timezone
 
 from followups import reminders
-from followups.models import Followup, Outcome, Status
-from followups.services._common import AUDITED_FIELDS, _audit, _lock, _require_open
-from navigator.audit import diff, snapshot
-from navigator.errors import DomainError
+from followups.models import (
+    CLOSING_OUTCOMES,
+    UNDO_WINDOW,
+    AttemptOutcome,
+    Followup,
+    FollowupAttempt,
+    Method,
+    Status,
+)
+from followups.selectors import followup_settings_for
+from followups.services._common import (
+    AUDITED_FIELDS,
+    _audit,
+    _lock,
+    _require_open,
+    _require_staff_of,
+)
+from navigator.audit import audit_record, diff, snapshot
+from navigator.errors import Conflict, DomainError, PermissionDenied
 from navigator.models import AuditAction, User
 from navigator.services import clean_reason, validate_model
 
@@ -22,6 +38,7 @@ def _close(by: User, followup: Followup, status: str, **fields: Any) -> Followup
     followup.status = status
     for name, value in fields.items():
         setattr(followup, name, value)
+    followup.closed_at = timezone.now()
     validate_model(followup, exclude=["created_by", "completed_by"])
     followup.save()
     reminders.cancel_pending(followup)
@@ -42,19 +59,19 @@ COMPLETED_AT_MAX_AGE = datetime.timedelta(days=30)
 COMPLETED_AT_RANGE_MESSAGE = "Give a time within the last 30 days."
 
 
-def _when_it_happened(value: datetime.datetime | None) -> datetime.datetime:
+def _when_it_happened(
+    value: datetime.datetime | None, field: str = "completed_at"
+) -> datetime.datetime:
     now = timezone.now()
     if value is None:
         return now
     if timezone.is_naive(value):
-        raise DomainError.for_field("completed_at", "Give the date and time.")
+        raise DomainError.for_field(field, "Give the date and time.")
     if value > now + datetime.timedelta(minutes=5):
-        raise DomainError.for_field(
-            "completed_at", "That time is in the future.", code="future"
-        )
+        raise DomainError.for_field(field, "That time is in the future.", code="future")
     if value < now - COMPLETED_AT_MAX_AGE:
         raise DomainError.for_field(
-            "completed_at", COMPLETED_AT_RANGE_MESSAGE, code="out_of_range"
+            field, COMPLETED_AT_RANGE_MESSAGE, code="out_of_range"
         )
     return min(value, now)
 
@@ -70,9 +87,19 @@ def followup_complete(
 ) -> Followup:
     """Record how it went; ``completed_at`` is when it happened (default now)."""
     when = _when_it_happened(completed_at)
+    _require_staff_of(by, followup)
     followup = _lock(followup)
     _require_open(followup, "complete")
-    if outcome not in Outcome.values:
+    if outcome in AttemptOutcome.values:
+        # Not reaching anyone is a try, not the end (issue 8): the follow-up
+        # stays open and is tried again (followup_attempt).
+        raise DomainError.for_field(
+            "outcome",
+            "Nobody was reached: record it as an attempt; the follow-up stays "
+            "open and is tried again.",
+            code="attempt_outcome",
+        )
+    if outcome not in CLOSING_OUTCOMES:
         raise DomainError.for_field("outcome", "Choose how the follow-up went.")
     return _close(
         by,
@@ -95,6 +122,7 @@ def followup_mark_missed(
 ) -> Followup:
     """Tried and could not happen (the person was not reached / not there)."""
     when = _when_it_happened(completed_at)
+    _require_staff_of(by, followup)
     followup = _lock(followup)
     _require_open(followup, "mark as missed")
     return _close(
@@ -110,6 +138,144 @@ def followup_mark_missed(
 @transaction.atomic
 def followup_cancel(*, by: User, followup: Followup, reason: str) -> Followup:
     reason = clean_reason(reason, required="Say why the follow-up is cancelled.")
+    _require_staff_of(by, followup)
     followup = _lock(followup)
     _require_open(followup, "cancel")
     return _close(by, followup, Status.CANCELLED, cancelled_reason=reason)
+
+
+@transaction.atomic
+def followup_attempt(
+    *,
+    by: User,
+    followup: Followup,
+    method: str,
+    outcome: str,
+    note: str = "",
+    at: datetime.datetime | None = None,
+) -> FollowupAttempt:
+    """An unsuccessful try: recorded, and the follow-up stays open.
+
+    ``method`` is how it was tried; blank means the follow-up's own method.
+    It is due again ``attempt_retry_hours`` after the try (never earlier than
+    it was due), with fresh reminders; the try that reaches the program's
+    ``attempt_limit`` marks it escalated and tells the program managers
+    once (an escalation reminder). ``at`` is when it happened (default now).
+    """
+    when = _when_it_happened(at, "at")
+    _require_staff_of(by, followup)
+    followup = _lock(followup)
+    _require_open(followup, "record an attempt on")
+    if outcome not in AttemptOutcome.values:
+        raise DomainError.for_field(
+            "outcome", "Choose what happened (no answer, left a message)."
+        )
+    method = method or followup.method
+    if method not in Method.values:
+        raise DomainError.for_field("method", "Choose how it was tried.")
+    attempt = FollowupAttempt(
+        followup=followup,
+        attempted_by=by,
+        attempted_at=when,
+        method=method,
+        outcome=outcome,
+        note=note,
+    )
+    validate_model(attempt, exclude=["followup", "attempted_by"])
+    attempt.save()
+    audit_record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=attempt,
+        person_id=followup.person_id,
+        program_id=followup.program_id,
+        changes={
+            "followup_id": [None, followup.pk],
+            "attempted_at": [None, when.isoformat()],
+            "method": [None, method],
+            "outcome": [None, outcome],
+            **({"note": [None, note]} if note else {}),
+        },
+    )
+    config = followup_settings_for(program=followup.program)
+    tries = followup.attempts.count()
+    before = snapshot(followup, AUDITED_FIELDS)
+    if tries >= config.attempt_limit:
+        # Tried enough: the managers decide what next; no automatic retry.
+        if followup.escalated_at is None:
+            followup.escalated_at = timezone.now()
+            reminders.plan_attempt_escalation(followup)
+    else:
+        retry = when + datetime.timedelta(hours=config.attempt_retry_hours)
+        followup.due_at = max(followup.due_at, retry)
+    changes = diff(before, snapshot(followup, AUDITED_FIELDS))
+    if "due_at" in changes:
+        followup.generation += 1
+    if changes:
+        followup.save()
+        if "due_at" in changes:
+            reminders.plan_for_followup(followup)
+        _audit(
+            by,
+            AuditAction.UPDATE,
+            followup,
+            changes,
+            "Attempt without reaching anyone.",
+        )
+    attempt.followup = followup
+    return attempt
+
+
+def followup_undo_possible(
+    *, by: User, followup: Followup, now: datetime.datetime | None = None
+) -> bool:
+    """Whether ``by`` may still undo this follow-up's closing (the pages ask)."""
+    return (
+        followup.status in (Status.COMPLETED, Status.MISSED)
+        and followup.completed_by_id == by.pk
+        and followup.closed_at is not None
+        and (now or timezone.now()) - followup.closed_at <= UNDO_WINDOW
+    )
+
+
+@transaction.atomic
+def followup_undo_close(*, by: User, followup: Followup) -> Followup:
+    """Reopen a follow-up its author completed (or marked missed) a few
+    minutes ago: scheduled again as it was, with fresh reminders. Audited;
+    the outcome and notes it drops stay in the audit event."""
+    _require_staff_of(by, followup)
+    followup = _lock(followup)
+    if followup.status not in (Status.COMPLETED, Status.MISSED):
+        raise Conflict(
+            f"Only a completed or missed follow-up can be undone; this one is "
+            f"{followup.get_status_display().lower()}.",
+            code="invalid_transition",
+        )
+    if followup.completed_by_id != by.pk:
+        raise PermissionDenied("Only the person who closed it can undo that.")
+    if not followup_undo_possible(by=by, followup=followup):
+        minutes = int(UNDO_WINDOW.total_seconds() // 60)
+        raise Conflict(
+            f"It can be undone only within {minutes} minutes; schedule a new "
+            "follow-up instead.",
+            code="undo_expired",
+        )
+    before = snapshot(followup, AUDITED_FIELDS)
+    followup.status = Status.SCHEDULED
+    followup.outcome = ""
+    followup.notes = ""
+    followup.completed_at = None
+    followup.completed_by = None
+    followup.closed_at = None
+    followup.generation += 1
+    validate_model(followup, exclude=["created_by", "completed_by"])
+    followup.save()
+    reminders.plan_for_followup(followup)
+    _audit(
+        by,
+        AuditAction.UPDATE,
+        followup,
+        diff(before, snapshot(followup, AUDITED_FIELDS)),
+        "Closing undone by its author.",
+    )
+    return followup

@@ -217,6 +217,8 @@ SETTINGS_POST = {
     "settings-person_reminder_lead_minutes": "120",
     "settings-quiet_hours_start": "20:30",
     "settings-quiet_hours_end": "08:00",
+    "settings-attempt_retry_hours": "4",
+    "settings-attempt_limit": "3",
     "settings-sender_name": "Care Team",
 }
 
@@ -243,7 +245,7 @@ def test_bad_settings_stay_on_the_field(client, manager_a, program_a):
     assert response.status_code == 200
     assert "digest_hour" in response.context["settings_form"].errors
     assert 'value="Care Team"' in response.text  # nothing typed is lost
-    assert FollowupSettings.objects.get(program=program_a).digest_hour == 7
+    assert not FollowupSettings.objects.filter(program=program_a).exists()
 
 
 def test_settings_of_an_unmanaged_program_is_404(client, manager_a, program_b):
@@ -258,6 +260,9 @@ def test_manager_of_two_programs_picks_one(client, manager_a, program_a):
     client.force_login(manager_a)
     page = client.get(reverse("followup-settings"), {"program": second.pk})
     assert page.context["program"] == second and "Program Z" in page.text
+    # Shown with the defaults; a read writes nothing (issue 8).
+    assert 'value="60"' in page.text
+    assert not FollowupSettings.objects.filter(program=second).exists()
     client.post(f"{reverse('followup-settings')}?program={second.pk}", SETTINGS_POST)
     assert FollowupSettings.objects.get(program=second).digest_hour == 6
     assert not FollowupSettings.objects.filter(

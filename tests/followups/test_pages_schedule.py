@@ -348,7 +348,7 @@ def test_timeline_shows_due_and_completed_follow_ups(client, navigator_a, person
     due = schedule(navigator_a, person=person, in_minutes=60 * 24, purpose="Visit")
     done = schedule(navigator_a, person=person, in_minutes=-60)
     services.followup_complete(
-        by=navigator_a, followup=done, outcome="left_message", notes="Voicemail full"
+        by=navigator_a, followup=done, outcome="declined", notes="Voicemail full"
     )
     late = schedule(navigator_a, person=person, in_minutes=-60 * 30)
     client.force_login(navigator_a)
@@ -359,7 +359,7 @@ def test_timeline_shows_due_and_completed_follow_ups(client, navigator_a, person
     html = response.text
     for f in (due, done, late):
         assert reverse("followup-detail", args=[f.pk]) in html
-    assert "Left a message" in html and "Voicemail full" in html
+    assert "Declined contact" in html and "Voicemail full" in html
     assert "Overdue" in html and "timeline-followup" in html
     assert Followup.objects.get(pk=late.pk).status == Status.SCHEDULED
 
