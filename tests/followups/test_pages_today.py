@@ -130,9 +130,7 @@ def test_one_tap_no_answer_keeps_it_open_and_due_again(client, navigator_a, grou
     assert "1 unanswered try · next try" in after.text
 
 
-def test_no_answer_as_a_completion_is_refused_on_the_field(
-    client, navigator_a, groups
-):
+def test_no_answer_as_a_completion_is_refused_on_the_field(client, navigator_a, groups):
     client.force_login(navigator_a)
     overdue = groups["overdue"]
     response = client.post(
