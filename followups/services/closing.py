@@ -183,6 +183,26 @@ def followup_attempt(
     )
     validate_model(attempt, exclude=["followup", "attempted_by"])
     attempt.save()
+    config = followup_settings_for(program=followup.program)
+    tries = followup.attempts.count()
+    before = snapshot(followup, AUDITED_FIELDS)
+    if tries >= config.attempt_limit:
+        # Tried enough: the managers decide what next; no automatic retry.
+        if followup.escalated_at is None:
+            followup.escalated_at = timezone.now()
+            reminders.plan_attempt_escalation(followup)
+    else:
+        retry = when + datetime.timedelta(hours=config.attempt_retry_hours)
+        followup.due_at = max(followup.due_at, retry)
+    moved = diff(before, snapshot(followup, AUDITED_FIELDS))
+    if moved:
+        if "due_at" in moved:
+            followup.generation += 1
+        followup.save()
+        if "due_at" in moved:
+            reminders.plan_for_followup(followup)
+    # One event for the write: the try, and what it did to the follow-up
+    # (its new due time, its escalation) under ``followup.<field>``.
     audit_record(
         actor=by,
         action=AuditAction.CREATE,
@@ -195,33 +215,9 @@ def followup_attempt(
             "method": [None, method],
             "outcome": [None, outcome],
             **({"note": [None, note]} if note else {}),
+            **{f"followup.{name}": change for name, change in moved.items()},
         },
     )
-    config = followup_settings_for(program=followup.program)
-    tries = followup.attempts.count()
-    before = snapshot(followup, AUDITED_FIELDS)
-    if tries >= config.attempt_limit:
-        # Tried enough: the managers decide what next; no automatic retry.
-        if followup.escalated_at is None:
-            followup.escalated_at = timezone.now()
-            reminders.plan_attempt_escalation(followup)
-    else:
-        retry = when + datetime.timedelta(hours=config.attempt_retry_hours)
-        followup.due_at = max(followup.due_at, retry)
-    changes = diff(before, snapshot(followup, AUDITED_FIELDS))
-    if "due_at" in changes:
-        followup.generation += 1
-    if changes:
-        followup.save()
-        if "due_at" in changes:
-            reminders.plan_for_followup(followup)
-        _audit(
-            by,
-            AuditAction.UPDATE,
-            followup,
-            changes,
-            "Attempt without reaching anyone.",
-        )
     attempt.followup = followup
     return attempt
 
