@@ -140,11 +140,23 @@ def test_overdue_query_count_is_flat(
     navigators = [member(program_a, Role.NAVIGATOR) for _ in range(3)]
     for i in range(rows):
         schedule(navigators[i % 3], in_minutes=-60 * (i + 1))
+    # And escalated ones (tries unanswered up to the limit), not yet due.
+    for i in range(rows // 3):
+        followup = schedule(navigators[i % 3], in_minutes=60 * 24)
+        for _ in range(3):
+            services.followup_attempt(
+                by=navigators[i % 3], followup=followup, method="", outcome="no_answer"
+            )
     client.force_login(manager_a)
     with django_assert_max_num_queries(OVERDUE_MAX_QUERIES):
         response = client.get(reverse("followup-overdue"))
     assert sum(r["overdue"] for r in response.context["by_navigator"]) == rows
-    assert len(response.context["page_obj"].object_list) == min(rows, 25)
+    listed = rows + rows // 3
+    assert len(response.context["page_obj"].object_list) == min(listed, 25)
+    escalated = [f for f in response.context["page_obj"].object_list if f.escalated_at]
+    assert response.text.count("Escalated: tries unanswered") == len(escalated)
+    if listed <= 25:  # all on the first page (due soonest last)
+        assert len(escalated) == rows // 3
 
 
 # --- deliveries --------------------------------------------------------------

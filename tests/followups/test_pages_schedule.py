@@ -386,11 +386,16 @@ def test_person_page_with_follow_ups_query_count_is_flat(
             services.followup_complete(
                 by=navigator_a, followup=followup, outcome="reached"
             )
+        elif i % 3 == 1:  # tried once: the timeline says so
+            services.followup_attempt(
+                by=navigator_a, followup=followup, method="", outcome="no_answer"
+            )
     client.force_login(navigator_a)
     with django_assert_max_num_queries(PERSON_PAGE_MAX_QUERIES):
         response = client.get(reverse("person-detail", args=[person.pk]))
     timeline = response.context["timeline"]
     assert timeline.paginator.count == 2 * rows
+    assert response.text.count("1 unanswered try") == len(range(1, rows, 3))
     assert len(timeline.object_list) == min(2 * rows, 50)  # one page
 
 

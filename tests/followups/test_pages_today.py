@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from followups import services
 from followups.models import Followup, Outcome, Status
 from navigator.models import AuditEvent, Role
 from tests.factories import PersonFactory, member
@@ -168,15 +169,24 @@ def test_today_with_follow_ups_query_count_is_flat(
             person=person,
             data={"name": f"C{i}", "relationship": "sister", "may_contact": True},
         )
-        schedule(
+        followup = schedule(
             navigator_a,
             person=person,
             contact=contact if i % 2 else None,
             in_minutes=(i - rows // 2) * 60 * 5,
         )
+        if i % 3 == 0:  # tried without an answer: still listed, with its count
+            services.followup_attempt(
+                by=navigator_a, followup=followup, method="", outcome="no_answer"
+            )
+        if i % 5 == 4:  # just completed: listed for undo
+            services.followup_complete(
+                by=navigator_a, followup=followup, outcome="reached"
+            )
     client.force_login(navigator_a)
     with django_assert_max_num_queries(TODAY_MAX_QUERIES):
         response = client.get(reverse("today"))
     shown = response.context["followups"]
     assert sum(len(v) for v in shown.values()) == rows
+    assert len(shown["just_closed"]) == rows // 5
     assert Followup.objects.count() == rows
