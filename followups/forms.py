@@ -37,6 +37,7 @@ from followups.models import (
 from followups.services import (
     COMPLETED_AT_RANGE_MESSAGE,
     DUE_AT_RANGE_MESSAGE,
+    FollowupAfterEncounter,
     due_at_in_range,
     due_in_days,
 )
@@ -246,16 +247,13 @@ class EncounterFollowupForm(forms.Form):
             self.add_error("method", "Choose how to follow up.")
         return data
 
-    def wanted(self) -> bool:
-        return self.cleaned_data.get("days") is not None
-
-    def due_at_for(self, program: Program, now: datetime.datetime) -> datetime.datetime:
-        """Counted from the day of the encounter, like the plan's steps."""
-        return due_in_days(
-            program=program,
-            days=self.cleaned_data["days"],
-            at=self.cleaned_data["at"] or DEFAULT_TIME,
-            now=now,
+    def wanted(self) -> FollowupAfterEncounter | None:
+        """What the service schedules with the encounter, or None."""
+        data = self.cleaned_data
+        if data.get("days") is None:
+            return None
+        return FollowupAfterEncounter(
+            days=data["days"], method=data["method"], at=data["at"] or DEFAULT_TIME
         )
 
 

@@ -3,8 +3,8 @@ the follow-up's reminders in the same transaction, so a rolled-back follow-up
 leaves no reminder behind.
 
 One module per concern; callers import from ``followups.services``:
-``scheduling`` (schedule, edit, reschedule, reassign, the plan after an
-encounter), ``closing`` (complete, missed, cancel, attempts, undo), ``program_settings``
+``scheduling`` (schedule, edit, reschedule, reassign, an encounter with
+its follow-up, the plan after an encounter), ``closing`` (complete, missed, cancel, attempts, undo), ``program_settings``
 (a program's settings and default plan) and ``notifications`` (the user's
 reminder preference and calendar feed, deliveries shown).
 """
@@ -36,9 +36,11 @@ from followups.services.program_settings import (
 from followups.services.scheduling import (
     DUE_AT_RANGE,
     DUE_AT_RANGE_MESSAGE,
+    FollowupAfterEncounter,
     due_at_in_range,
     due_at_local,
     due_in_days,
+    encounter_log_with_followup,
     followup_reassign,
     followup_reschedule,
     followup_schedule,
@@ -52,6 +54,7 @@ __all__ = [
     "COMPLETED_AT_RANGE_MESSAGE",
     "DUE_AT_RANGE",
     "DUE_AT_RANGE_MESSAGE",
+    "FollowupAfterEncounter",
     "UNDO_WINDOW",
     "calendar_feed_create",
     "calendar_feed_revoke",
@@ -60,6 +63,7 @@ __all__ = [
     "due_at_in_range",
     "due_at_local",
     "due_in_days",
+    "encounter_log_with_followup",
     "followup_attempt",
     "followup_cancel",
     "followup_complete",

@@ -4,12 +4,15 @@ default plan after an encounter."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Encounter, FamilyContact, Person
+from cases.services import encounter_log
 from followups import reminders
 from followups.models import Followup, FollowupPlanStep, Priority
 from followups.selectors import assignable_users_for
@@ -234,3 +237,66 @@ def followups_schedule_plan(
         for step in steps
         if step.program_id == encounter.program_id
     ]
+
+
+@dataclass(frozen=True)
+class FollowupAfterEncounter:
+    """The encounter form's "follow up in N days by …, at …": counted from
+    the day of the encounter in its program's zone, like the plan's steps."""
+
+    days: int
+    method: str
+    at: datetime.time = datetime.time(10, 0)
+
+
+# What a follow-up's own fields are called in the encounter form's part.
+_AFTER_ENCOUNTER_FIELDS = {"due_at": "days"}
+
+
+@transaction.atomic
+def encounter_log_with_followup(
+    *,
+    by: User,
+    data: dict[str, Any],
+    program: Program | int | None = None,
+    person: Person | int | None = None,
+    navigators: Iterable[User | int] | None = None,
+    followup: FollowupAfterEncounter | None = None,
+) -> tuple[Encounter, Followup | None]:
+    """Log an encounter and the follow-up it calls for, in one transaction
+    (issue 8): a follow-up that cannot be scheduled rolls the encounter back,
+    and the error says why, so nothing is half saved."""
+    encounter = encounter_log(
+        by=by, data=data, program=program, person=person, navigators=navigators
+    )
+    if followup is None:
+        return encounter, None
+    if encounter.person is None:
+        raise DomainError.for_field(
+            "person",
+            "To schedule a follow-up, choose the person (or leave the follow-up "
+            "empty and link the encounter later).",
+        )
+    try:
+        scheduled = followup_schedule(
+            by=by,
+            person=encounter.person,
+            encounter=encounter,
+            due_at=due_in_days(
+                program=encounter.program,
+                days=followup.days,
+                at=followup.at,
+                now=encounter.started_at,
+            ),
+            method=followup.method,
+        )
+    except DomainError as exc:
+        raise type(exc)(
+            f"The follow-up could not be scheduled, so nothing was saved: {exc.detail}",
+            code=exc.code,
+            fields={
+                _AFTER_ENCOUNTER_FIELDS.get(name, name): messages
+                for name, messages in exc.fields.items()
+            },
+        ) from exc
+    return encounter, scheduled

@@ -248,37 +248,41 @@ def test_bad_days_keep_the_encounter_form(client, navigator_a, person):
     assert not Encounter.objects.exists()
 
 
-def test_follow_up_refused_still_saves_the_encounter(client, navigator_a):
+def test_a_follow_up_for_nobody_is_refused_and_nothing_saved(client, navigator_a):
     client.force_login(navigator_a)
     response = client.post(
         reverse("encounter-create"),
         encounter_post(None, **{"followup-days": "1", "followup-method": "phone"}),
-        follow=True,
     )
     assert response.status_code == 200
-    assert Encounter.objects.count() == 1 and not Followup.objects.exists()
-    assert "The follow-up was not scheduled" in response.text
+    assert not Encounter.objects.exists() and not Followup.objects.exists()
+    assert "person" in response.context["form"].errors
+    assert "To schedule a follow-up, choose the person" in response.text
+    assert "Calm." in response.text  # what was typed is kept
 
 
-def test_service_refusal_is_told_and_encounter_kept(
+def test_a_refused_follow_up_rolls_the_encounter_back(
     client, navigator_a, person, monkeypatch
 ):
+    """Issue 8: an encounter and its follow-up are one transaction."""
+    from followups.services import scheduling
     from navigator.errors import DomainError
 
     def refuse(**kwargs):
         raise DomainError.for_field("due_at", "Give the due date and time.")
 
-    monkeypatch.setattr(services, "followup_schedule", refuse)
+    monkeypatch.setattr(scheduling, "followup_schedule", refuse)
     client.force_login(navigator_a)
     response = client.post(
         reverse("encounter-create"),
         encounter_post(person, **{"followup-days": "1", "followup-method": "phone"}),
-        follow=True,
     )
-    assert Encounter.objects.count() == 1
-    assert "the follow-up was not scheduled: Give the due date and time." in (
-        response.text
-    )
+    assert response.status_code == 200
+    assert not Encounter.objects.exists()
+    # Nor its audit event.
+    assert not AuditEvent.objects.filter(object_type="cases.encounter").exists()
+    assert "days" in response.context["followup_form"].errors
+    assert "Give the due date and time." in response.text
 
 
 # --- the program's plan, proposed after logging -----------------------------
