@@ -8,9 +8,10 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import DomainError
 from navigator.fields import REASON_MAX_LENGTH
-from navigator.models import STAFF_ROLES, ApiToken, Program, User
+from navigator.models import STAFF_ROLES, ApiToken, AuditAction, Program, User
 from navigator.selectors import program_ids_for
 
 # The key the API and the forms use for errors that belong to no one field.
@@ -108,9 +109,19 @@ def clean_reason(reason: str | None, *, required: str = "") -> str:
     return reason
 
 
+# What a token's audit event keeps: whose, its name and the prefix that
+# identifies it in lists, never the key or its hash.
+TOKEN_AUDITED_FIELDS = ("user_id", "name", "key_prefix")
+
+
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; the plain key is returned once and never stored."""
+def api_token_create(
+    *, user: User, name: str, by: User | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; the plain key is returned once and never stored.
+
+    Audited (issue 8): a token acts as its user. ``by`` is who created it
+    (None: a management command run by an operator)."""
     from navigator.api.authentication import hash_token
 
     if not user.is_active:
@@ -122,17 +133,34 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     validate_model(token, exclude=["key_hash"])
     token.key_hash = hash_token(key)
     token.save()
+    audit_record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=token,
+        person_id=None,
+        program_id=None,
+        changes=diff({}, snapshot(token, TOKEN_AUDITED_FIELDS)),
+    )
     return token, key
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
-    """Revoke a token; revoking a revoked token changes nothing."""
+def api_token_revoke(*, token: ApiToken, by: User | None = None) -> ApiToken:
+    """Revoke a token; revoking a revoked token changes nothing (and writes
+    no second audit event). The revocation is the token's soft delete."""
     # Locked, so two revokes at once agree on one revocation time.
     locked = ApiToken.objects.select_for_update().get(pk=token.pk)
     if locked.revoked_at is None:
         locked.revoked_at = timezone.now()
         locked.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=by,
+            action=AuditAction.DELETE,
+            obj=locked,
+            person_id=None,
+            program_id=None,
+            changes={"revoked_at": [None, locked.revoked_at.isoformat()]},
+        )
     # Callers keep using the object they passed in.
     token.revoked_at = locked.revoked_at
     return token

@@ -23,18 +23,38 @@ from navigator.models import AuditAction, User
 from navigator.selectors import program_ids_for
 from navigator.services import validate_model
 
+PREFERENCE_FIELDS = ("channel", "phone")
+
 
 @transaction.atomic
 def notification_preference_set(
     *, by: User, channel: str, phone: str = ""
 ) -> NotificationPreference:
-    pref, _ = NotificationPreference.objects.get_or_create(user=by)
+    """How reminders reach the user. Audited (issue 8): the phone number is
+    the user's personal data, and a change decides where reminders go."""
+    pref = NotificationPreference.objects.select_for_update().filter(
+        user=by
+    ).first() or NotificationPreference(user=by)
+    created = pref.pk is None
+    before = {} if created else snapshot(pref, PREFERENCE_FIELDS)
     pref.channel = channel
     pref.phone = phone
     validate_model(pref, exclude=["user"])
     if channel == "sms" and not phone:
         raise DomainError.for_field("phone", "Text reminders need a phone number.")
+    changes = diff(before, snapshot(pref, PREFERENCE_FIELDS))
+    if not changes and not created:
+        return pref
     pref.save()
+    # The user's own setting, in no one program.
+    audit_record(
+        actor=by,
+        action=AuditAction.CREATE if created else AuditAction.UPDATE,
+        obj=pref,
+        person_id=None,
+        program_id=None,
+        changes=changes,
+    )
     return pref
 
 
