@@ -21,7 +21,10 @@ from django.db.models import QuerySet
 
 from cases.models import FamilyContact, Person
 from followups.models import (
+    CLOSING_OUTCOMES,
+    AttemptOutcome,
     Followup,
+    FollowupAttempt,
     FollowupPlanStep,
     FollowupSettings,
     Method,
@@ -33,6 +36,7 @@ from followups.models import (
 from followups.services import (
     COMPLETED_AT_RANGE_MESSAGE,
     DUE_AT_RANGE_MESSAGE,
+    FollowupAfterEncounter,
     due_at_in_range,
     due_in_days,
 )
@@ -243,16 +247,13 @@ class EncounterFollowupForm(forms.Form):
             self.add_error("method", "Choose how to follow up.")
         return data
 
-    def wanted(self) -> bool:
-        return self.cleaned_data.get("days") is not None
-
-    def due_at_for(self, program: Program, now: datetime.datetime) -> datetime.datetime:
-        """Counted from the day of the encounter, like the plan's steps."""
-        return due_in_days(
-            program=program,
-            days=self.cleaned_data["days"],
-            at=self.cleaned_data["at"] or DEFAULT_TIME,
-            now=now,
+    def wanted(self) -> FollowupAfterEncounter | None:
+        """What the service schedules with the encounter, or None."""
+        data = self.cleaned_data
+        if data.get("days") is None:
+            return None
+        return FollowupAfterEncounter(
+            days=data["days"], method=data["method"], at=data["at"] or DEFAULT_TIME
         )
 
 
@@ -314,18 +315,58 @@ class _WhenItHappened(forms.Form):
 class FollowupCompleteForm(_WhenItHappened):
     # Not required here: the service names the field ("Choose how the
     # follow-up went."), and the quick buttons on Today post only this.
+    # Only outcomes that close it: "no answer" / "left a message" are
+    # attempts (FollowupAttemptForm); the service refuses them here too.
     outcome = forms.ChoiceField(
         label="How did it go?",
-        choices=Outcome.choices,
+        choices=[(o, Outcome(o).label) for o in CLOSING_OUTCOMES],
         required=False,
         widget=forms.RadioSelect,
     )
     notes = _model_field(Followup, "notes", widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", "complete")
         super().__init__(*args, **kwargs)
         self.helper = _helper("outcome", "notes", "completed_at")
+
+
+class FollowupAttemptForm(forms.Form):
+    """An unsuccessful try; the Today buttons post only outcome and method."""
+
+    outcome = forms.ChoiceField(
+        label="What happened?",
+        choices=AttemptOutcome.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    method = forms.ChoiceField(
+        label="How", choices=[("", "As planned"), *Method.choices], required=False
+    )
+    note = _model_field(
+        FollowupAttempt, "note", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    at = ProgramLocalDateTimeField(
+        label="When (leave blank for now)", required=False, widget=DATETIME_INPUT
+    )
+
+    def __init__(self, *args: Any, time_zone: str = "", **kwargs: Any) -> None:
+        kwargs.setdefault("prefix", "attempt")
+        super().__init__(*args, **kwargs)
+        if time_zone:
+            self.fields[
+                "at"
+            ].help_text = f"Local time, {time_zone}; within the last 30 days."
+        self.helper = _helper(Field("outcome"), "method", "note", "at")
+
+    def clean_at(self) -> datetime.datetime | None:
+        value = self.cleaned_data["at"]
+        _in_range(value, COMPLETED_AT_RANGE_MESSAGE)
+        return value
+
+    def at_for(self, program: Program) -> datetime.datetime | None:
+        value = self.cleaned_data.get("at")
+        return _aware(value, program) if value is not None else None
 
 
 class FollowupMissedForm(_WhenItHappened):
@@ -407,6 +448,8 @@ SETTINGS_FIELDS = (
     "digest_hour",
     "escalate_after_days",
     "person_reminder_lead_minutes",
+    "attempt_retry_hours",
+    "attempt_limit",
     "quiet_hours_start",
     "quiet_hours_end",
     "sender_name",
@@ -444,6 +487,16 @@ class FollowupSettingsForm(forms.Form):
         label="Quiet hours until",
         widget=TIME_INPUT,
     )
+    attempt_retry_hours = _model_field(
+        FollowupSettings,
+        "attempt_retry_hours",
+        label="After an unanswered try, try again in (hours)",
+    )
+    attempt_limit = _model_field(
+        FollowupSettings,
+        "attempt_limit",
+        label="Tell managers after this many unanswered tries",
+    )
     sender_name = _model_field(FollowupSettings, "sender_name", label="Sender name")
 
     def __init__(self, *args, config: FollowupSettings, **kwargs) -> None:
@@ -452,7 +505,7 @@ class FollowupSettingsForm(forms.Form):
             "initial", {name: getattr(config, name) for name in SETTINGS_FIELDS}
         )
         super().__init__(*args, **kwargs)
-        for name in SETTINGS_FIELDS[:4]:  # the numbers: a numeric keypad
+        for name in SETTINGS_FIELDS[:6]:  # the numbers: a numeric keypad
             self.fields[name].widget.attrs["inputmode"] = "numeric"
         self.helper = _helper(
             Fieldset(
@@ -463,6 +516,14 @@ class FollowupSettingsForm(forms.Form):
                     css_class="g-2",
                 ),
                 "escalate_after_days",
+            ),
+            Fieldset(
+                "Unanswered tries",
+                Row(
+                    Column("attempt_retry_hours", css_class="col-12 col-sm-6"),
+                    Column("attempt_limit", css_class="col-12 col-sm-6"),
+                    css_class="g-2",
+                ),
             ),
             Fieldset(
                 "Reminders to people served",

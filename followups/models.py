@@ -50,6 +50,29 @@ class Outcome(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class AttemptOutcome(models.TextChoices):
+    """A try that did not reach anyone: recorded as an attempt, and the
+    follow-up stays open (issue 8: "No answer" must not close an urgent
+    follow-up)."""
+
+    NO_ANSWER = Outcome.NO_ANSWER.value, Outcome.NO_ANSWER.label
+    LEFT_MESSAGE = Outcome.LEFT_MESSAGE.value, Outcome.LEFT_MESSAGE.label
+
+
+# What ``complete`` accepts: the person (or contact) was reached, or the
+# follow-up is closed on purpose (declined, wrong number, other). "No answer"
+# and "Left a message" stay in ``Outcome`` for follow-ups completed with them
+# before attempts existed.
+CLOSING_OUTCOMES = tuple(o for o in Outcome.values if o not in AttemptOutcome.values)
+
+
+# A mis-tapped completion is undone by its author within this window: long
+# enough to notice on the page the tap returned to, short enough that nobody
+# has acted on the closed follow-up meanwhile (issue 8: "undone by its author
+# for a few minutes"). Later, schedule a new follow-up instead.
+UNDO_WINDOW = datetime.timedelta(minutes=10)
+
+
 class FollowupSettings(models.Model):
     """A program's reminder rules. Created with defaults on first use."""
 
@@ -82,6 +105,21 @@ class FollowupSettings(models.Model):
     )
     quiet_hours_end = models.TimeField(
         default=datetime.time(8, 0), help_text="…until this local time."
+    )
+    # Unsuccessful tries (issue 8): retry after this long, and after this many
+    # tell the program managers. 1-72 h: a retry sooner than an hour is the
+    # same try; later than three days is not a retry of an urgent call.
+    attempt_retry_hours = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1), MaxValueValidator(72)],
+        help_text="After an unanswered try, the follow-up is due again this "
+        "many hours later.",
+    )
+    attempt_limit = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="After this many unanswered tries, the program managers are "
+        "told (the follow-up stays open).",
     )
     sender_name = models.CharField(
         max_length=40,
@@ -195,6 +233,12 @@ class Followup(models.Model):
         related_name="+",
     )
     cancelled_reason = BoundedTextField(max_length=REASON_MAX_LENGTH, blank=True)
+    # When the closing was recorded (``completed_at`` is when it happened and
+    # may be earlier): the author may undo it for a few minutes after this.
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Set when unanswered tries reach the program's attempt limit: the
+    # managers were told, and their overdue page shows it.
+    escalated_at = models.DateTimeField(null=True, blank=True)
     # Bumped on every reschedule / reassignment: reminders of an older
     # generation are obsolete, and the new one gets reminders of its own.
     generation = models.PositiveIntegerField(default=1)
@@ -230,6 +274,33 @@ class Followup(models.Model):
 
     def __str__(self) -> str:
         return f"Follow-up #{self.pk} ({self.get_method_display()}) due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class FollowupAttempt(models.Model):
+    """One unsuccessful try at a follow-up: who, when, how, what happened."""
+
+    followup = models.ForeignKey(
+        Followup, on_delete=models.PROTECT, related_name="attempts"
+    )
+    attempted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    attempted_at = models.DateTimeField()
+    method = models.CharField(max_length=12, choices=Method.choices)
+    outcome = models.CharField(max_length=20, choices=AttemptOutcome.choices)
+    note = BoundedTextField(max_length=2_000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["attempted_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["followup", "attempted_at"], name="attempt_by_followup"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} ({self.get_method_display()}) at {self.attempted_at:%Y-%m-%d %H:%M}"
 
 
 class ReminderKind(models.TextChoices):

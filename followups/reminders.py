@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 
 
 def _settings(program: Program) -> FollowupSettings:
+    # The engine's own writes of a program's default settings (here and in
+    # ensure_settings_for_all_programs) are derived data, not audited: the
+    # row holds only the defaults until a manager saves it (audited).
     config, _ = FollowupSettings.objects.get_or_create(program=program)
     return config
 
@@ -181,14 +184,7 @@ def plan_escalations(now: datetime.datetime | None = None) -> int:
         )
         if not late:
             continue
-        managers = list(
-            Membership.objects.filter(
-                program=config.program,
-                role=Role.PROGRAM_MANAGER,
-                is_active=True,
-                user__is_active=True,
-            ).values_list("user_id", flat=True)
-        )
+        managers = _manager_ids(config.program_id)
         rows = [
             Reminder(
                 kind=ReminderKind.ESCALATION,
@@ -203,6 +199,39 @@ def plan_escalations(now: datetime.datetime | None = None) -> int:
         ]
         created += len(Reminder.objects.bulk_create(rows, ignore_conflicts=True))
     return created
+
+
+def _manager_ids(program_id: int) -> list[int]:
+    return list(
+        Membership.objects.filter(
+            program_id=program_id,
+            role=Role.PROGRAM_MANAGER,
+            is_active=True,
+            user__is_active=True,
+        ).values_list("user_id", flat=True)
+    )
+
+
+def plan_attempt_escalation(
+    followup: Followup, now: datetime.datetime | None = None
+) -> int:
+    """Tell each program manager, now, that a follow-up reached its limit of
+    unanswered tries. Runs in the attempt's transaction; one per follow-up
+    generation and manager (the same unique key as an overdue escalation, so
+    a manager already told about this generation is not told twice)."""
+    now = now or timezone.now()
+    rows = [
+        Reminder(
+            kind=ReminderKind.ESCALATION,
+            program_id=followup.program_id,
+            followup=followup,
+            generation=followup.generation,
+            recipient_user_id=manager_id,
+            send_after=now,
+        )
+        for manager_id in _manager_ids(followup.program_id)
+    ]
+    return len(Reminder.objects.bulk_create(rows, ignore_conflicts=True))
 
 
 def claim_due(*, limit: int, now: datetime.datetime | None = None) -> list[int]:
@@ -315,6 +344,8 @@ def _message(
         return None
     if reminder.kind == ReminderKind.DUE_SOON:
         return texts.due_soon(followup)
+    if reminder.kind == ReminderKind.ESCALATION and followup.escalated_at:
+        return texts.attempts_escalation(followup, followup.attempts.count())
     if reminder.kind == ReminderKind.ESCALATION:
         return texts.escalation(followup, max(1, (now - followup.due_at).days))
     if not person_may_be_reminded(followup):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import TypedDict
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
@@ -10,10 +11,12 @@ from django.utils import timezone
 from cases.models import Encounter, FamilyContact, Person
 from cases.selectors import deleted_people
 from followups.models import (
+    UNDO_WINDOW,
     CalendarFeed,
     Delivery,
     DeliveryStatus,
     Followup,
+    FollowupAttempt,
     FollowupPlanStep,
     FollowupSettings,
     NotificationPreference,
@@ -26,8 +29,12 @@ from navigator.selectors import program_ids_for
 
 
 def followup_settings_for(*, program: Program) -> FollowupSettings:
-    config, _ = FollowupSettings.objects.get_or_create(program=program)
-    return config
+    """The program's settings, or unsaved defaults if none were saved yet: a
+    read does not write (the row is written when a manager saves the
+    settings, or by the reminder engine when the first follow-up is
+    scheduled)."""
+    config = FollowupSettings.objects.filter(program=program).first()
+    return config or FollowupSettings(program=program)
 
 
 def followup_list_for(*, user: User) -> QuerySet[Followup]:
@@ -46,24 +53,67 @@ def followup_get_for(*, user: User, followup_id: int | str) -> Followup:
 
 
 def followup_list_for_person(*, person: Person) -> QuerySet[Followup]:
-    return person.followups.select_related("assigned_to", "contact", "completed_by")
+    """A person's follow-ups, each with ``attempt_count`` (unanswered tries)."""
+    return person.followups.select_related(
+        "assigned_to", "contact", "completed_by"
+    ).annotate(attempt_count=Count("attempts"))
 
 
-def followups_today_for(*, user: User, now: datetime.datetime | None = None) -> dict:
-    """The navigator's follow-ups: overdue, due today, upcoming 7 days."""
+class TodayFollowups(TypedDict):
+    overdue: list[Followup]
+    today: list[Followup]
+    upcoming: list[Followup]
+    # Closed by the user within the undo window: Today offers "Undo".
+    just_closed: list[Followup]
+
+
+def followups_today_for(
+    *, user: User, now: datetime.datetime | None = None
+) -> TodayFollowups:
+    """The navigator's follow-ups: overdue, due today, upcoming 7 days (each
+    with ``attempt_count``, its unanswered tries so far), and the ones they
+    closed so recently that they may still undo it."""
     now = now or timezone.now()
     today_end = timezone.localtime(now).replace(
         hour=0, minute=0, second=0, microsecond=0
     ) + datetime.timedelta(days=1)
-    open_ = followup_list_for(user=user).filter(
-        assigned_to=user, status=Status.SCHEDULED
+    # One query for both: the open ones of the next 7 days, and what the
+    # user closed within the undo window.
+    rows = list(
+        followup_list_for(user=user)
+        .filter(
+            Q(
+                assigned_to=user,
+                status=Status.SCHEDULED,
+                due_at__lt=today_end + datetime.timedelta(days=7),
+            )
+            | Q(
+                completed_by=user,
+                status__in=(Status.COMPLETED, Status.MISSED),
+                closed_at__gte=now - UNDO_WINDOW,
+            )
+        )
+        .annotate(attempt_count=Count("attempts"))
     )
-    rows = list(open_.filter(due_at__lt=today_end + datetime.timedelta(days=7)))
+    just_closed = sorted(
+        (f for f in rows if f.status != Status.SCHEDULED),
+        key=lambda f: f.closed_at or now,
+        reverse=True,
+    )
+    rows = [f for f in rows if f.status == Status.SCHEDULED]
     return {
         "overdue": [f for f in rows if f.due_at < now],
         "today": [f for f in rows if now <= f.due_at < today_end],
         "upcoming": [f for f in rows if f.due_at >= today_end],
+        "just_closed": just_closed,
     }
+
+
+def followup_attempts_for(*, followup: Followup) -> QuerySet[FollowupAttempt]:
+    """A follow-up's unsuccessful tries, oldest first, with who made them."""
+    return followup.attempts.select_related("attempted_by").order_by(
+        "attempted_at", "id"
+    )
 
 
 def overdue_by_navigator_for_manager(
@@ -90,9 +140,13 @@ def overdue_by_navigator_for_manager(
 
 
 def overdue_followups_for_manager(*, user: User) -> QuerySet[Followup]:
+    """Open follow-ups of the managed programs that are overdue, or escalated
+    after the program's limit of unanswered tries (even if not yet due)."""
     managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
     return followup_list_for(user=user).filter(
-        program_id__in=managed, status=Status.SCHEDULED, due_at__lt=timezone.now()
+        Q(due_at__lt=timezone.now()) | Q(escalated_at__isnull=False),
+        program_id__in=managed,
+        status=Status.SCHEDULED,
     )
 
 

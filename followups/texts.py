@@ -47,6 +47,16 @@ def escalation(followup: Followup, days_overdue: int) -> tuple[str, str]:
     return subject, body
 
 
+def attempts_escalation(followup: Followup, attempts: int) -> tuple[str, str]:
+    subject = f"Follow-up #{followup.pk}: {attempts} tries without reaching anyone"
+    body = (
+        f"Follow-up #{followup.pk}, assigned to {followup.assigned_to}, was tried "
+        f"{attempts} times without reaching anyone and is still open.\n\n"
+        f"Open it: {followup_url(followup.pk)}\n"
+    )
+    return subject, body
+
+
 def digest(count: int, oldest: Followup | None) -> tuple[str, str]:
     subject = f"You have {count} overdue follow-up{'s' if count != 1 else ''}"
     lines = [f"{count} of your follow-ups are overdue."]

@@ -13,6 +13,16 @@ urlpatterns = [
         name="followup-complete",
     ),
     path(
+        "followups/<int:followup_id>/attempt/",
+        views.followup_attempt,
+        name="followup-attempt",
+    ),
+    path(
+        "followups/<int:followup_id>/undo/",
+        views.followup_undo,
+        name="followup-undo",
+    ),
+    path(
         "followups/<int:followup_id>/missed/",
         views.followup_missed,
         name="followup-missed",

@@ -117,9 +117,19 @@ def clean_reason(reason: str | None, *, required: str = "") -> str:
     return reason
 
 
+# What a token's audit event keeps: whose, its name and the prefix that
+# identifies it in lists, never the key or its hash.
+TOKEN_AUDITED_FIELDS = ("user_id", "name", "key_prefix")
+
+
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; the plain key is returned once and never stored."""
+def api_token_create(
+    *, user: User, name: str, by: User | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; the plain key is returned once and never stored.
+
+    Audited (issue 8): a token acts as its user. ``by`` is who created it
+    (None: a management command run by an operator)."""
     from navigator.api.authentication import hash_token
 
     if not user.is_active:
@@ -131,12 +141,21 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     validate_model(token, exclude=["key_hash"])
     token.key_hash = hash_token(key)
     token.save()
+    audit_record(
+        actor=by,
+        action=AuditAction.CREATE,
+        obj=token,
+        person_id=None,
+        program_id=None,
+        changes=diff({}, snapshot(token, TOKEN_AUDITED_FIELDS)),
+    )
     return token, key
 
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, by: User | None = None) -> ApiToken:
-    """Revoke a token; revoking a revoked token changes nothing.
+    """Revoke a token; revoking a revoked token changes nothing (and writes
+    no second audit event). The revocation is the token's soft delete.
 
     ``by``: who revoked it (None: a command run on the server); an
     administrator may revoke anyone's token, anyone else only their own.
@@ -150,14 +169,11 @@ def api_token_revoke(*, token: ApiToken, by: User | None = None) -> ApiToken:
         locked.save(update_fields=["revoked_at"])
         audit_record(
             actor=by,
-            action=AuditAction.UPDATE,
+            action=AuditAction.DELETE,
             obj=locked,
             person_id=None,
             program_id=None,
-            changes={
-                "revoked_at": [None, snapshot(locked, ["revoked_at"])["revoked_at"]]
-            },
-            reason="API token revoked",
+            changes={"revoked_at": [None, locked.revoked_at.isoformat()]},
         )
     # Callers keep using the object they passed in.
     token.revoked_at = locked.revoked_at

@@ -438,6 +438,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # A follow-up appears in two components (list item, detail with its
+    # attempts): its choice sets are named once, for every component.
+    "ENUM_NAME_OVERRIDES": {
+        "FollowupStatusEnum": "followups.models.Status",
+        "FollowupOutcomeEnum": "followups.models.Outcome",
+        "AttemptOutcomeEnum": "followups.models.AttemptOutcome",
+    },
     # The default enum hook; every status an operation can answer (405, 406,
     # 415, a page past the end...: clients and CI's schemathesis run rely on
     # it); then the Idempotency-Key header on every write.

@@ -21,6 +21,7 @@ from followups.selectors import followup_settings_for, person_reminder_possible
 from followups.services import (
     COMPLETED_AT_MAX_AGE,
     due_in_days,
+    followup_attempt,
     followup_cancel,
     followup_complete,
     followup_mark_missed,
@@ -65,6 +66,9 @@ class FollowupSeed:
     escalated: bool = False  # ``days`` is the program's escalation delay + 1
     close: str = ""  # a Status, reached through the services after scheduling
     outcome: str = ""  # of a completed one
+    # Unanswered tries (AttemptOutcome values), recorded before any closing:
+    # the follow-up stays open, due again after the program's retry time.
+    tries: tuple[str, ...] = ()
     note: str = ""  # completion / missed notes, or why it was cancelled
 
 
@@ -80,7 +84,10 @@ NAVIGATOR_FOLLOWUPS = (
         0, _t(9, 30), "Check in after crisis visit", Method.IN_PERSON,
         Priority.URGENT, escalated=True,
     ),
-    FollowupSeed(-1, _t(15), "Check in after crisis visit", priority=Priority.URGENT),
+    FollowupSeed(
+        -1, _t(15), "Check in after crisis visit", priority=Priority.URGENT,
+        tries=(Outcome.NO_ANSWER,),
+    ),
     FollowupSeed(
         -2, _t(10, 30), "Check that they got to the shelter bed", Method.IN_PERSON
     ),
@@ -123,8 +130,8 @@ NAVIGATOR_FOLLOWUPS = (
     ),
     FollowupSeed(
         -12, _t(9, 30), "Confirm intake appointment at clinic", Method.TEXT,
-        close=Status.COMPLETED, outcome=Outcome.LEFT_MESSAGE,
-        note="Left a message with the appointment time.",
+        close=Status.COMPLETED, outcome=Outcome.REACHED,
+        note="Confirmed the appointment time by text.",
     ),
     FollowupSeed(
         3, _t(16), "Weekly check-in",
@@ -362,6 +369,14 @@ def _followups_for(
         # History happened near its due time (as a navigator writing the call
         # up later would record it), not at the moment the seed ran.
         done_at = _done_at(due_at, now)
+        for outcome in item.tries:
+            followup = followup_attempt(
+                by=user,
+                followup=followup,
+                method=method,
+                outcome=outcome,
+                at=done_at,
+            ).followup
         if item.close == Status.COMPLETED:
             followup = followup_complete(
                 by=user,

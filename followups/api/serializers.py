@@ -13,7 +13,14 @@ import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
-from followups.models import Delivery, Followup, Outcome
+from followups.models import (
+    AttemptOutcome,
+    Delivery,
+    Followup,
+    FollowupAttempt,
+    Method,
+    Outcome,
+)
 from followups.selectors import followup_is_overdue
 from followups.services import (
     COMPLETED_AT_RANGE_MESSAGE,
@@ -137,6 +144,7 @@ class FollowupSerializer(StrictModelSerializer):
             "completed_by",
             "completed_by_name",
             "cancelled_reason",
+            "escalated_at",
             "remind_person",
             "is_overdue",
             "created_at",
@@ -149,6 +157,7 @@ class FollowupSerializer(StrictModelSerializer):
             "notes",
             "completed_at",
             "cancelled_reason",
+            "escalated_at",
         ]
         extra_kwargs = {"method": {"required": True}}
 
@@ -229,7 +238,77 @@ class FollowupMissedSerializer(StrictSerializer):
 class FollowupCompleteSerializer(FollowupMissedSerializer):
     """How the follow-up went."""
 
-    outcome = StrictChoiceField(choices=Outcome.choices)
+    outcome = StrictChoiceField(
+        choices=Outcome.choices,
+        help_text="Only outcomes that close it: the person was reached, or it "
+        "ends on purpose (declined, wrong number, other). `no_answer` and "
+        "`left_message` are a 400 on `outcome`: record those with the "
+        "`attempt` action.",
+    )
+
+
+class FollowupAttemptSerializer(StrictSerializer):
+    """An unsuccessful try: the follow-up stays open."""
+
+    outcome = StrictChoiceField(choices=AttemptOutcome.choices)
+    method = StrictChoiceField(
+        choices=Method.choices,
+        required=False,
+        default="",
+        help_text="How it was tried; defaults to the follow-up's method.",
+    )
+    note = StrictCharField(
+        required=False,
+        allow_blank=True,
+        max_length=FollowupAttempt._meta.get_field("note").max_length,
+        default="",
+    )
+    at = LocalDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When it happened, if not now: within the last 30 days. "
+        "Without an offset, in the follow-up's program time zone.",
+    )
+
+    def validate_at(self, value: datetime.datetime | None) -> datetime.datetime | None:
+        if value is not None and not due_at_in_range(value):
+            raise serializers.ValidationError(
+                COMPLETED_AT_RANGE_MESSAGE, code="out_of_range"
+            )
+        return value
+
+
+class FollowupAttemptReadSerializer(serializers.ModelSerializer):
+    """One try, as the follow-up lists it."""
+
+    attempted_by = serializers.IntegerField(source="attempted_by_id", read_only=True)
+    attempted_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FollowupAttempt
+        fields = [
+            "id",
+            "attempted_at",
+            "attempted_by",
+            "attempted_by_name",
+            "method",
+            "outcome",
+            "note",
+        ]
+        read_only_fields = fields
+
+    def get_attempted_by_name(self, attempt: FollowupAttempt) -> str:
+        return _user_name(attempt.attempted_by) or ""
+
+
+class FollowupDetailSerializer(FollowupSerializer):
+    """One follow-up with its unsuccessful tries (not in lists)."""
+
+    attempts = FollowupAttemptReadSerializer(many=True, read_only=True)
+
+    class Meta(FollowupSerializer.Meta):
+        fields = FollowupSerializer.Meta.fields + ["attempts"]
 
 
 class DeliverySerializer(serializers.ModelSerializer):

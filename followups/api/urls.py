@@ -32,6 +32,16 @@ urlpatterns = [
         name="api-followup-complete",
     ),
     path(
+        "followups/<int:pk>/attempt/",
+        FollowupViewSet.as_view({"post": "attempt"}),
+        name="api-followup-attempt",
+    ),
+    path(
+        "followups/<int:pk>/undo/",
+        FollowupViewSet.as_view({"post": "undo"}),
+        name="api-followup-undo",
+    ),
+    path(
         "followups/<int:pk>/missed/",
         FollowupViewSet.as_view({"post": "missed"}),
         name="api-followup-missed",

@@ -24,7 +24,9 @@ from cases.models import Encounter, FamilyContact
 from followups import selectors, services
 from followups.api.serializers import (
     DeliverySerializer,
+    FollowupAttemptSerializer,
     FollowupCompleteSerializer,
+    FollowupDetailSerializer,
     FollowupMissedSerializer,
     FollowupSerializer,
     FollowupUpdateSerializer,
@@ -105,7 +107,7 @@ def _detail(request: Request, followup: Followup) -> dict:
     # Purpose and outcome notes are part of the person's record; a write's
     # own event covers the answer to it.
     disclosure.record_opened(by=request.user, record=followup, kind=disclosure.FOLLOWUP)
-    return FollowupSerializer(followup).data
+    return FollowupDetailSerializer(followup).data
 
 
 @extend_schema_view(
@@ -115,25 +117,30 @@ def _detail(request: Request, followup: Followup) -> dict:
     ),
     retrieve=extend_schema(
         summary="One follow-up (the view is audited on the person's record)",
-        responses={200: FollowupSerializer, **errors(404)},
+        responses={200: FollowupDetailSerializer, **errors(404)},
     ),
     create=extend_schema(
         summary="Schedule a follow-up",
         request=FollowupSerializer,
-        responses={201: FollowupSerializer, **errors(400, 409, 413)},
+        responses={201: FollowupDetailSerializer, **errors(400, 409, 413)},
     ),
     partial_update=extend_schema(
         summary="Reschedule, reassign or change a scheduled follow-up",
         request=FollowupUpdateSerializer,
-        responses={200: FollowupSerializer, **errors(400, 404, 409, 413)},
+        responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     ),
 )
 @extend_schema(tags=["followups"])
 class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """Follow-ups with people served and their families.
 
-    Only a scheduled follow-up can change or be closed (complete, missed,
-    cancel); anything else is 409 `invalid_transition`. Times without a UTC
+    Only a scheduled follow-up can change, be tried or be closed (attempt,
+    complete, missed, cancel); anything else is 409 `invalid_transition`.
+    An unanswered try (`no_answer`, `left_message`) is an `attempt`: the
+    follow-up stays open and is due again after the program's retry time;
+    the try that reaches the program's limit tells its managers
+    (`escalated_at`). `undo` reopens a follow-up you completed or marked
+    missed within the last 10 minutes (a mis-tap), as the page's Undo does. Times without a UTC
     offset are read in the time zone of the person's program. `overdue=true`
     lists the scheduled ones past their due time.
     """
@@ -206,7 +213,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Complete a scheduled follow-up with its outcome",
         request=FollowupCompleteSerializer,
-        responses={200: FollowupSerializer, **errors(400, 404, 409, 413)},
+        responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
     def complete(self, request: Request, pk: int) -> Response:
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
@@ -223,7 +230,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Mark a scheduled follow-up as missed",
         request=FollowupMissedSerializer,
-        responses={200: FollowupSerializer, **errors(400, 404, 409, 413)},
+        responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
     def missed(self, request: Request, pk: int) -> Response:
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
@@ -239,7 +246,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
     @extend_schema(
         summary="Cancel a scheduled follow-up (reason required)",
         request=ReasonSerializer,
-        responses={200: FollowupSerializer, **errors(400, 404, 409, 413)},
+        responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
     def cancel(self, request: Request, pk: int) -> Response:
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
@@ -248,6 +255,35 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
             followup=followup,
             reason=reason_from(request, required=True),
         )
+        return Response(_detail(request, followup))
+
+    @extend_schema(
+        summary="Record an unsuccessful try; the follow-up stays open and is "
+        "rescheduled",
+        request=FollowupAttemptSerializer,
+        responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
+    )
+    def attempt(self, request: Request, pk: int) -> Response:
+        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        data = _data(FollowupAttemptSerializer(data=request.data))
+        attempt = services.followup_attempt(
+            by=request.user,
+            followup=followup,
+            method=data["method"],
+            outcome=data["outcome"],
+            note=data["note"],
+            at=_when(data["at"], followup.program),
+        )
+        return Response(_detail(request, attempt.followup))
+
+    @extend_schema(
+        summary="Undo your own completion (or missed) of the last 10 minutes",
+        request=None,
+        responses={200: FollowupDetailSerializer, **errors(403, 404, 409)},
+    )
+    def undo(self, request: Request, pk: int) -> Response:
+        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        followup = services.followup_undo_close(by=request.user, followup=followup)
         return Response(_detail(request, followup))
 
 

@@ -14,6 +14,7 @@ name where it is read, e.g. ``followups.views.followup.FOLLOWUP_FILTER_KEYS``.
 """
 
 from followups.views.followup import (
+    followup_attempt,
     followup_cancel,
     followup_complete,
     followup_detail,
@@ -21,6 +22,7 @@ from followups.views.followup import (
     followup_missed,
     followup_reassign,
     followup_reschedule,
+    followup_undo,
 )
 from followups.views.managers import (
     deliveries,
@@ -42,6 +44,7 @@ __all__ = [
     "calendar_feed_create",
     "calendar_feed_revoke",
     "deliveries",
+    "followup_attempt",
     "followup_cancel",
     "followup_complete",
     "followup_detail",
@@ -52,6 +55,7 @@ __all__ = [
     "followup_reschedule",
     "followup_schedule",
     "followup_settings",
+    "followup_undo",
     "overdue",
     "plan_step_add",
     "plan_step_remove",

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from followups import selectors, services
 from followups.filters import FollowupFilter
 from followups.forms import (
+    FollowupAttemptForm,
     FollowupCancelForm,
     FollowupCompleteForm,
     FollowupMissedForm,
@@ -76,6 +77,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
 def _action_forms(followup: Followup) -> dict[str, forms.Form]:
     return {
         "complete": FollowupCompleteForm(time_zone=followup.program.time_zone),
+        "attempt": FollowupAttemptForm(time_zone=followup.program.time_zone),
         "missed": FollowupMissedForm(time_zone=followup.program.time_zone),
         "cancel": FollowupCancelForm(),
         "reschedule": FollowupRescheduleForm(followup=followup),
@@ -121,6 +123,14 @@ def _followup_page(
             "is_open": followup.status == Status.SCHEDULED,
             "is_manager": is_manager,
             "reminders": reminders,
+            "attempts": list(selectors.followup_attempts_for(followup=followup)),
+            "attempt_limit": selectors.followup_settings_for(
+                program=followup.program
+            ).attempt_limit,
+            "can_undo": services.followup_undo_possible(
+                by=request.user, followup=followup
+            ),
+            "undo_minutes": int(services.UNDO_WINDOW.total_seconds() // 60),
         },
         status=status,
     )
@@ -271,3 +281,47 @@ def followup_reassign(request: HttpRequest, followup_id: int) -> HttpResponse:
         ),
         "Follow-up reassigned.",
     )
+
+
+@login_required
+@require_POST
+def followup_attempt(request: HttpRequest, followup_id: int) -> HttpResponse:
+    followup = _get(request, followup_id)
+    form = FollowupAttemptForm(request.POST, time_zone=followup.program.time_zone)
+
+    def call() -> Followup:
+        return services.followup_attempt(
+            by=request.user,
+            followup=followup,
+            method=form.cleaned_data["method"],
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            at=form.at_for(followup.program),
+        ).followup
+
+    return _act(
+        request,
+        followup,
+        "attempt",
+        form,
+        call,
+        f"Attempt recorded; the follow-up with {followup.person.display_name} "
+        "stays open.",
+    )
+
+
+@login_required
+@require_POST
+def followup_undo(request: HttpRequest, followup_id: int) -> HttpResponse:
+    """Reopen a follow-up its author closed a few minutes ago (a mis-tap)."""
+    followup = _get(request, followup_id)
+    try:
+        services.followup_undo_close(by=request.user, followup=followup)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            f"Undone: the follow-up with {followup.person.display_name} is open again.",
+        )
+    return redirect(_next_url(request, reverse("followup-detail", args=[followup.pk])))

@@ -1,6 +1,7 @@
 """Follow-ups on a phone: schedule one from the person page, see it on the
-timeline and on Today, complete one with a single tap (or the keyboard), and
-the program's default follow-ups proposed after logging an encounter."""
+timeline and on Today, complete one with a single tap (or the keyboard), record
+an unanswered try that keeps it open, undo a mis-tap, and the program's
+default follow-ups proposed after logging an encounter."""
 
 from __future__ import annotations
 
@@ -157,7 +158,10 @@ def test_one_tap_reached_on_today_completes_the_follow_up(
     ).to_be_visible()
     expect(page).to_have_url(re.compile(r"/#today-followups$"))
     expect(due_today_list(page)).to_have_count(0)
-    expect(page.locator(f'a[href="/followups/{today.pk}/"]')).to_have_count(0)
+    # Listed only as just closed, with its undo (for a few minutes).
+    just_closed = page.get_by_role("list", name="Just closed by you")
+    expect(just_closed.locator(f'a[href="/followups/{today.pk}/"]')).to_have_count(1)
+    expect(page.locator(f'a[href="/followups/{today.pk}/"]')).to_have_count(1)
     # The other follow-up is untouched and still offered.
     expect(page.locator(f'a[href="/followups/{later.pk}/"]')).to_have_count(1)
     today.refresh_from_db()
@@ -199,7 +203,7 @@ def tab_to(page, target) -> None:
     raise AssertionError(f"{target} is not reached with {MAX_TABS} presses of Tab")
 
 
-def test_keyboard_only_user_completes_follow_ups_from_today(
+def test_keyboard_only_user_completes_tries_and_undoes_from_today(
     phone, live_server, log_in, navigator, person, program
 ):
     from playwright.sync_api import expect
@@ -225,17 +229,39 @@ def test_keyboard_only_user_completes_follow_ups_from_today(
     expect(page.get_by_text("Follow-up with Dana Okafor completed.")).to_be_visible()
     expect(due_today_list(page).get_by_role("listitem")).to_have_count(1)
 
+    # "Left message" is a try, not the end: Lee stays on the list (issue 8).
     left_message = page.get_by_role("button", name="Left message for Lee Park")
     tab_to(page, left_message)
     page.keyboard.press("Space")
-    expect(page.get_by_text("Follow-up with Lee Park completed.")).to_be_visible()
-    expect(due_today_list(page)).to_have_count(0)
-    expect(page.get_by_text("No follow-ups due in the next 7 days.")).to_be_visible()
+    expect(
+        page.get_by_text("Attempt recorded; the follow-up with Lee Park stays open.")
+    ).to_be_visible()
+    lee_item = (
+        page.get_by_role("listitem")
+        .filter(has_text="Lee Park")
+        .filter(has=page.get_by_role("button", name="No answer from Lee Park"))
+    )
+    expect(lee_item).to_contain_text("1 unanswered try · next try")
+    expect(page.get_by_text("No follow-ups due in the next 7 days.")).to_have_count(0)
+
+    # Dana's completion was a mis-tap: undone from Today, by keyboard.
+    undo = page.get_by_role(
+        "button", name="Undo closing the follow-up with Dana Okafor"
+    )
+    tab_to(page, undo)
+    page.keyboard.press("Enter")
+    expect(
+        page.get_by_text("Undone: the follow-up with Dana Okafor is open again.")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Reached Dana Okafor")).to_be_visible()
+    expect_fits_the_phone(phone)
 
     dana.refresh_from_db()
     lee.refresh_from_db()
-    assert (dana.status, dana.outcome) == (Status.COMPLETED, Outcome.REACHED)
-    assert (lee.status, lee.outcome) == (Status.COMPLETED, Outcome.LEFT_MESSAGE)
+    assert (dana.status, dana.outcome) == (Status.SCHEDULED, "")
+    assert (lee.status, lee.outcome) == (Status.SCHEDULED, "")
+    assert lee.attempts.get().outcome == Outcome.LEFT_MESSAGE
+    assert lee.due_at >= timezone.now() + datetime.timedelta(hours=3, minutes=59)
 
 
 def test_encounter_with_a_planned_disposition_proposes_the_program_plan(

@@ -107,12 +107,15 @@ def test_times_are_wall_clock_times_of_each_programs_zone(seeded):
     ]:
         user = User.objects.get(username=username)
         tz = user.memberships.get().program.tz
+        # An unanswered try moves the due time on (the retry): those aside.
         local = Counter(
             timezone.localtime(f.due_at, tz).time()
-            for f in Followup.objects.filter(assigned_to=user)
+            for f in Followup.objects.filter(assigned_to=user, attempts=None)
         )
         # All but the "later today" ones sit on the plan's local times.
-        planned = Counter(item.at for item in plan if item.at is not None)
+        planned = Counter(
+            item.at for item in plan if item.at is not None and not item.tries
+        )
         assert local & planned == planned, username
 
 
@@ -203,6 +206,17 @@ def test_each_followup_is_audited(seeded):
     assert Followup.objects.filter(
         created_by__username="manager", assigned_to__username="navigator"
     ).exists()
+
+
+def test_an_unanswered_try_is_seeded_on_an_open_follow_up(navigator):
+    tried = Followup.objects.filter(assigned_to=navigator).exclude(attempts=None)
+    assert tried.count() == 1
+    followup = tried.get()
+    assert followup.status == Status.SCHEDULED
+    attempt = followup.attempts.get()
+    assert attempt.outcome == "no_answer" and attempt.attempted_by == navigator
+    # Due again the program's retry time after the try.
+    assert followup.due_at == attempt.attempted_at + datetime.timedelta(hours=4)
 
 
 def test_history_is_closed_through_the_services(navigator):

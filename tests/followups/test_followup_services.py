@@ -4,11 +4,12 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from cases.models import Encounter
 from cases.services import family_contact_add
 from followups import services
 from followups.models import Reminder, ReminderKind, ReminderStatus, Status
 from navigator.errors import Conflict, DomainError
-from navigator.models import AuditEvent, Role
+from navigator.models import AuditEvent, QueuedTask, Role
 from tests.factories import PersonFactory, member
 from tests.followups.helpers import schedule
 
@@ -160,3 +161,75 @@ def test_person_reminder_only_with_consent(navigator_a, program_a):
     )
     assert not Reminder.objects.filter(followup=a, kind=ReminderKind.PERSON).exists()
     assert Reminder.objects.filter(followup=b, kind=ReminderKind.PERSON).exists()
+
+
+# --- an encounter and its follow-up: one transaction (issue 8) ----------------
+
+ENCOUNTER = {
+    "location_text": "Main St",
+    "source": "911_call",
+    "response_model": "embedded",
+    "disposition": "resolved_on_scene",
+    "minutes_engaged": 20,
+    "concerns": ["mental_health"],
+}
+
+
+def test_encounter_with_follow_up_is_one_write(navigator_a, program_a):
+
+    person = PersonFactory(program=program_a)
+    encounter, followup = services.encounter_log_with_followup(
+        by=navigator_a,
+        data={
+            "started_at": timezone.now() - datetime.timedelta(hours=1),
+            **ENCOUNTER,
+        },
+        program=program_a,
+        person=person,
+        followup=services.FollowupAfterEncounter(days=2, method="phone"),
+    )
+    assert Encounter.objects.get() == encounter
+    assert followup is not None and followup.encounter == encounter
+    local = timezone.localtime(followup.due_at, program_a.tz)
+    started = timezone.localtime(encounter.started_at, program_a.tz)
+    assert local.date() == started.date() + datetime.timedelta(days=2)
+    assert local.time() == datetime.time(10, 0)
+
+
+def test_a_failing_follow_up_rolls_the_encounter_back(navigator_a, program_a):
+
+    person = PersonFactory(program=program_a)
+    tasks = QueuedTask.objects.count()
+    with pytest.raises(DomainError) as caught:
+        services.encounter_log_with_followup(
+            by=navigator_a,
+            data={
+                "started_at": timezone.now() - datetime.timedelta(hours=1),
+                **ENCOUNTER,
+            },
+            program=program_a,
+            person=person,
+            # Far beyond the follow-up's range: refused by followup_schedule.
+            followup=services.FollowupAfterEncounter(days=99_999, method="phone"),
+        )
+    assert "days" in caught.value.fields
+    assert "nothing was saved" in caught.value.detail
+    assert not Encounter.objects.exists()
+    assert not AuditEvent.objects.filter(object_type="cases.encounter").exists()
+    assert QueuedTask.objects.count() == tasks  # no familiar-faces evaluation
+
+
+def test_a_follow_up_needs_an_identified_person(navigator_a, program_a):
+
+    with pytest.raises(DomainError) as caught:
+        services.encounter_log_with_followup(
+            by=navigator_a,
+            data={
+                "started_at": timezone.now() - datetime.timedelta(hours=1),
+                **ENCOUNTER,
+            },
+            program=program_a,
+            followup=services.FollowupAfterEncounter(days=1, method="phone"),
+        )
+    assert "person" in caught.value.fields
+    assert not Encounter.objects.exists()

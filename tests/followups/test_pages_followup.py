@@ -52,6 +52,8 @@ def updates_of(followup: Followup) -> list[AuditEvent]:
 
 ACTIONS = [
     "followup-complete",
+    "followup-attempt",
+    "followup-undo",
     "followup-missed",
     "followup-cancel",
     "followup-reschedule",
@@ -361,3 +363,87 @@ def test_managers_see_reminders_others_do_not(client, navigator_a, manager_a, fo
     assert "Reminders and deliveries" in response.text
     assert "Due soon (to the navigator)" in response.text
     assert len(response.context["reminders"]) == 1
+
+
+# --- attempts and undo (issue 8) ---------------------------------------------
+
+
+def test_record_a_try_from_the_page(client, navigator_a, followup):
+    client.force_login(navigator_a)
+    page = client.get(url("followup-detail", followup)).text
+    assert "Tries without reaching anyone" in page and "None yet." in page
+    assert "Left a message" in page  # a choice of the attempt form
+    response = client.post(
+        url("followup-attempt", followup),
+        {
+            "attempt-outcome": "left_message",
+            "attempt-method": "text",
+            "attempt-note": "Sent the clinic's number.",
+        },
+    )
+    assert response.status_code == 302
+    followup.refresh_from_db()
+    assert followup.status == Status.SCHEDULED
+    page = client.get(response.url).text
+    assert "Attempt recorded" in page and "stays open" in page
+    assert "Sent the clinic&#x27;s number." in page
+    assert "Text message" in page and "Next try:" in page
+    assert "After 3 tries the program" in page
+
+
+def test_the_complete_form_offers_only_closing_outcomes(client, navigator_a, followup):
+    client.force_login(navigator_a)
+    form = client.get(url("followup-detail", followup)).context["forms"]["complete"]
+    offered = {value for value, _ in form.fields["outcome"].choices}
+    assert "reached" in offered and "declined" in offered
+    assert not offered & {"no_answer", "left_message"}
+
+
+def test_a_try_without_outcome_is_a_field_error(client, navigator_a, followup):
+    client.force_login(navigator_a)
+    response = client.post(url("followup-attempt", followup), {"attempt-note": "?"})
+    assert response.status_code == 200
+    assert "outcome" in response.context["forms"]["attempt"].errors
+    assert response.context["open_action"] == "attempt"
+    assert not followup.attempts.exists()
+
+
+def test_escalated_after_the_limit_shows_on_the_page(client, navigator_a, followup):
+    for _ in range(3):
+        services.followup_attempt(
+            by=navigator_a, followup=followup, method="", outcome="no_answer"
+        )
+    client.force_login(navigator_a)
+    page = client.get(url("followup-detail", followup)).text
+    assert "Managers told: 3 unanswered tries" in page
+    assert "were told after 3 tries" in page
+
+
+def test_undo_a_mis_tapped_completion(client, navigator_a, followup):
+    client.force_login(navigator_a)
+    client.post(url("followup-complete", followup), {"complete-outcome": "reached"})
+    page = client.get(url("followup-detail", followup)).text
+    assert "Undo: reopen the follow-up" in page
+    response = client.post(url("followup-undo", followup))
+    assert response.status_code == 302
+    followup.refresh_from_db()
+    assert followup.status == Status.SCHEDULED
+    page = client.get(response.url).text
+    assert "is open again" in page and "Undo: reopen" not in page
+    assert "Complete follow-up" in page
+
+
+def test_no_undo_button_for_others_or_later(client, navigator_a, program_a, followup):
+    services.followup_complete(by=navigator_a, followup=followup, outcome="reached")
+    colleague = member(program_a, Role.NAVIGATOR)
+    client.force_login(colleague)
+    assert "Undo: reopen" not in client.get(url("followup-detail", followup)).text
+    response = client.post(url("followup-undo", followup), follow=True)
+    assert "Only the person who closed it can undo that." in response.text
+    followup.refresh_from_db()
+    assert followup.status == Status.COMPLETED
+    Followup.objects.filter(pk=followup.pk).update(
+        closed_at=timezone.now() - datetime.timedelta(minutes=11)
+    )
+    client.force_login(navigator_a)
+    assert "Undo: reopen" not in client.get(url("followup-detail", followup)).text

@@ -140,11 +140,23 @@ def test_overdue_query_count_is_flat(
     navigators = [member(program_a, Role.NAVIGATOR) for _ in range(3)]
     for i in range(rows):
         schedule(navigators[i % 3], in_minutes=-60 * (i + 1))
+    # And escalated ones (tries unanswered up to the limit), not yet due.
+    for i in range(rows // 3):
+        followup = schedule(navigators[i % 3], in_minutes=60 * 24)
+        for _ in range(3):
+            services.followup_attempt(
+                by=navigators[i % 3], followup=followup, method="", outcome="no_answer"
+            )
     client.force_login(manager_a)
     with django_assert_max_num_queries(OVERDUE_MAX_QUERIES):
         response = client.get(reverse("followup-overdue"))
     assert sum(r["overdue"] for r in response.context["by_navigator"]) == rows
-    assert len(response.context["page_obj"].object_list) == min(rows, 25)
+    listed = rows + rows // 3
+    assert len(response.context["page_obj"].object_list) == min(listed, 25)
+    escalated = [f for f in response.context["page_obj"].object_list if f.escalated_at]
+    assert response.text.count("Escalated: tries unanswered") == len(escalated)
+    if listed <= 25:  # all on the first page (due soonest last)
+        assert len(escalated) == rows // 3
 
 
 # --- deliveries --------------------------------------------------------------
@@ -217,6 +229,8 @@ SETTINGS_POST = {
     "settings-person_reminder_lead_minutes": "120",
     "settings-quiet_hours_start": "20:30",
     "settings-quiet_hours_end": "08:00",
+    "settings-attempt_retry_hours": "4",
+    "settings-attempt_limit": "3",
     "settings-sender_name": "Care Team",
 }
 
@@ -243,7 +257,7 @@ def test_bad_settings_stay_on_the_field(client, manager_a, program_a):
     assert response.status_code == 200
     assert "digest_hour" in response.context["settings_form"].errors
     assert 'value="Care Team"' in response.text  # nothing typed is lost
-    assert FollowupSettings.objects.get(program=program_a).digest_hour == 7
+    assert not FollowupSettings.objects.filter(program=program_a).exists()
 
 
 def test_settings_of_an_unmanaged_program_is_404(client, manager_a, program_b):
@@ -258,6 +272,9 @@ def test_manager_of_two_programs_picks_one(client, manager_a, program_a):
     client.force_login(manager_a)
     page = client.get(reverse("followup-settings"), {"program": second.pk})
     assert page.context["program"] == second and "Program Z" in page.text
+    # Shown with the defaults; a read writes nothing (issue 8).
+    assert 'value="60"' in page.text
+    assert not FollowupSettings.objects.filter(program=second).exists()
     client.post(f"{reverse('followup-settings')}?program={second.pk}", SETTINGS_POST)
     assert FollowupSettings.objects.get(program=second).digest_hour == 6
     assert not FollowupSettings.objects.filter(

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from followups.models import CalendarFeed, NotificationPreference
-from navigator.models import Role
+from navigator.models import AuditEvent, Role
 from tests.factories import member
 from tests.followups.helpers import schedule
 
@@ -60,6 +60,21 @@ def test_set_channel_and_phone(client, navigator_a):
     client.post(reverse("followup-preferences"), {"channel": "digest_only"})
     pref.refresh_from_db()
     assert pref.channel == "digest_only"
+    # Each change audited as the user's own (issue 8); saving it unchanged
+    # writes nothing.
+    client.post(reverse("followup-preferences"), {"channel": "digest_only"})
+    events = AuditEvent.objects.filter(
+        object_type="followups.notificationpreference"
+    ).order_by("id")
+    assert [(e.action, e.actor_id) for e in events] == [
+        ("create", navigator_a.pk),
+        ("update", navigator_a.pk),
+    ]
+    assert events[0].changes == {"channel": [None, "sms"], "phone": [None, "555-0100"]}
+    assert events[1].changes == {
+        "channel": ["sms", "digest_only"],
+        "phone": ["555-0100", ""],
+    }
 
 
 def feed_url_in(html: str) -> str:

@@ -248,37 +248,41 @@ def test_bad_days_keep_the_encounter_form(client, navigator_a, person):
     assert not Encounter.objects.exists()
 
 
-def test_follow_up_refused_still_saves_the_encounter(client, navigator_a):
+def test_a_follow_up_for_nobody_is_refused_and_nothing_saved(client, navigator_a):
     client.force_login(navigator_a)
     response = client.post(
         reverse("encounter-create"),
         encounter_post(None, **{"followup-days": "1", "followup-method": "phone"}),
-        follow=True,
     )
     assert response.status_code == 200
-    assert Encounter.objects.count() == 1 and not Followup.objects.exists()
-    assert "The follow-up was not scheduled" in response.text
+    assert not Encounter.objects.exists() and not Followup.objects.exists()
+    assert "person" in response.context["form"].errors
+    assert "To schedule a follow-up, choose the person" in response.text
+    assert "Calm." in response.text  # what was typed is kept
 
 
-def test_service_refusal_is_told_and_encounter_kept(
+def test_a_refused_follow_up_rolls_the_encounter_back(
     client, navigator_a, person, monkeypatch
 ):
+    """Issue 8: an encounter and its follow-up are one transaction."""
+    from followups.services import scheduling
     from navigator.errors import DomainError
 
     def refuse(**kwargs):
         raise DomainError.for_field("due_at", "Give the due date and time.")
 
-    monkeypatch.setattr(services, "followup_schedule", refuse)
+    monkeypatch.setattr(scheduling, "followup_schedule", refuse)
     client.force_login(navigator_a)
     response = client.post(
         reverse("encounter-create"),
         encounter_post(person, **{"followup-days": "1", "followup-method": "phone"}),
-        follow=True,
     )
-    assert Encounter.objects.count() == 1
-    assert "the follow-up was not scheduled: Give the due date and time." in (
-        response.text
-    )
+    assert response.status_code == 200
+    assert not Encounter.objects.exists()
+    # Nor its audit event.
+    assert not AuditEvent.objects.filter(object_type="cases.encounter").exists()
+    assert "days" in response.context["followup_form"].errors
+    assert "Give the due date and time." in response.text
 
 
 # --- the program's plan, proposed after logging -----------------------------
@@ -348,7 +352,7 @@ def test_timeline_shows_due_and_completed_follow_ups(client, navigator_a, person
     due = schedule(navigator_a, person=person, in_minutes=60 * 24, purpose="Visit")
     done = schedule(navigator_a, person=person, in_minutes=-60)
     services.followup_complete(
-        by=navigator_a, followup=done, outcome="left_message", notes="Voicemail full"
+        by=navigator_a, followup=done, outcome="declined", notes="Voicemail full"
     )
     late = schedule(navigator_a, person=person, in_minutes=-60 * 30)
     client.force_login(navigator_a)
@@ -359,7 +363,7 @@ def test_timeline_shows_due_and_completed_follow_ups(client, navigator_a, person
     html = response.text
     for f in (due, done, late):
         assert reverse("followup-detail", args=[f.pk]) in html
-    assert "Left a message" in html and "Voicemail full" in html
+    assert "Declined contact" in html and "Voicemail full" in html
     assert "Overdue" in html and "timeline-followup" in html
     assert Followup.objects.get(pk=late.pk).status == Status.SCHEDULED
 
@@ -386,11 +390,16 @@ def test_person_page_with_follow_ups_query_count_is_flat(
             services.followup_complete(
                 by=navigator_a, followup=followup, outcome="reached"
             )
+        elif i % 3 == 1:  # tried once: the timeline says so
+            services.followup_attempt(
+                by=navigator_a, followup=followup, method="", outcome="no_answer"
+            )
     client.force_login(navigator_a)
     with django_assert_max_num_queries(PERSON_PAGE_MAX_QUERIES):
         response = client.get(reverse("person-detail", args=[person.pk]))
     timeline = response.context["timeline"]
     assert timeline.paginator.count == 2 * rows
+    assert response.text.count("1 unanswered try") == len(range(1, rows, 3))
     assert len(timeline.object_list) == min(2 * rows, 50)  # one page
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from followups import services
 from followups.models import Followup, Outcome, Status
 from navigator.models import AuditEvent, Role
 from tests.factories import PersonFactory, member
@@ -16,7 +17,8 @@ from tests.followups.helpers import schedule
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, memberships, the follow-ups (one query, everything joined),
+# Session, user, memberships, the follow-ups (one query, everything joined,
+# with the attempt counts and the ones just closed),
 # the recent encounters' count, rows and responders, the audit insert, the
 # session save (with savepoints). Not one more for more follow-ups.
 TODAY_MAX_QUERIES = 9
@@ -71,25 +73,75 @@ def test_today_shows_my_follow_ups_by_group(client, navigator_a, program_a, grou
     assert reverse("followup-detail", args=[theirs.pk]) not in section
 
 
-def test_one_tap_complete_from_today(client, navigator_a, groups):
+def test_one_tap_reached_completes_from_today(client, navigator_a, groups):
     client.force_login(navigator_a)
     overdue = groups["overdue"]
     html = client.get(reverse("today")).text
-    assert 'name="complete-outcome" value="no_answer"' in html
+    assert 'name="complete-outcome" value="reached"' in html
     response = client.post(
         reverse("followup-complete", args=[overdue.pk]),
-        {"complete-outcome": "no_answer", "next": "/#today-followups"},
+        {"complete-outcome": "reached", "next": "/#today-followups"},
     )
     assert response.status_code == 302 and response.url == "/#today-followups"
     overdue.refresh_from_db()
-    assert overdue.status == Status.COMPLETED
-    assert overdue.outcome == Outcome.NO_ANSWER
+    assert (overdue.status, overdue.outcome) == (Status.COMPLETED, Outcome.REACHED)
     assert AuditEvent.objects.filter(
         object_type="followups.followup", object_id=str(overdue.pk), action="update"
     ).exists()
     after = client.get(reverse("today"))
     assert overdue.pk not in [f.pk for f in after.context["followups"]["overdue"]]
     assert "completed." in after.text  # the message
+    # Just closed: offered for undo on Today, for a few minutes.
+    assert [f.pk for f in after.context["followups"]["just_closed"]] == [overdue.pk]
+    assert reverse("followup-undo", args=[overdue.pk]) in after.text
+
+
+def test_one_tap_no_answer_keeps_it_open_and_due_again(client, navigator_a, groups):
+    client.force_login(navigator_a)
+    overdue = groups["overdue"]
+    html = client.get(reverse("today")).text
+    attempt_url = reverse("followup-attempt", args=[overdue.pk])
+    assert f'formaction="{attempt_url}" name="attempt-outcome" value="no_answer"' in (
+        html
+    )
+    before = timezone.now()
+    response = client.post(
+        attempt_url,
+        {
+            "attempt-outcome": "no_answer",
+            "attempt-method": "phone",
+            "next": "/#today-followups",
+        },
+    )
+    assert response.status_code == 302 and response.url == "/#today-followups"
+    overdue.refresh_from_db()
+    assert overdue.status == Status.SCHEDULED and overdue.outcome == ""
+    # The program's default: tried again 4 hours later.
+    assert (
+        before + datetime.timedelta(hours=4)
+        <= overdue.due_at
+        <= timezone.now() + datetime.timedelta(hours=4)
+    )
+    attempt = overdue.attempts.get()
+    assert (attempt.outcome, attempt.attempted_by) == ("no_answer", navigator_a)
+    after = client.get(reverse("today"))
+    shown = after.context["followups"]
+    assert overdue.pk not in [f.pk for f in shown["overdue"]]
+    assert "stays open" in after.text
+    assert "1 unanswered try · next try" in after.text
+
+
+def test_no_answer_as_a_completion_is_refused_on_the_field(client, navigator_a, groups):
+    client.force_login(navigator_a)
+    overdue = groups["overdue"]
+    response = client.post(
+        reverse("followup-complete", args=[overdue.pk]),
+        {"complete-outcome": "no_answer"},
+    )
+    assert response.status_code == 200
+    assert "outcome" in response.context["forms"]["complete"].errors
+    overdue.refresh_from_db()
+    assert overdue.status == Status.SCHEDULED
 
 
 def test_today_without_follow_ups_says_so(client, navigator_a):
@@ -117,15 +169,24 @@ def test_today_with_follow_ups_query_count_is_flat(
             person=person,
             data={"name": f"C{i}", "relationship": "sister", "may_contact": True},
         )
-        schedule(
+        followup = schedule(
             navigator_a,
             person=person,
             contact=contact if i % 2 else None,
             in_minutes=(i - rows // 2) * 60 * 5,
         )
+        if i % 3 == 0:  # tried without an answer: still listed, with its count
+            services.followup_attempt(
+                by=navigator_a, followup=followup, method="", outcome="no_answer"
+            )
+        if i % 5 == 4:  # just completed: listed for undo
+            services.followup_complete(
+                by=navigator_a, followup=followup, outcome="reached"
+            )
     client.force_login(navigator_a)
     with django_assert_max_num_queries(TODAY_MAX_QUERIES):
         response = client.get(reverse("today"))
     shown = response.context["followups"]
     assert sum(len(v) for v in shown.values()) == rows
+    assert len(shown["just_closed"]) == rows // 5
     assert Followup.objects.count() == rows

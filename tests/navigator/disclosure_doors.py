@@ -589,6 +589,37 @@ DOORS: list[Door] = [
         label="already closed: the page again, 409",
     ),
     Door(
+        "followup-attempt",
+        "POST",
+        page("followup-attempt", F),
+        lambda w: {w.person.pk: (CREATE,)},
+        status=302,
+        data=lambda w: {"attempt-outcome": "no_answer", "attempt-note": "Rang"},
+    ),
+    Door(
+        "followup-attempt",
+        "POST",
+        page("followup-attempt", F),
+        lambda w: each([w.person], VIEW, FOLLOWUP, NAME),
+        data=lambda w: {"attempt-outcome": ""},
+        label="invalid: the page again",
+    ),
+    Door(
+        "followup-undo",
+        "POST",
+        page("followup-undo", F),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {},
+        prepare=lambda c, w, url: (
+            c.post(
+                reverse("followup-complete", args=[w.followup.pk]),
+                {"complete-outcome": "reached"},
+            )
+            and None
+        ),
+    ),
+    Door(
         "followup-missed",
         "POST",
         page("followup-missed", F),
@@ -960,6 +991,28 @@ DOORS: list[Door] = [
         api("followups/{}/complete/", F),
         lambda w: {w.person.pk: (UPDATE,)},
         data=lambda w: {"outcome": "reached"},
+    ),
+    Door(
+        "api-followup-attempt",
+        "POST",
+        api("followups/{}/attempt/", F),
+        lambda w: {w.person.pk: (CREATE,)},
+        data=lambda w: {"outcome": "left_message", "note": "Voicemail"},
+    ),
+    Door(
+        "api-followup-undo",
+        "POST",
+        api("followups/{}/undo/", F),
+        lambda w: {w.person.pk: (UPDATE,)},
+        data=lambda w: {},
+        prepare=lambda c, w, url: (
+            c.post(
+                f"/api/v1/followups/{w.followup.pk}/complete/",
+                {"outcome": "reached"},
+                format="json",
+            )
+            and None
+        ),
     ),
     Door(
         "api-followup-missed",

@@ -450,7 +450,7 @@ def test_an_administrator_revokes_api_tokens(admin_client, administrator, naviga
     )
     token.refresh_from_db()
     assert token.revoked_at is not None
-    (event,) = events(object_type="navigator.apitoken")
+    (event,) = events(object_type="navigator.apitoken", action="delete")
     assert event.actor == administrator
     assert event.object_id == str(token.pk)
     assert list(event.changes) == ["revoked_at"]

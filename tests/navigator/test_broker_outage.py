@@ -181,6 +181,15 @@ def _api(path: str) -> str:
     return "/api/v1/" + path
 
 
+def _just_completed(w: World) -> int:
+    """The world's follow-up, completed by its navigator a moment ago (what
+    an undo needs); its id."""
+    followup_services.followup_complete(
+        by=w.navigator, followup=w.followup, outcome="reached"
+    )
+    return w.followup.pk
+
+
 API_WRITES = [
     Write(
         "person create",
@@ -339,6 +348,21 @@ API_WRITES = [
         lambda w: _api(f"followups/{w.followup.pk}/complete/"),
         lambda w: {"outcome": "reached"},
         operation=("/api/v1/followups/{id}/complete/", "post"),
+    ),
+    Write(
+        "followup attempt",
+        "navigator",
+        "post",
+        lambda w: _api(f"followups/{w.followup.pk}/attempt/"),
+        lambda w: {"outcome": "no_answer"},
+        operation=("/api/v1/followups/{id}/attempt/", "post"),
+    ),
+    Write(
+        "followup undo",
+        "navigator",
+        "post",
+        lambda w: _api(f"followups/{_just_completed(w)}/undo/"),
+        operation=("/api/v1/followups/{id}/undo/", "post"),
     ),
     Write(
         "followup missed",
@@ -517,6 +541,22 @@ PAGE_WRITES = [
         "post",
         lambda w: reverse("followup-complete", args=[w.followup.pk]),
         lambda w: {"complete-outcome": "reached"},
+        302,
+    ),
+    Write(
+        "followup-attempt",
+        "navigator",
+        "post",
+        lambda w: reverse("followup-attempt", args=[w.followup.pk]),
+        lambda w: {"attempt-outcome": "no_answer"},
+        302,
+    ),
+    Write(
+        "followup-undo",
+        "navigator",
+        "post",
+        lambda w: reverse("followup-undo", args=[_just_completed(w)]),
+        lambda w: {},
         302,
     ),
     Write(

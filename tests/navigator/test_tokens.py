@@ -97,3 +97,25 @@ def test_no_token_for_a_deactivated_user(navigator_a):
     with pytest.raises(DomainError) as exc:
         api_token_create(user=navigator_a, name="t")
     assert set(exc.value.fields) == {"user"}
+
+
+def test_creating_and_revoking_a_token_is_audited_without_its_secret(
+    navigator_a, manager_a
+):
+    token, key = api_token_create(user=navigator_a, name="field app", by=manager_a)
+    created = AuditEvent.objects.get(object_type="navigator.apitoken", action="create")
+    assert created.actor == manager_a and created.object_id == str(token.pk)
+    assert created.changes == {
+        "user_id": [None, navigator_a.pk],
+        "name": [None, "field app"],
+        "key_prefix": [None, key[:8]],
+    }
+    assert key not in str(created.changes)
+    assert token.key_hash not in str(created.changes)
+    api_token_revoke(token=token)  # from the command: no actor
+    api_token_revoke(token=token)  # again: nothing changes, nothing written
+    (revoked,) = AuditEvent.objects.filter(
+        object_type="navigator.apitoken", action="delete"
+    )
+    assert revoked.actor is None and revoked.object_id == str(token.pk)
+    assert revoked.changes["revoked_at"][0] is None

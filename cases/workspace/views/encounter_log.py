@@ -1,6 +1,7 @@
 """Logging an encounter, with the follow-up its form proposes.
 
-The form schedules a follow-up and, after saving, offers the program's
+The form schedules a follow-up in the encounter's own transaction
+(``followups.services.encounter_log_with_followup``) and, after saving, offers the program's
 default follow-ups (``followup-plan``): the page composes encounters and
 follow-ups, so it lives in the workspace (docs/decisions/0010-layers.md). The
 person picker it shares with the other encounter pages is in
@@ -17,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from cases import selectors, services
+from cases import selectors
 from cases.forms import EncounterForm
 from cases.models import Encounter
 from cases.views.encounters import (
@@ -32,39 +33,6 @@ from navigator.errors import DomainError
 from navigator.forms import local_now_or
 from navigator.selectors import program_list_for
 from navigator.views import apply_domain_error, form_data, or_404
-
-
-def _schedule_followup_after(
-    request: HttpRequest, encounter: Encounter, form: EncounterFollowupForm
-) -> None:
-    """The form's "follow up in N days": scheduled once the encounter is
-    saved, so a refusal here loses nothing; the user is told either way."""
-    if not form.wanted():
-        return
-    if encounter.person_id is None:
-        messages.warning(
-            request,
-            "The follow-up was not scheduled: link the encounter to a person, "
-            "then schedule it from their page.",
-        )
-        return
-    try:
-        followup = followup_services.followup_schedule(
-            by=request.user,
-            person=encounter.person,
-            encounter=encounter,
-            due_at=form.due_at_for(encounter.program, now=encounter.started_at),
-            method=form.cleaned_data["method"],
-        )
-    except DomainError as exc:
-        messages.warning(
-            request,
-            "The encounter was saved, but the follow-up was not scheduled: "
-            f"{exc.detail} Schedule it from the person's page.",
-        )
-    else:
-        due = timezone.localtime(followup.due_at, encounter.program.tz)
-        messages.success(request, f"Follow-up scheduled for {due:%a %-d %b, %H:%M}.")
 
 
 def _after_encounter_logged(encounter: Encounter):
@@ -107,18 +75,27 @@ def encounter_create(request: HttpRequest) -> HttpResponse:
     # Both forms checked (no short circuit), so every mistake shows at once.
     if form.is_bound and all([form.is_valid(), followup_form.is_valid()]):
         try:
-            encounter = services.encounter_log(
+            # One transaction: a follow-up that cannot be scheduled keeps the
+            # encounter unsaved too, and the form says why.
+            encounter, followup = followup_services.encounter_log_with_followup(
                 by=user,
                 data=form.encounter_data(),
                 program=form.program(),
                 person=form.cleaned_data["person"],
                 navigators=form.navigator_list(),
+                followup=followup_form.wanted(),
             )
         except DomainError as exc:
-            apply_domain_error(request, exc, form)
+            # On the follow-up part when it names one of its fields.
+            on_followup = set(exc.fields) & set(followup_form.fields)
+            apply_domain_error(request, exc, followup_form if on_followup else form)
         else:
             messages.success(request, "Encounter logged.")
-            _schedule_followup_after(request, encounter, followup_form)
+            if followup is not None:
+                due = timezone.localtime(followup.due_at, encounter.program.tz)
+                messages.success(
+                    request, f"Follow-up scheduled for {due:%a %-d %b, %H:%M}."
+                )
             return _after_encounter_logged(encounter)
     if form.is_bound:
         picker = _picker_context(

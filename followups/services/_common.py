@@ -1,0 +1,72 @@
+"""What the follow-up services share: the audited fields, the audit call,
+the row lock and the "still open" check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from followups.models import Followup, Status
+from navigator.audit import audit_record
+from navigator.errors import Conflict, NotFound
+from navigator.models import User
+from navigator.selectors import program_ids_for
+
+AUDITED_FIELDS = (
+    "due_at",
+    "assigned_to_id",
+    "method",
+    "contact_id",
+    "purpose",
+    "priority",
+    "status",
+    "remind_person",
+    "outcome",
+    "notes",
+    "completed_at",
+    "completed_by_id",
+    "cancelled_reason",
+    "closed_at",
+    "escalated_at",
+)
+
+
+def _audit(
+    by: User | None,
+    action: str,
+    followup: Followup,
+    changes: dict[str, Any],
+    reason: str = "",
+) -> None:
+    audit_record(
+        actor=by,
+        action=action,
+        obj=followup,
+        person_id=followup.person_id,
+        program_id=followup.program_id,
+        changes=changes,
+        reason=reason,
+    )
+
+
+def _lock(followup: Followup) -> Followup:
+    return (
+        Followup.objects.select_for_update(of=("self",))
+        .select_related("program", "person")
+        .get(pk=followup.pk)
+    )
+
+
+def _require_open(followup: Followup, doing: str) -> None:
+    if followup.status != Status.SCHEDULED:
+        raise Conflict(
+            f"Cannot {doing} a follow-up that is {followup.get_status_display().lower()}.",
+            code="invalid_transition",
+        )
+
+
+def _require_staff_of(by: User, followup: Followup) -> None:
+    """Only staff of the follow-up's program act on it; anyone else is told
+    it does not exist (DESIGN.md, access). To be replaced by the one
+    follow-up access function once it exists."""
+    if followup.program_id not in program_ids_for(user=by):
+        raise NotFound("No such follow-up.")
