@@ -59,7 +59,9 @@ def test_a_revocation_is_audited_once(navigator_a, program_a):
     token, _ = api_token_create(user=navigator_a, name="t")
     api_token_revoke(token=token, by=navigator_a)
     api_token_revoke(token=token, by=navigator_a)
-    (event,) = AuditEvent.objects.filter(object_type="navigator.apitoken")
+    (event,) = AuditEvent.objects.filter(
+        object_type="navigator.apitoken", action="delete"
+    )
     assert event.actor == navigator_a
     assert event.object_id == str(token.pk)
     assert event.changes["revoked_at"][0] is None
