@@ -257,22 +257,11 @@ class PersonForm(forms.Form):
                 "updated_at",
             )
         }
-        dob = self.cleaned_data["date_of_birth"]
-        age = self.cleaned_data["estimated_age"]
-        if dob is not None:
-            data["date_of_birth"] = dob
-            data["dob_precision"] = DobPrecision.EXACT
-            if age is not None:
-                data["estimated_age"] = age  # the service says "not both"
-        elif age is not None:
-            # An untouched estimate keeps its stored date instead of being
-            # re-derived (and audited as a change) on every save.
-            if self.person is None or "estimated_age" in self.changed_data:
-                data["estimated_age"] = age
-                data["date_of_birth"] = None
-        else:
-            data["date_of_birth"] = None
-            data["dob_precision"] = DobPrecision.EXACT
+        # What a date of birth and an estimated age mean (which wins, when an
+        # estimate is kept) is the person service's decision.
+        data["date_of_birth"] = self.cleaned_data["date_of_birth"]
+        if self.cleaned_data["estimated_age"] is not None:
+            data["estimated_age"] = self.cleaned_data["estimated_age"]
         return data
 
 

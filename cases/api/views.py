@@ -121,10 +121,10 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
         person = selectors.person_get_for(user=request.user, person_id=pk)
         data = _data(PersonDetailSerializer(person, data=request.data, partial=partial))
-        data.pop("program_id", None)  # the serializer refused a change
         person = services.person_update(
             by=request.user,
             person=person,
+            program=data.pop("program_id", None),
             aliases=data.pop("aliases", None),
             data=data,
         )
@@ -349,10 +349,10 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
         encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
         data = _data(EncounterSerializer(encounter, data=request.data, partial=partial))
-        data.pop("program_id", None)  # the serializer refused a change
         encounter = services.encounter_update(
             by=request.user,
             encounter=encounter,
+            program=data.pop("program_id", None),
             # Absent means "leave the link"; null means "unidentified".
             person=data.pop("person_id", ...),
             navigators=data.pop("navigators", None),

@@ -64,6 +64,30 @@ def to_places(value: Any, places: int) -> Any:
     return number.quantize(decimal.Decimal(1).scaleb(-places))
 
 
+MOVE_MESSAGE = "A record cannot be moved to another program."
+
+
+def check_not_moved(
+    *,
+    field: str,
+    current: int | None,
+    given: models.Model | int | str | None,
+    message: str,
+) -> None:
+    """A record stays with its program (and a contact with its person).
+
+    Clients echo a read back on update, so the current value is accepted;
+    another one is refused on that field rather than silently ignored. Moving
+    a record between programs would move health data across agencies, and no
+    service does it (issue 8: this was only in the API serializers).
+    """
+    if given is None:
+        return
+    given_id = given.pk if isinstance(given, models.Model) else given
+    if str(given_id) != str(current):
+        raise DomainError.for_field(field, message, code="invalid")
+
+
 def check_not_stale(obj: Person | Encounter, expected: datetime.datetime | str | None):
     """Optimistic concurrency for edit forms.
 

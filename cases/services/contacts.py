@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import FamilyContact, Person
-from cases.services._input import assign, pick
+from cases.services._input import assign, check_not_moved, pick
 from cases.services.people import lock_person
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, NotFound
@@ -69,11 +69,23 @@ def family_contact_add(
 
 @transaction.atomic
 def family_contact_update(
-    *, by: User, contact: FamilyContact, data: dict[str, Any]
+    *,
+    by: User,
+    contact: FamilyContact,
+    data: dict[str, Any],
+    person: Person | int | None = None,
 ) -> FamilyContact:
+    """``person``, when given, must be the contact's own: a contact never
+    moves to another person's record."""
     contact = _lock_contact(contact, by=by)
     if contact.is_deleted:
         raise Conflict("This contact is deleted.")
+    check_not_moved(
+        field="person",
+        current=contact.person_id,
+        given=person,
+        message="A contact cannot be moved to another person.",
+    )
     before = snapshot(contact, FAMILY_CONTACT_FIELDS)
     assign(contact, pick(data, FAMILY_CONTACT_FIELDS))
     validate_model(contact, exclude=["deleted_by"])

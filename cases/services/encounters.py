@@ -10,7 +10,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import MAX_RESPONDERS, Encounter, Person
-from cases.services._input import assign, check_not_stale, pick
+from cases.services._input import (
+    MOVE_MESSAGE,
+    assign,
+    check_not_moved,
+    check_not_stale,
+    pick,
+)
 from cases.services._side_effects import queue_familiar_faces
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -39,6 +45,12 @@ ENCOUNTER_FIELDS = (
 
 # Clocks on phones drift; an encounter a few minutes "in the future" is not an error.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+
+# Before time zones were standardised (1883) local times carry second-level
+# offsets; nothing Navigator records is that old. A year-871 typo from the page
+# was stored and then printed by the API with a local-mean-time offset
+# ("-07:52:58") that is not valid RFC 3339 (issue 8).
+EARLIEST_YEAR = 1900
 
 
 def _resolve_person_for_encounter(
@@ -114,6 +126,12 @@ def _check_encounter_rules(encounter: Encounter) -> None:
         # each program has its own time zone), not the server's.
         encounter.started_at = timezone.make_aware(
             encounter.started_at, encounter.program.tz
+        )
+    if encounter.started_at and encounter.started_at.year < EARLIEST_YEAR:
+        raise DomainError.for_field(
+            "started_at",
+            f"An encounter cannot start before {EARLIEST_YEAR}.",
+            code="invalid",
         )
     if (
         encounter.started_at
@@ -214,14 +232,21 @@ def encounter_update(
     person: Person | int | None | type[Ellipsis] = ...,
     navigators: Iterable[User | int] | None = None,
     expected_updated_at: datetime.datetime | str | None = None,
+    program: Program | int | None = None,
 ) -> Encounter:
     """Edit an encounter. ``person=...`` leaves the link as it is.
 
-    ``expected_updated_at``: see person_update.
+    ``expected_updated_at`` and ``program``: see person_update.
     """
     encounter = _lock_encounter(encounter, by=by)
     if encounter.is_deleted:
         raise Conflict("This encounter is deleted; restore it first.")
+    check_not_moved(
+        field="program",
+        current=encounter.program_id,
+        given=program,
+        message=MOVE_MESSAGE,
+    )
     check_not_stale(encounter, expected_updated_at)
     before = snapshot(encounter, ("person_id",) + ENCOUNTER_FIELDS)
     old_person_id = encounter.person_id

@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from cases.models import MAX_ALIASES, Alias, DobPrecision, Person
 from cases.phonetic import person_search_phonetic
-from cases.services._input import assign, check_not_stale, pick
+from cases.services._input import (
+    MOVE_MESSAGE,
+    assign,
+    check_not_moved,
+    check_not_stale,
+    pick,
+)
 from cases.services._side_effects import queue_familiar_faces
 from cases.text import person_search_text
 from navigator import disclosure
@@ -80,10 +86,23 @@ def refresh_search_text(person: Person, aliases: list[str]) -> None:
     person.search_phonetic = person_search_phonetic(person.search_text)
 
 
-def _apply_estimated_age(data: dict[str, Any]) -> dict[str, Any]:
-    """``estimated_age`` (years) becomes an estimated date of birth."""
+def _apply_estimated_age(
+    data: dict[str, Any], *, person: Person | None = None
+) -> dict[str, Any]:
+    """What a date of birth and an estimated age (years) mean, for every door.
+
+    - An estimated age becomes an estimated date of birth (1 January).
+    - Not both at once.
+    - The age a record with an estimate already shows keeps its stored date:
+      an edit form sends it back on every save, and re-deriving it would
+      move the date (and audit a change) each new year.
+    - A date of birth given without a precision is a real one; keeping
+      "estimated" would mislabel it (and the age shown). Clearing it too.
+    """
     age = data.pop("estimated_age", None)
     if age in (None, ""):
+        if "date_of_birth" in data:
+            data.setdefault("dob_precision", DobPrecision.EXACT)
         return data
     try:
         age = int(age)
@@ -99,6 +118,15 @@ def _apply_estimated_age(data: dict[str, Any]) -> dict[str, Any]:
             "Give either a date of birth or an estimated age, not both.",
         )
     today = timezone.localdate()
+    if (
+        person is not None
+        and person.dob_precision == DobPrecision.ESTIMATED
+        and person.date_of_birth
+        and person.age_on(today) == age
+    ):
+        data.pop("date_of_birth", None)
+        data.pop("dob_precision", None)
+        return data
     data["date_of_birth"] = today.replace(year=today.year - age, month=1, day=1)
     data["dob_precision"] = DobPrecision.ESTIMATED
     return data
@@ -200,20 +228,26 @@ def person_update(
     data: dict[str, Any],
     aliases: Iterable[str] | None = None,
     expected_updated_at: datetime.datetime | str | None = None,
+    program: Program | int | None = None,
 ) -> Person:
     """Change a person's record; only the fields in ``data`` (and aliases).
 
     ``aliases=None`` leaves them; a list replaces them. ``expected_updated_at``
     (the ``updated_at`` the editor was shown) turns a lost update into a
-    Conflict.
+    Conflict. ``program``, when given, must be the record's own.
     """
     person = lock_person(person, by=by)
     if person.is_deleted:
         raise Conflict("This person's record is deleted; restore it first.")
+    check_not_moved(
+        field="program",
+        current=person.program_id,
+        given=program,
+        message=MOVE_MESSAGE,
+    )
     check_not_stale(person, expected_updated_at)
     before = snapshot(person, PERSON_FIELDS)
-    estimated = data.get("estimated_age") not in (None, "")
-    data = _apply_estimated_age(dict(data))
+    data = _apply_estimated_age(dict(data), person=person)
     assign(person, pick(data, PERSON_FIELDS))
     if person.sms_consent and not before["sms_consent"]:
         person.sms_consent_at = timezone.now()
@@ -226,14 +260,6 @@ def person_update(
     _check_external_id_free(person)
     validate_model(person, exclude=["created_by", "deleted_by"])
     check_person_rules(person)
-    if (
-        not estimated
-        and "dob_precision" not in data
-        and _plain_date(person.date_of_birth) != before["date_of_birth"]
-    ):
-        # A newly typed date of birth is a real one unless said otherwise;
-        # keeping "estimated" would mislabel it (and the age shown).
-        person.dob_precision = DobPrecision.EXACT
     changes = diff(before, snapshot(person, PERSON_FIELDS))
     if sorted(new_aliases) != old_aliases:
         changes["aliases"] = [old_aliases, sorted(new_aliases)]
@@ -253,10 +279,6 @@ def person_update(
         changes=changes,
     )
     return person
-
-
-def _plain_date(value: datetime.date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def lock_person(person: Person, *, by: User) -> Person:
