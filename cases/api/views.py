@@ -203,10 +203,10 @@ def _contact_data(request: Request, contact: FamilyContact) -> dict:
         responses={200: FamilyContactSerializer, **errors(400, 404, 409, 413)},
     ),
     destroy=extend_schema(
-        summary="Remove (soft-delete) a family contact",
-        parameters=[REASON_OPTIONAL],
-        request=OptionalReasonSerializer,
-        responses={204: None, **errors(400, 404)},
+        summary="Remove (soft-delete) a family contact (reason required)",
+        parameters=[REASON_REQUIRED],
+        request=ReasonSerializer,
+        responses={204: None, **errors(400, 404, 409)},
     ),
 )
 @extend_schema(tags=["people"])
@@ -265,13 +265,32 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         services.family_contact_remove(
             by=request.user,
             contact=contact,
-            reason=reason_from(request, required=False),
+            reason=reason_from(request, required=True),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        summary="Restore a removed family contact (program managers)",
+        parameters=[REASON_OPTIONAL],
+        request=OptionalReasonSerializer,
+        responses={200: FamilyContactSerializer, **errors(400, 403, 404, 409)},
+    )
+    def restore(self, request: Request, person_pk: int, pk: int) -> Response:
+        contact = _contact(request, person_pk, pk, include_deleted=True)
+        contact = services.family_contact_restore(
+            by=request.user,
+            contact=contact,
+            reason=reason_from(request, required=False),
+        )
+        return Response(_contact_data(request, contact))
 
-def _contact(request: Request, person_pk: int, pk: int) -> FamilyContact:
-    contact = selectors.family_contact_get_for(user=request.user, contact_id=pk)
+
+def _contact(
+    request: Request, person_pk: int, pk: int, *, include_deleted: bool = False
+) -> FamilyContact:
+    contact = selectors.family_contact_get_for(
+        user=request.user, contact_id=pk, include_deleted=include_deleted
+    )
     # The selector scopes by program; the URL must also name the right person.
     if contact.person_id != person_pk:
         raise NotFound("No such contact.")

@@ -18,11 +18,12 @@ from cases.services._input import (
     pick,
 )
 from cases.services._side_effects import queue_familiar_faces
+from navigator import softdelete
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
+from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import STAFF_ROLES, AuditAction, Program, User
-from navigator.selectors import is_manager_of, program_ids_for
-from navigator.services import clean_reason, program_for_write, validate_model
+from navigator.selectors import program_ids_for
+from navigator.services import program_for_write, validate_model
 
 ENCOUNTER_FIELDS = (
     "unidentified_description",
@@ -294,23 +295,14 @@ def encounter_link_person(
 
 @transaction.atomic
 def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Encounter:
-    reason = clean_reason(reason, required="Say why this encounter is deleted.")
     encounter = _lock_encounter(encounter, by=by)
-    if encounter.is_deleted:
-        raise Conflict("This encounter is already deleted.")
-    encounter.deleted_at = timezone.now()
-    encounter.deleted_by = by
-    encounter.deleted_reason = reason
-    encounter.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.DELETE,
+    softdelete.soft_delete(
         obj=encounter,
-        person_id=encounter.person_id,
-        program_id=encounter.program_id,
+        by=by,
         reason=reason,
+        program_id=encounter.program_id,
+        person_id=encounter.person_id,
+        what="encounter",
     )
     queue_familiar_faces(encounter.person_id)
     return encounter
@@ -318,30 +310,14 @@ def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Enc
 
 @transaction.atomic
 def encounter_restore(*, by: User, encounter: Encounter, reason: str = "") -> Encounter:
-    reason = clean_reason(reason)
     encounter = _lock_encounter(encounter, by=by)
-    if not encounter.is_deleted:
-        raise Conflict("This encounter is not deleted.")
-    if not is_manager_of(user=by, program_id=encounter.program_id):
-        raise PermissionDenied("Only a program manager can restore a deleted record.")
-    changes = {
-        "deleted_at": [snapshot(encounter, ["deleted_at"])["deleted_at"], None],
-        "deleted_reason": [encounter.deleted_reason, ""],
-    }
-    encounter.deleted_at = None
-    encounter.deleted_by = None
-    encounter.deleted_reason = ""
-    encounter.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.RESTORE,
+    softdelete.restore(
         obj=encounter,
-        person_id=encounter.person_id,
-        program_id=encounter.program_id,
-        changes=changes,
+        by=by,
         reason=reason,
+        program_id=encounter.program_id,
+        person_id=encounter.person_id,
+        what="encounter",
     )
     queue_familiar_faces(encounter.person_id)
     return encounter

@@ -20,12 +20,12 @@ from cases.services._input import (
 )
 from cases.services._side_effects import queue_familiar_faces
 from cases.text import person_search_text
-from navigator import disclosure
+from navigator import disclosure, softdelete
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
+from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import AuditAction, Program, User
-from navigator.selectors import is_manager_of, program_ids_for
-from navigator.services import clean_reason, program_for_write, validate_model
+from navigator.selectors import program_ids_for
+from navigator.services import program_for_write, validate_model
 
 PERSON_FIELDS = (
     "external_id",
@@ -299,23 +299,14 @@ def lock_person(person: Person, *, by: User) -> Person:
 
 @transaction.atomic
 def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
-    reason = clean_reason(reason, required="Say why this record is deleted.")
     person = lock_person(person, by=by)
-    if person.is_deleted:
-        raise Conflict("This person's record is already deleted.")
-    person.deleted_at = timezone.now()
-    person.deleted_by = by
-    person.deleted_reason = reason
-    person.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.DELETE,
+    softdelete.soft_delete(
         obj=person,
-        person_id=person.pk,
-        program_id=person.program_id,
+        by=by,
         reason=reason,
+        program_id=person.program_id,
+        person_id=person.pk,
+        what="person's record",
     )
     queue_familiar_faces(person.pk)
     return person
@@ -323,32 +314,14 @@ def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
 
 @transaction.atomic
 def person_restore(*, by: User, person: Person, reason: str = "") -> Person:
-    reason = clean_reason(reason)
     person = lock_person(person, by=by)
-    if not person.is_deleted:
-        raise Conflict("This person's record is not deleted.")
-    # Deleted records are hidden from navigators; bringing one back is a
-    # manager's decision (as on the pages).
-    if not is_manager_of(user=by, program_id=person.program_id):
-        raise PermissionDenied("Only a program manager can restore a deleted record.")
-    changes = {
-        "deleted_at": [person.deleted_at.isoformat(), None],
-        "deleted_reason": [person.deleted_reason, ""],
-    }
-    person.deleted_at = None
-    person.deleted_by = None
-    person.deleted_reason = ""
-    person.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.RESTORE,
+    softdelete.restore(
         obj=person,
-        person_id=person.pk,
-        program_id=person.program_id,
-        changes=changes,
+        by=by,
         reason=reason,
+        program_id=person.program_id,
+        person_id=person.pk,
+        what="person's record",
     )
     queue_familiar_faces(person.pk)
     return person

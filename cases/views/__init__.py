@@ -15,6 +15,7 @@ from cases.views.contacts import (
     family_contact_add,
     family_contact_edit,
     family_contact_remove,
+    family_contact_restore,
 )
 from cases.views.encounters import (
     encounter_create,
@@ -50,6 +51,7 @@ __all__ = [
     "family_contact_add",
     "family_contact_edit",
     "family_contact_remove",
+    "family_contact_restore",
     "person_audit",
     "person_create",
     "person_delete",
