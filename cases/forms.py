@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
@@ -30,6 +30,7 @@ from cases.models import (
     RaceEthnicity,
 )
 from cases.services import ENCOUNTER_FIELDS, PERSON_FIELDS
+from cases.services.inputs import EncounterData, FamilyContactData, PersonData
 from navigator.fields import REASON_MAX_LENGTH
 from navigator.models import Program, ResponseModel, User
 
@@ -243,9 +244,9 @@ class PersonForm(forms.Form):
     def edit_token(self) -> str | None:
         return self.cleaned_data.get("updated_at") or None
 
-    def person_data(self) -> dict[str, Any]:
+    def person_data(self) -> PersonData:
         """The ``data`` argument of person_create / person_update."""
-        data = {
+        data: dict[str, Any] = {
             k: v
             for k, v in self.cleaned_data.items()
             if k
@@ -262,7 +263,7 @@ class PersonForm(forms.Form):
         data["date_of_birth"] = self.cleaned_data["date_of_birth"]
         if self.cleaned_data["estimated_age"] is not None:
             data["estimated_age"] = self.cleaned_data["estimated_age"]
-        return data
+        return cast(PersonData, data)
 
 
 class FamilyContactForm(forms.Form):
@@ -297,6 +298,10 @@ class FamilyContactForm(forms.Form):
                 "notes",
             )
         )
+
+    def contact_data(self) -> FamilyContactData:
+        """The ``data`` argument of family_contact_add / family_contact_update."""
+        return cast(FamilyContactData, dict(self.cleaned_data))
 
 
 class ReasonForm(forms.Form):
@@ -487,16 +492,17 @@ class EncounterForm(forms.Form):
     def program(self) -> Program | None:
         return self.cleaned_data.get("program")
 
-    def encounter_data(self) -> dict[str, Any]:
+    def encounter_data(self) -> EncounterData:
         """The ``data`` argument of encounter_log / encounter_update.
 
         A blank response model is the service's to fill (the program's).
         """
-        return {
+        data = {
             k: v
             for k, v in self.cleaned_data.items()
             if k not in ("person", "program", "navigators", "updated_at")
         }
+        return cast(EncounterData, data)
 
     def edit_token(self) -> str | None:
         return self.cleaned_data.get("updated_at") or None

@@ -8,6 +8,8 @@ never return it.
 
 from __future__ import annotations
 
+from typing import cast
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -23,6 +25,7 @@ from cases.api.serializers import (
 )
 from cases.filters import EncounterFilter, PersonFilter
 from cases.models import Encounter, FamilyContact, Person
+from cases.services import EncounterData, FamilyContactData, PersonData
 from navigator import disclosure
 from navigator.api.schema import errors
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
@@ -114,7 +117,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
             by=request.user,
             program=data.pop("program_id", None),
             aliases=data.pop("aliases", ()),
-            data=data,
+            data=cast(PersonData, data),
         )
         return Response(_person_detail(request, person), status=status.HTTP_201_CREATED)
 
@@ -126,7 +129,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
             person=person,
             program=data.pop("program_id", None),
             aliases=data.pop("aliases", None),
-            data=data,
+            data=cast(PersonData, data),
         )
         return Response(_person_detail(request, person))
 
@@ -238,7 +241,9 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         contact = services.family_contact_add(
             by=request.user,
             person=person,
-            data=_data(FamilyContactSerializer(data=request.data)),
+            data=cast(
+                FamilyContactData, _data(FamilyContactSerializer(data=request.data))
+            ),
         )
         return Response(_contact_data(request, contact), status=status.HTTP_201_CREATED)
 
@@ -253,7 +258,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
             FamilyContactSerializer(contact, data=request.data, partial=partial)
         )
         contact = services.family_contact_update(
-            by=request.user, contact=contact, data=data
+            by=request.user, contact=contact, data=cast(FamilyContactData, data)
         )
         return Response(_contact_data(request, contact))
 
@@ -359,7 +364,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
             program=data.pop("program_id", None),
             person=data.pop("person_id", None),
             navigators=data.pop("navigators", None),
-            data=data,
+            data=cast(EncounterData, data),
         )
         return Response(
             _encounter_data(request, encounter), status=status.HTTP_201_CREATED
@@ -375,7 +380,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
             # Absent means "leave the link"; null means "unidentified".
             person=data.pop("person_id", ...),
             navigators=data.pop("navigators", None),
-            data=data,
+            data=cast(EncounterData, data),
         )
         return Response(_encounter_data(request, encounter))
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from typing import cast
 
 from django.db import transaction
 from django.utils import timezone
 
 from cases.importing.reading import ParsedRow, Row, parse_row
 from cases.importing.report import ImportReport, Problem
+from cases.services.inputs import PersonData
 from cases.services.people_bulk import PersonRow, people_upsert_bulk
 from navigator.models import Program, User
 from navigator.progress import Progress
@@ -70,8 +72,7 @@ def people_import(
 
 
 def _person_row(row: ParsedRow, reason: str) -> PersonRow:
-    data = dict(row.data)
-    data.pop("external_id", None)
+    data = cast(PersonData, {k: v for k, v in row.data.items() if k != "external_id"})
     return PersonRow(
         ref=row.line,
         external_id=row.external_id,

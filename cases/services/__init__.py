@@ -19,6 +19,7 @@ from cases.services.encounters import (
     encounter_soft_delete,
     encounter_update,
 )
+from cases.services.inputs import EncounterData, FamilyContactData, PersonData
 from cases.services.people import (
     PERSON_FIELDS,
     person_create,
@@ -29,6 +30,9 @@ from cases.services.people import (
 )
 
 __all__ = [
+    "EncounterData",
+    "FamilyContactData",
+    "PersonData",
     "ENCOUNTER_FIELDS",
     "FAMILY_CONTACT_FIELDS",
     "FUTURE_TOLERANCE",

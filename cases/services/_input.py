@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import models
@@ -19,7 +19,7 @@ from cases.models import Encounter, Person
 from navigator.errors import Conflict, DomainError
 
 
-def pick(data: dict[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
+def pick(data: Mapping[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
     unknown = set(data) - set(allowed)
     if unknown:
         raise DomainError(
@@ -29,7 +29,7 @@ def pick(data: dict[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
     return dict(data)
 
 
-def assign(instance: models.Model, data: dict[str, Any]) -> None:
+def assign(instance: models.Model, data: Mapping[str, Any]) -> None:
     """Set fields from input, normalised the way every front door needs.
 
     ``None`` for a NOT NULL field means "not given": otherwise a JSON null

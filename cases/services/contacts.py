@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from cases.models import FamilyContact, Person
 from cases.services._input import assign, check_not_moved, pick
+from cases.services.inputs import FamilyContactData
 from cases.services.people import lock_person
 from navigator import softdelete
 from navigator.audit import audit_record, diff, snapshot
@@ -42,7 +41,7 @@ def _lock_contact(contact: FamilyContact, *, by: User) -> FamilyContact:
 
 @transaction.atomic
 def family_contact_add(
-    *, by: User, person: Person, data: dict[str, Any]
+    *, by: User, person: Person, data: FamilyContactData
 ) -> FamilyContact:
     # Locked and re-read: the caller's copy may predate a soft delete.
     person = lock_person(person, by=by)
@@ -72,7 +71,7 @@ def family_contact_update(
     *,
     by: User,
     contact: FamilyContact,
-    data: dict[str, Any],
+    data: FamilyContactData,
     person: Person | int | None = None,
 ) -> FamilyContact:
     """``person``, when given, must be the contact's own: a contact never

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +17,7 @@ from cases.services._input import (
     pick,
 )
 from cases.services._side_effects import queue_familiar_faces
+from cases.services.inputs import EncounterData
 from navigator import softdelete
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound
@@ -174,7 +174,7 @@ _ENCOUNTER_NOT_VALIDATED = ["created_by", "deleted_by", "person", "program"]
 def encounter_log(
     *,
     by: User,
-    data: dict[str, Any],
+    data: EncounterData,
     program: Program | int | None = None,
     person: Person | int | None = None,
     navigators: Iterable[User | int] | None = None,
@@ -229,7 +229,7 @@ def encounter_update(
     *,
     by: User,
     encounter: Encounter,
-    data: dict[str, Any],
+    data: EncounterData,
     person: Person | int | None | type[Ellipsis] = ...,
     navigators: Iterable[User | int] | None = None,
     expected_updated_at: datetime.datetime | str | None = None,

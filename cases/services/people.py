@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from cases.services._input import (
     pick,
 )
 from cases.services._side_effects import queue_familiar_faces
+from cases.services.inputs import PersonData
 from cases.text import person_search_text
 from navigator import disclosure, softdelete
 from navigator.audit import audit_record, diff, snapshot
@@ -87,7 +88,7 @@ def refresh_search_text(person: Person, aliases: list[str]) -> None:
 
 
 def _apply_estimated_age(
-    data: dict[str, Any], *, person: Person | None = None
+    data: Mapping[str, Any], *, person: Person | None = None
 ) -> dict[str, Any]:
     """What a date of birth and an estimated age (years) mean, for every door.
 
@@ -99,6 +100,7 @@ def _apply_estimated_age(
     - A date of birth given without a precision is a real one; keeping
       "estimated" would mislabel it (and the age shown). Clearing it too.
     """
+    data = dict(data)
     age = data.pop("estimated_age", None)
     if age in (None, ""):
         if "date_of_birth" in data:
@@ -188,14 +190,14 @@ def check_person_rules(person: Person) -> None:
 def person_create(
     *,
     by: User,
-    data: dict[str, Any],
+    data: PersonData,
     program: Program | int | None = None,
     aliases: Iterable[str] = (),
 ) -> Person:
     target = program_for_write(user=by, program=program)
-    data = _apply_estimated_age(dict(data))
+    values = _apply_estimated_age(data)
     person = Person(program=target, created_by=by)
-    assign(person, pick(data, PERSON_FIELDS))
+    assign(person, pick(values, PERSON_FIELDS))
     if person.sms_consent:
         person.sms_consent_at = timezone.now()
     alias_names = _clean_aliases(aliases)
@@ -225,7 +227,7 @@ def person_update(
     *,
     by: User,
     person: Person,
-    data: dict[str, Any],
+    data: PersonData,
     aliases: Iterable[str] | None = None,
     expected_updated_at: datetime.datetime | str | None = None,
     program: Program | int | None = None,
@@ -247,8 +249,8 @@ def person_update(
     )
     check_not_stale(person, expected_updated_at)
     before = snapshot(person, PERSON_FIELDS)
-    data = _apply_estimated_age(dict(data), person=person)
-    assign(person, pick(data, PERSON_FIELDS))
+    values = _apply_estimated_age(data, person=person)
+    assign(person, pick(values, PERSON_FIELDS))
     if person.sms_consent and not before["sms_consent"]:
         person.sms_consent_at = timezone.now()
     elif not person.sms_consent:

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from cases.models import Person
 from cases.services._input import pick
+from cases.services.inputs import PersonData
 from cases.services.people import (
     PERSON_FIELDS,
     _apply_estimated_age,
@@ -62,7 +63,7 @@ class PersonRow:
 
     ref: int
     external_id: str = ""
-    data: dict[str, Any] = field(default_factory=dict)
+    data: PersonData = field(default_factory=lambda: PersonData())
     unparsed: dict[str, str] = field(default_factory=dict)
     resolved: frozenset[str] = frozenset()
     reason: str = ""  # for the audit event, e.g. "import_people f.csv line 3"
@@ -197,7 +198,7 @@ def _apply(
             "external_id",
             f"external_id {row.external_id!r} is a deleted record; restore it first",
         )
-    data = _apply_estimated_age(dict(pick(row.data, (*PERSON_FIELDS, "estimated_age"))))
+    data = _apply_estimated_age(pick(row.data, (*PERSON_FIELDS, "estimated_age")))
     if row.external_id:
         data["external_id"] = row.external_id
     if person is None:

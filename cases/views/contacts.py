@@ -55,7 +55,7 @@ def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.family_contact_add(
-                by=request.user, person=person, data=form.cleaned_data
+                by=request.user, person=person, data=form.contact_data()
             )
         except DomainError as exc:
             apply_domain_error(request, exc, form)
@@ -79,7 +79,7 @@ def family_contact_edit(
     if form.is_bound and form.is_valid():
         try:
             services.family_contact_update(
-                by=request.user, contact=contact, data=form.cleaned_data
+                by=request.user, contact=contact, data=form.contact_data()
             )
         except DomainError as exc:
             apply_domain_error(request, exc, form)
