@@ -9,6 +9,7 @@ import datetime
 import hashlib
 import secrets
 from collections.abc import Iterable
+from types import EllipsisType
 from typing import Any
 
 from django.db import transaction
@@ -233,7 +234,7 @@ def followup_update(
     data: dict[str, Any] | None = None,
     reason: str = "",
     person: Person | int | None = None,
-    encounter: Encounter | int | None | type[Ellipsis] = ...,
+    encounter: Encounter | int | None | EllipsisType = ...,
 ) -> Followup:
     """Reschedule, reassign, or edit method / contact / purpose / priority.
 

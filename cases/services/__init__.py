@@ -1,6 +1,9 @@
 """Writes of people, their contacts, and encounters. Each is audited.
 
 One module per record type; callers import from ``cases.services``.
+``inputs`` names what they take as ``data``; ``people_bulk`` is the bulk
+write path of people (an import); soft delete / restore go through
+``navigator.softdelete``.
 """
 
 from cases.services.contacts import (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from types import EllipsisType
 
 from django.db import transaction
 from django.utils import timezone
@@ -230,7 +231,7 @@ def encounter_update(
     by: User,
     encounter: Encounter,
     data: EncounterData,
-    person: Person | int | None | type[Ellipsis] = ...,
+    person: Person | int | None | EllipsisType = ...,
     navigators: Iterable[User | int] | None = None,
     expected_updated_at: datetime.datetime | str | None = None,
     program: Program | int | None = None,
