@@ -7,7 +7,7 @@ field through ``navigator.views.apply_domain_error``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.bootstrap import InlineCheckboxes
 from crispy_forms.helper import FormHelper
@@ -28,6 +28,7 @@ from cases.models import (
     RaceEthnicity,
 )
 from cases.services import ENCOUNTER_FIELDS, PERSON_FIELDS
+from cases.services.inputs import EncounterData, FamilyContactData, PersonData
 from navigator.fields import REASON_MAX_LENGTH
 from navigator.forms import (
     DATE_INPUT,
@@ -220,9 +221,9 @@ class PersonForm(forms.Form):
     def edit_token(self) -> str | None:
         return self.cleaned_data.get("updated_at") or None
 
-    def person_data(self) -> dict[str, Any]:
+    def person_data(self) -> PersonData:
         """The ``data`` argument of person_create / person_update."""
-        data = {
+        data: dict[str, Any] = {
             k: v
             for k, v in self.cleaned_data.items()
             if k
@@ -234,23 +235,12 @@ class PersonForm(forms.Form):
                 "updated_at",
             )
         }
-        dob = self.cleaned_data["date_of_birth"]
-        age = self.cleaned_data["estimated_age"]
-        if dob is not None:
-            data["date_of_birth"] = dob
-            data["dob_precision"] = DobPrecision.EXACT
-            if age is not None:
-                data["estimated_age"] = age  # the service says "not both"
-        elif age is not None:
-            # An untouched estimate keeps its stored date instead of being
-            # re-derived (and audited as a change) on every save.
-            if self.person is None or "estimated_age" in self.changed_data:
-                data["estimated_age"] = age
-                data["date_of_birth"] = None
-        else:
-            data["date_of_birth"] = None
-            data["dob_precision"] = DobPrecision.EXACT
-        return data
+        # What a date of birth and an estimated age mean (which wins, when an
+        # estimate is kept) is the person service's decision.
+        data["date_of_birth"] = self.cleaned_data["date_of_birth"]
+        if self.cleaned_data["estimated_age"] is not None:
+            data["estimated_age"] = self.cleaned_data["estimated_age"]
+        return cast(PersonData, data)
 
 
 class FamilyContactForm(forms.Form):
@@ -285,6 +275,10 @@ class FamilyContactForm(forms.Form):
                 "notes",
             )
         )
+
+    def contact_data(self) -> FamilyContactData:
+        """The ``data`` argument of family_contact_add / family_contact_update."""
+        return cast(FamilyContactData, dict(self.cleaned_data))
 
 
 class ReasonForm(forms.Form):
@@ -475,16 +469,17 @@ class EncounterForm(forms.Form):
     def program(self) -> Program | None:
         return self.cleaned_data.get("program")
 
-    def encounter_data(self) -> dict[str, Any]:
+    def encounter_data(self) -> EncounterData:
         """The ``data`` argument of encounter_log / encounter_update.
 
         A blank response model is the service's to fill (the program's).
         """
-        return {
+        data = {
             k: v
             for k, v in self.cleaned_data.items()
             if k not in ("person", "program", "navigators", "updated_at")
         }
+        return cast(EncounterData, data)
 
     def edit_token(self) -> str | None:
         return self.cleaned_data.get("updated_at") or None

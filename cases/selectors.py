@@ -179,14 +179,25 @@ def family_contacts_for(*, person: Person) -> QuerySet[FamilyContact]:
     return person.family_contacts.filter(deleted_at__isnull=True)
 
 
-def family_contact_get_for(*, user: User, contact_id: int | str) -> FamilyContact:
+def family_contacts_removed_for(*, person: Person) -> QuerySet[FamilyContact]:
+    """A person's removed contacts, newest removal first (for their restore)."""
+    return person.family_contacts.filter(deleted_at__isnull=False).order_by(
+        "-deleted_at"
+    )
+
+
+def family_contact_get_for(
+    *, user: User, contact_id: int | str, include_deleted: bool = False
+) -> FamilyContact:
+    # A deleted person's contacts go with them: restore the person first.
+    qs = FamilyContact.objects.select_related("person", "deleted_by").filter(
+        person__program_id__in=program_ids_for(user=user),
+        person__deleted_at__isnull=True,
+    )
+    if not include_deleted:
+        qs = qs.filter(deleted_at__isnull=True)
     try:
-        return FamilyContact.objects.select_related("person").get(
-            pk=int(contact_id),
-            deleted_at__isnull=True,
-            person__program_id__in=program_ids_for(user=user),
-            person__deleted_at__isnull=True,
-        )
+        return qs.get(pk=int(contact_id))
     except (FamilyContact.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such contact.") from None
 

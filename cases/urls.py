@@ -35,6 +35,11 @@ urlpatterns = [
         views.family_contact_remove,
         name="family-contact-remove",
     ),
+    path(
+        "people/<int:person_id>/contacts/<int:contact_id>/restore/",
+        views.family_contact_restore,
+        name="family-contact-restore",
+    ),
     path("encounters/", views.encounter_list, name="encounter-list"),
     path(
         "encounters/person-options/",

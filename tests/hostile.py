@@ -72,6 +72,7 @@ class World:
     flagged: Person  # on the familiar-faces list, not enrolled
     deleted_person: Person
     contact: FamilyContact
+    removed_contact: FamilyContact  # removed, with a hostile reason
     encounter: Encounter
     unidentified: Encounter
     deleted_encounter: Encounter
@@ -165,6 +166,14 @@ def build_world(slug: str = "hostile") -> World:
             "notes": hostile_text(),
         },
     )
+    removed_contact = cases_services.family_contact_add(
+        by=navigator,
+        person=person,
+        data={"name": hostile(200), "relationship": hostile(60)},
+    )
+    cases_services.family_contact_remove(
+        by=manager, contact=removed_contact, reason=hostile_text()
+    )
     encounters = [
         _encounter(navigator, p, d) for p in (person, flagged) for d in (1, 2, 3)
     ]
@@ -256,6 +265,7 @@ def build_world(slug: str = "hostile") -> World:
         flagged=flagged,
         deleted_person=deleted_person,
         contact=contact,
+        removed_contact=removed_contact,
         encounter=encounter,
         unidentified=unidentified,
         deleted_encounter=deleted_encounter,

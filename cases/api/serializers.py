@@ -8,8 +8,6 @@ service, where every rule lives.
 
 from __future__ import annotations
 
-import datetime
-
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -37,26 +35,6 @@ from navigator.api.serializers import (
     StrictSerializer,
 )
 
-# Before time zones were standardised (1883) local times carry second-level
-# offsets; nothing Navigator records is that old.
-EARLIEST_YEAR = 1900
-
-
-class _SameProgramMixin:
-    """``program`` may be sent on update (echoing a read), but not changed.
-
-    Moving a record between programs would move health data across agencies;
-    no service does it, so the API says so instead of silently ignoring it.
-    """
-
-    def validate_program(self, value: int) -> int:
-        instance = getattr(self, "instance", None)
-        if instance is not None and value != instance.program_id:
-            raise serializers.ValidationError(
-                "A record cannot be moved to another program."
-            )
-        return value
-
 
 class FamilyContactSerializer(StrictModelSerializer):
     class Meta:
@@ -77,7 +55,7 @@ class FamilyContactSerializer(StrictModelSerializer):
         validators: list = []
 
 
-class PersonSerializer(_SameProgramMixin, StrictModelSerializer):
+class PersonSerializer(StrictModelSerializer):
     """A person in lists; the detail adds family contacts."""
 
     program = StrictIntegerField(
@@ -175,7 +153,7 @@ class OfficerSerializer(StrictSerializer):
     )
 
 
-class EncounterSerializer(_SameProgramMixin, StrictModelSerializer):
+class EncounterSerializer(StrictModelSerializer):
     program = StrictIntegerField(
         source="program_id",
         required=False,
@@ -243,16 +221,6 @@ class EncounterSerializer(_SameProgramMixin, StrictModelSerializer):
             "response_model": {"required": False},
         }
         validators: list = []
-
-    def validate_started_at(self, value: datetime.datetime) -> datetime.datetime:
-        # The service refuses the future but not the distant past; a year-871
-        # typo was stored and then printed with a local-mean-time offset
-        # ("-07:52:58") that is not valid RFC 3339.
-        if value.year < EARLIEST_YEAR:
-            raise serializers.ValidationError(
-                f"An encounter cannot start before {EARLIEST_YEAR}."
-            )
-        return value
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)

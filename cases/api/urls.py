@@ -39,6 +39,11 @@ urlpatterns = [
         name="api-contact-detail",
     ),
     path(
+        "people/<int:person_pk>/contacts/<int:pk>/restore/",
+        FamilyContactViewSet.as_view(RESTORE),
+        name="api-contact-restore",
+    ),
+    path(
         "encounters/", EncounterViewSet.as_view(COLLECTION), name="api-encounter-list"
     ),
     path(

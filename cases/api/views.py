@@ -8,6 +8,8 @@ never return it.
 
 from __future__ import annotations
 
+from typing import cast
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -23,6 +25,7 @@ from cases.api.serializers import (
 )
 from cases.filters import EncounterFilter, PersonFilter
 from cases.models import Encounter, FamilyContact, Person
+from cases.services import EncounterData, FamilyContactData, PersonData
 from navigator import disclosure
 from navigator.api.schema import errors
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
@@ -114,19 +117,19 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
             by=request.user,
             program=data.pop("program_id", None),
             aliases=data.pop("aliases", ()),
-            data=data,
+            data=cast(PersonData, data),
         )
         return Response(_person_detail(request, person), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
         person = selectors.person_get_for(user=request.user, person_id=pk)
         data = _data(PersonDetailSerializer(person, data=request.data, partial=partial))
-        data.pop("program_id", None)  # the serializer refused a change
         person = services.person_update(
             by=request.user,
             person=person,
+            program=data.pop("program_id", None),
             aliases=data.pop("aliases", None),
-            data=data,
+            data=cast(PersonData, data),
         )
         return Response(_person_detail(request, person))
 
@@ -203,10 +206,10 @@ def _contact_data(request: Request, contact: FamilyContact) -> dict:
         responses={200: FamilyContactSerializer, **errors(400, 404, 409, 413)},
     ),
     destroy=extend_schema(
-        summary="Remove (soft-delete) a family contact",
-        parameters=[REASON_OPTIONAL],
-        request=OptionalReasonSerializer,
-        responses={204: None, **errors(400, 404)},
+        summary="Remove (soft-delete) a family contact (reason required)",
+        parameters=[REASON_REQUIRED],
+        request=ReasonSerializer,
+        responses={204: None, **errors(400, 404, 409)},
     ),
 )
 @extend_schema(tags=["people"])
@@ -238,7 +241,9 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         contact = services.family_contact_add(
             by=request.user,
             person=person,
-            data=_data(FamilyContactSerializer(data=request.data)),
+            data=cast(
+                FamilyContactData, _data(FamilyContactSerializer(data=request.data))
+            ),
         )
         return Response(_contact_data(request, contact), status=status.HTTP_201_CREATED)
 
@@ -253,7 +258,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
             FamilyContactSerializer(contact, data=request.data, partial=partial)
         )
         contact = services.family_contact_update(
-            by=request.user, contact=contact, data=data
+            by=request.user, contact=contact, data=cast(FamilyContactData, data)
         )
         return Response(_contact_data(request, contact))
 
@@ -265,13 +270,32 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         services.family_contact_remove(
             by=request.user,
             contact=contact,
-            reason=reason_from(request, required=False),
+            reason=reason_from(request, required=True),
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        summary="Restore a removed family contact (program managers)",
+        parameters=[REASON_OPTIONAL],
+        request=OptionalReasonSerializer,
+        responses={200: FamilyContactSerializer, **errors(400, 403, 404, 409)},
+    )
+    def restore(self, request: Request, person_pk: int, pk: int) -> Response:
+        contact = _contact(request, person_pk, pk, include_deleted=True)
+        contact = services.family_contact_restore(
+            by=request.user,
+            contact=contact,
+            reason=reason_from(request, required=False),
+        )
+        return Response(_contact_data(request, contact))
 
-def _contact(request: Request, person_pk: int, pk: int) -> FamilyContact:
-    contact = selectors.family_contact_get_for(user=request.user, contact_id=pk)
+
+def _contact(
+    request: Request, person_pk: int, pk: int, *, include_deleted: bool = False
+) -> FamilyContact:
+    contact = selectors.family_contact_get_for(
+        user=request.user, contact_id=pk, include_deleted=include_deleted
+    )
     # The selector scopes by program; the URL must also name the right person.
     if contact.person_id != person_pk:
         raise NotFound("No such contact.")
@@ -340,7 +364,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
             program=data.pop("program_id", None),
             person=data.pop("person_id", None),
             navigators=data.pop("navigators", None),
-            data=data,
+            data=cast(EncounterData, data),
         )
         return Response(
             _encounter_data(request, encounter), status=status.HTTP_201_CREATED
@@ -349,14 +373,14 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
         encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
         data = _data(EncounterSerializer(encounter, data=request.data, partial=partial))
-        data.pop("program_id", None)  # the serializer refused a change
         encounter = services.encounter_update(
             by=request.user,
             encounter=encounter,
+            program=data.pop("program_id", None),
             # Absent means "leave the link"; null means "unidentified".
             person=data.pop("person_id", ...),
             navigators=data.pop("navigators", None),
-            data=data,
+            data=cast(EncounterData, data),
         )
         return Response(_encounter_data(request, encounter))
 

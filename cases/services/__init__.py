@@ -1,6 +1,9 @@
 """Writes of people, their contacts, and encounters. Each is audited.
 
 One module per record type; callers import from ``cases.services``.
+``inputs`` names what they take as ``data``; ``people_bulk`` is the bulk
+write path of people (an import); soft delete / restore go through
+``navigator.softdelete``.
 """
 
 from cases.services.contacts import (
@@ -19,6 +22,7 @@ from cases.services.encounters import (
     encounter_soft_delete,
     encounter_update,
 )
+from cases.services.inputs import EncounterData, FamilyContactData, PersonData
 from cases.services.people import (
     PERSON_FIELDS,
     person_create,
@@ -29,6 +33,9 @@ from cases.services.people import (
 )
 
 __all__ = [
+    "EncounterData",
+    "FamilyContactData",
+    "PersonData",
     "ENCOUNTER_FIELDS",
     "FAMILY_CONTACT_FIELDS",
     "FUTURE_TOLERANCE",

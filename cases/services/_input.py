@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import models
@@ -19,7 +19,7 @@ from cases.models import Encounter, Person
 from navigator.errors import Conflict, DomainError
 
 
-def pick(data: dict[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
+def pick(data: Mapping[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
     unknown = set(data) - set(allowed)
     if unknown:
         raise DomainError(
@@ -29,7 +29,7 @@ def pick(data: dict[str, Any], allowed: Sequence[str]) -> dict[str, Any]:
     return dict(data)
 
 
-def assign(instance: models.Model, data: dict[str, Any]) -> None:
+def assign(instance: models.Model, data: Mapping[str, Any]) -> None:
     """Set fields from input, normalised the way every front door needs.
 
     ``None`` for a NOT NULL field means "not given": otherwise a JSON null
@@ -62,6 +62,30 @@ def to_places(value: Any, places: int) -> Any:
     if not number.is_finite():
         return value
     return number.quantize(decimal.Decimal(1).scaleb(-places))
+
+
+MOVE_MESSAGE = "A record cannot be moved to another program."
+
+
+def check_not_moved(
+    *,
+    field: str,
+    current: int | None,
+    given: models.Model | int | str | None,
+    message: str,
+) -> None:
+    """A record stays with its program (and a contact with its person).
+
+    Clients echo a read back on update, so the current value is accepted;
+    another one is refused on that field rather than silently ignored. Moving
+    a record between programs would move health data across agencies, and no
+    service does it (issue 8: this was only in the API serializers).
+    """
+    if given is None:
+        return
+    given_id = given.pk if isinstance(given, models.Model) else given
+    if str(given_id) != str(current):
+        raise DomainError.for_field(field, message, code="invalid")
 
 
 def check_not_stale(obj: Person | Encounter, expected: datetime.datetime | str | None):

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
-from django.utils import timezone
 
 from cases.models import FamilyContact, Person
-from cases.services._input import assign, pick
+from cases.services._input import assign, check_not_moved, pick
+from cases.services.inputs import FamilyContactData
 from cases.services.people import lock_person
+from navigator import softdelete
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, NotFound
 from navigator.models import AuditAction, User
 from navigator.selectors import program_ids_for
-from navigator.services import clean_reason, validate_model
+from navigator.services import validate_model
 
 FAMILY_CONTACT_FIELDS = (
     "name",
@@ -42,7 +41,7 @@ def _lock_contact(contact: FamilyContact, *, by: User) -> FamilyContact:
 
 @transaction.atomic
 def family_contact_add(
-    *, by: User, person: Person, data: dict[str, Any]
+    *, by: User, person: Person, data: FamilyContactData
 ) -> FamilyContact:
     # Locked and re-read: the caller's copy may predate a soft delete.
     person = lock_person(person, by=by)
@@ -69,11 +68,23 @@ def family_contact_add(
 
 @transaction.atomic
 def family_contact_update(
-    *, by: User, contact: FamilyContact, data: dict[str, Any]
+    *,
+    by: User,
+    contact: FamilyContact,
+    data: FamilyContactData,
+    person: Person | int | None = None,
 ) -> FamilyContact:
+    """``person``, when given, must be the contact's own: a contact never
+    moves to another person's record."""
     contact = _lock_contact(contact, by=by)
     if contact.is_deleted:
         raise Conflict("This contact is deleted.")
+    check_not_moved(
+        field="person",
+        current=contact.person_id,
+        given=person,
+        message="A contact cannot be moved to another person.",
+    )
     before = snapshot(contact, FAMILY_CONTACT_FIELDS)
     assign(contact, pick(data, FAMILY_CONTACT_FIELDS))
     validate_model(contact, exclude=["deleted_by"])
@@ -93,58 +104,31 @@ def family_contact_update(
 
 @transaction.atomic
 def family_contact_remove(
-    *, by: User, contact: FamilyContact, reason: str = ""
+    *, by: User, contact: FamilyContact, reason: str
 ) -> FamilyContact:
-    """Soft-delete a contact (who and when always; why when given)."""
-    reason = clean_reason(reason)
+    """Soft-delete a contact (navigator.softdelete: who, when and why)."""
     contact = _lock_contact(contact, by=by)
-    if contact.is_deleted:
-        # Like people and encounters: a second delete is a state error, not
-        # a silent success that could hide a double submit of another id.
-        raise Conflict("This contact is already removed.")
-    contact.deleted_at = timezone.now()
-    contact.deleted_by = by
-    contact.deleted_reason = reason
-    contact.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.DELETE,
+    return softdelete.soft_delete(
         obj=contact,
-        person_id=contact.person_id,
-        program_id=contact.person.program_id,
+        by=by,
         reason=reason,
+        program_id=contact.person.program_id,
+        person_id=contact.person_id,
+        what="contact",
     )
-    return contact
 
 
 @transaction.atomic
 def family_contact_restore(
     *, by: User, contact: FamilyContact, reason: str = ""
 ) -> FamilyContact:
-    """Undo a removal; soft deletes are reversible for every record type."""
-    reason = clean_reason(reason)
+    """Undo a removal: a program manager's decision, as for every record."""
     contact = _lock_contact(contact, by=by)
-    if not contact.is_deleted:
-        raise Conflict("This contact is not removed.")
-    changes = {
-        "deleted_at": [snapshot(contact, ["deleted_at"])["deleted_at"], None],
-        "deleted_reason": [contact.deleted_reason, ""],
-    }
-    contact.deleted_at = None
-    contact.deleted_by = None
-    contact.deleted_reason = ""
-    contact.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.RESTORE,
+    return softdelete.restore(
         obj=contact,
-        person_id=contact.person_id,
-        program_id=contact.person.program_id,
-        changes=changes,
+        by=by,
         reason=reason,
+        program_id=contact.person.program_id,
+        person_id=contact.person_id,
+        what="contact",
     )
-    return contact

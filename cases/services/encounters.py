@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from typing import Any
+from types import EllipsisType
 
 from django.db import transaction
 from django.utils import timezone
 
 from cases.models import MAX_RESPONDERS, Encounter, Person
-from cases.services._input import assign, check_not_stale, pick
+from cases.services._input import (
+    MOVE_MESSAGE,
+    assign,
+    check_not_moved,
+    check_not_stale,
+    pick,
+)
 from cases.services._side_effects import queue_familiar_faces
+from cases.services.inputs import EncounterData
+from navigator import softdelete
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
+from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import STAFF_ROLES, AuditAction, Program, User
-from navigator.selectors import is_manager_of, program_ids_for
-from navigator.services import clean_reason, program_for_write, validate_model
+from navigator.selectors import program_ids_for
+from navigator.services import program_for_write, validate_model
 
 ENCOUNTER_FIELDS = (
     "unidentified_description",
@@ -39,6 +47,12 @@ ENCOUNTER_FIELDS = (
 
 # Clocks on phones drift; an encounter a few minutes "in the future" is not an error.
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+
+# Before time zones were standardised (1883) local times carry second-level
+# offsets; nothing Navigator records is that old. A year-871 typo from the page
+# was stored and then printed by the API with a local-mean-time offset
+# ("-07:52:58") that is not valid RFC 3339 (issue 8).
+EARLIEST_YEAR = 1900
 
 
 def _resolve_person_for_encounter(
@@ -115,6 +129,12 @@ def _check_encounter_rules(encounter: Encounter) -> None:
         encounter.started_at = timezone.make_aware(
             encounter.started_at, encounter.program.tz
         )
+    if encounter.started_at and encounter.started_at.year < EARLIEST_YEAR:
+        raise DomainError.for_field(
+            "started_at",
+            f"An encounter cannot start before {EARLIEST_YEAR}.",
+            code="invalid",
+        )
     if (
         encounter.started_at
         and encounter.started_at > timezone.now() + FUTURE_TOLERANCE
@@ -155,7 +175,7 @@ _ENCOUNTER_NOT_VALIDATED = ["created_by", "deleted_by", "person", "program"]
 def encounter_log(
     *,
     by: User,
-    data: dict[str, Any],
+    data: EncounterData,
     program: Program | int | None = None,
     person: Person | int | None = None,
     navigators: Iterable[User | int] | None = None,
@@ -210,18 +230,25 @@ def encounter_update(
     *,
     by: User,
     encounter: Encounter,
-    data: dict[str, Any],
-    person: Person | int | None | type[Ellipsis] = ...,
+    data: EncounterData,
+    person: Person | int | None | EllipsisType = ...,
     navigators: Iterable[User | int] | None = None,
     expected_updated_at: datetime.datetime | str | None = None,
+    program: Program | int | None = None,
 ) -> Encounter:
     """Edit an encounter. ``person=...`` leaves the link as it is.
 
-    ``expected_updated_at``: see person_update.
+    ``expected_updated_at`` and ``program``: see person_update.
     """
     encounter = _lock_encounter(encounter, by=by)
     if encounter.is_deleted:
         raise Conflict("This encounter is deleted; restore it first.")
+    check_not_moved(
+        field="program",
+        current=encounter.program_id,
+        given=program,
+        message=MOVE_MESSAGE,
+    )
     check_not_stale(encounter, expected_updated_at)
     before = snapshot(encounter, ("person_id",) + ENCOUNTER_FIELDS)
     old_person_id = encounter.person_id
@@ -269,23 +296,14 @@ def encounter_link_person(
 
 @transaction.atomic
 def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Encounter:
-    reason = clean_reason(reason, required="Say why this encounter is deleted.")
     encounter = _lock_encounter(encounter, by=by)
-    if encounter.is_deleted:
-        raise Conflict("This encounter is already deleted.")
-    encounter.deleted_at = timezone.now()
-    encounter.deleted_by = by
-    encounter.deleted_reason = reason
-    encounter.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.DELETE,
+    softdelete.soft_delete(
         obj=encounter,
-        person_id=encounter.person_id,
-        program_id=encounter.program_id,
+        by=by,
         reason=reason,
+        program_id=encounter.program_id,
+        person_id=encounter.person_id,
+        what="encounter",
     )
     queue_familiar_faces(encounter.person_id)
     return encounter
@@ -293,30 +311,14 @@ def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Enc
 
 @transaction.atomic
 def encounter_restore(*, by: User, encounter: Encounter, reason: str = "") -> Encounter:
-    reason = clean_reason(reason)
     encounter = _lock_encounter(encounter, by=by)
-    if not encounter.is_deleted:
-        raise Conflict("This encounter is not deleted.")
-    if not is_manager_of(user=by, program_id=encounter.program_id):
-        raise PermissionDenied("Only a program manager can restore a deleted record.")
-    changes = {
-        "deleted_at": [snapshot(encounter, ["deleted_at"])["deleted_at"], None],
-        "deleted_reason": [encounter.deleted_reason, ""],
-    }
-    encounter.deleted_at = None
-    encounter.deleted_by = None
-    encounter.deleted_reason = ""
-    encounter.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.RESTORE,
+    softdelete.restore(
         obj=encounter,
-        person_id=encounter.person_id,
-        program_id=encounter.program_id,
-        changes=changes,
+        by=by,
         reason=reason,
+        program_id=encounter.program_id,
+        person_id=encounter.person_id,
+        what="encounter",
     )
     queue_familiar_faces(encounter.person_id)
     return encounter

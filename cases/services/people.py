@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,15 +11,22 @@ from django.utils import timezone
 
 from cases.models import MAX_ALIASES, Alias, DobPrecision, Person
 from cases.phonetic import person_search_phonetic
-from cases.services._input import assign, check_not_stale, pick
+from cases.services._input import (
+    MOVE_MESSAGE,
+    assign,
+    check_not_moved,
+    check_not_stale,
+    pick,
+)
 from cases.services._side_effects import queue_familiar_faces
+from cases.services.inputs import PersonData
 from cases.text import person_search_text
-from navigator import disclosure
+from navigator import disclosure, softdelete
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
+from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import AuditAction, Program, User
-from navigator.selectors import is_manager_of, program_ids_for
-from navigator.services import clean_reason, program_for_write, validate_model
+from navigator.selectors import program_ids_for
+from navigator.services import program_for_write, validate_model
 
 PERSON_FIELDS = (
     "external_id",
@@ -80,10 +87,24 @@ def refresh_search_text(person: Person, aliases: list[str]) -> None:
     person.search_phonetic = person_search_phonetic(person.search_text)
 
 
-def _apply_estimated_age(data: dict[str, Any]) -> dict[str, Any]:
-    """``estimated_age`` (years) becomes an estimated date of birth."""
+def _apply_estimated_age(
+    data: Mapping[str, Any], *, person: Person | None = None
+) -> dict[str, Any]:
+    """What a date of birth and an estimated age (years) mean, for every door.
+
+    - An estimated age becomes an estimated date of birth (1 January).
+    - Not both at once.
+    - The age a record with an estimate already shows keeps its stored date:
+      an edit form sends it back on every save, and re-deriving it would
+      move the date (and audit a change) each new year.
+    - A date of birth given without a precision is a real one; keeping
+      "estimated" would mislabel it (and the age shown). Clearing it too.
+    """
+    data = dict(data)
     age = data.pop("estimated_age", None)
     if age in (None, ""):
+        if "date_of_birth" in data:
+            data.setdefault("dob_precision", DobPrecision.EXACT)
         return data
     try:
         age = int(age)
@@ -99,6 +120,15 @@ def _apply_estimated_age(data: dict[str, Any]) -> dict[str, Any]:
             "Give either a date of birth or an estimated age, not both.",
         )
     today = timezone.localdate()
+    if (
+        person is not None
+        and person.dob_precision == DobPrecision.ESTIMATED
+        and person.date_of_birth
+        and person.age_on(today) == age
+    ):
+        data.pop("date_of_birth", None)
+        data.pop("dob_precision", None)
+        return data
     data["date_of_birth"] = today.replace(year=today.year - age, month=1, day=1)
     data["dob_precision"] = DobPrecision.ESTIMATED
     return data
@@ -160,14 +190,14 @@ def check_person_rules(person: Person) -> None:
 def person_create(
     *,
     by: User,
-    data: dict[str, Any],
+    data: PersonData,
     program: Program | int | None = None,
     aliases: Iterable[str] = (),
 ) -> Person:
     target = program_for_write(user=by, program=program)
-    data = _apply_estimated_age(dict(data))
+    values = _apply_estimated_age(data)
     person = Person(program=target, created_by=by)
-    assign(person, pick(data, PERSON_FIELDS))
+    assign(person, pick(values, PERSON_FIELDS))
     if person.sms_consent:
         person.sms_consent_at = timezone.now()
     alias_names = _clean_aliases(aliases)
@@ -197,24 +227,30 @@ def person_update(
     *,
     by: User,
     person: Person,
-    data: dict[str, Any],
+    data: PersonData,
     aliases: Iterable[str] | None = None,
     expected_updated_at: datetime.datetime | str | None = None,
+    program: Program | int | None = None,
 ) -> Person:
     """Change a person's record; only the fields in ``data`` (and aliases).
 
     ``aliases=None`` leaves them; a list replaces them. ``expected_updated_at``
     (the ``updated_at`` the editor was shown) turns a lost update into a
-    Conflict.
+    Conflict. ``program``, when given, must be the record's own.
     """
     person = lock_person(person, by=by)
     if person.is_deleted:
         raise Conflict("This person's record is deleted; restore it first.")
+    check_not_moved(
+        field="program",
+        current=person.program_id,
+        given=program,
+        message=MOVE_MESSAGE,
+    )
     check_not_stale(person, expected_updated_at)
     before = snapshot(person, PERSON_FIELDS)
-    estimated = data.get("estimated_age") not in (None, "")
-    data = _apply_estimated_age(dict(data))
-    assign(person, pick(data, PERSON_FIELDS))
+    values = _apply_estimated_age(data, person=person)
+    assign(person, pick(values, PERSON_FIELDS))
     if person.sms_consent and not before["sms_consent"]:
         person.sms_consent_at = timezone.now()
     elif not person.sms_consent:
@@ -226,14 +262,6 @@ def person_update(
     _check_external_id_free(person)
     validate_model(person, exclude=["created_by", "deleted_by"])
     check_person_rules(person)
-    if (
-        not estimated
-        and "dob_precision" not in data
-        and _plain_date(person.date_of_birth) != before["date_of_birth"]
-    ):
-        # A newly typed date of birth is a real one unless said otherwise;
-        # keeping "estimated" would mislabel it (and the age shown).
-        person.dob_precision = DobPrecision.EXACT
     changes = diff(before, snapshot(person, PERSON_FIELDS))
     if sorted(new_aliases) != old_aliases:
         changes["aliases"] = [old_aliases, sorted(new_aliases)]
@@ -255,10 +283,6 @@ def person_update(
     return person
 
 
-def _plain_date(value: datetime.date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def lock_person(person: Person, *, by: User) -> Person:
     # Row lock: two navigators editing one record serialise instead of losing
     # one another's change between read and write. Scoped again here: a
@@ -277,23 +301,14 @@ def lock_person(person: Person, *, by: User) -> Person:
 
 @transaction.atomic
 def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
-    reason = clean_reason(reason, required="Say why this record is deleted.")
     person = lock_person(person, by=by)
-    if person.is_deleted:
-        raise Conflict("This person's record is already deleted.")
-    person.deleted_at = timezone.now()
-    person.deleted_by = by
-    person.deleted_reason = reason
-    person.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.DELETE,
+    softdelete.soft_delete(
         obj=person,
-        person_id=person.pk,
-        program_id=person.program_id,
+        by=by,
         reason=reason,
+        program_id=person.program_id,
+        person_id=person.pk,
+        what="person's record",
     )
     queue_familiar_faces(person.pk)
     return person
@@ -301,32 +316,14 @@ def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
 
 @transaction.atomic
 def person_restore(*, by: User, person: Person, reason: str = "") -> Person:
-    reason = clean_reason(reason)
     person = lock_person(person, by=by)
-    if not person.is_deleted:
-        raise Conflict("This person's record is not deleted.")
-    # Deleted records are hidden from navigators; bringing one back is a
-    # manager's decision (as on the pages).
-    if not is_manager_of(user=by, program_id=person.program_id):
-        raise PermissionDenied("Only a program manager can restore a deleted record.")
-    changes = {
-        "deleted_at": [person.deleted_at.isoformat(), None],
-        "deleted_reason": [person.deleted_reason, ""],
-    }
-    person.deleted_at = None
-    person.deleted_by = None
-    person.deleted_reason = ""
-    person.save(
-        update_fields=["deleted_at", "deleted_by", "deleted_reason", "updated_at"]
-    )
-    audit_record(
-        actor=by,
-        action=AuditAction.RESTORE,
+    softdelete.restore(
         obj=person,
-        person_id=person.pk,
-        program_id=person.program_id,
-        changes=changes,
+        by=by,
         reason=reason,
+        program_id=person.program_id,
+        person_id=person.pk,
+        what="person's record",
     )
     queue_familiar_faces(person.pk)
     return person

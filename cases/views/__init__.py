@@ -16,6 +16,7 @@ from cases.views.contacts import (
     family_contact_add,
     family_contact_edit,
     family_contact_remove,
+    family_contact_restore,
 )
 from cases.views.encounters import (
     encounter_delete,
@@ -48,6 +49,7 @@ __all__ = [
     "family_contact_add",
     "family_contact_edit",
     "family_contact_remove",
+    "family_contact_restore",
     "person_audit",
     "person_audit_export",
     "person_create",

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from cases import selectors, services
 from cases.forms import FamilyContactForm, ReasonForm
-from cases.models import Person
+from cases.models import FamilyContact, Person
+from cases.views._common import _require_manager_of
 from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.views import apply_domain_error, form_data, or_404
@@ -20,7 +21,7 @@ def person_url(person: Person) -> str:
     return reverse("person-detail", args=[person.pk])
 
 
-def _contact_shown(request: HttpRequest, contact) -> None:
+def _contact_shown(request: HttpRequest, contact: FamilyContact) -> None:
     disclosure.record_opened(
         by=request.user,
         record=contact,
@@ -29,9 +30,18 @@ def _contact_shown(request: HttpRequest, contact) -> None:
     )
 
 
-def _contact_of(request: HttpRequest, person_id: int, contact_id: int):
+def _contact_of(
+    request: HttpRequest,
+    person_id: int,
+    contact_id: int,
+    *,
+    include_deleted: bool = False,
+) -> FamilyContact:
     contact = or_404(
-        selectors.family_contact_get_for, user=request.user, contact_id=contact_id
+        selectors.family_contact_get_for,
+        user=request.user,
+        contact_id=contact_id,
+        include_deleted=include_deleted,
     )
     if contact.person_id != int(person_id):
         raise Http404
@@ -45,7 +55,7 @@ def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
     if form.is_bound and form.is_valid():
         try:
             services.family_contact_add(
-                by=request.user, person=person, data=form.cleaned_data
+                by=request.user, person=person, data=form.contact_data()
             )
         except DomainError as exc:
             apply_domain_error(request, exc, form)
@@ -69,7 +79,7 @@ def family_contact_edit(
     if form.is_bound and form.is_valid():
         try:
             services.family_contact_update(
-                by=request.user, contact=contact, data=form.cleaned_data
+                by=request.user, contact=contact, data=form.contact_data()
             )
         except DomainError as exc:
             apply_domain_error(request, exc, form)
@@ -89,7 +99,7 @@ def family_contact_remove(
     request: HttpRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
     contact = _contact_of(request, person_id, contact_id)
-    form = ReasonForm(form_data(request), required=False)
+    form = ReasonForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
             services.family_contact_remove(
@@ -104,5 +114,34 @@ def family_contact_remove(
     return render(
         request,
         "cases/family_contact_confirm_remove.html",
+        {"person": contact.person, "contact": contact, "form": form},
+    )
+
+
+@login_required
+def family_contact_restore(
+    request: HttpRequest, person_id: int, contact_id: int
+) -> HttpResponse:
+    contact = _contact_of(request, person_id, contact_id, include_deleted=True)
+    # As for a person's or an encounter's restore page: removed records are
+    # shown to managers only (the service refuses anyone else the restore).
+    _require_manager_of(request.user, contact.person.program_id)
+    if not contact.is_deleted:
+        return redirect(person_url(contact.person) + "#contacts")
+    form = ReasonForm(form_data(request), required=False)
+    if form.is_bound and form.is_valid():
+        try:
+            services.family_contact_restore(
+                by=request.user, contact=contact, reason=form.cleaned_data["reason"]
+            )
+        except DomainError as exc:
+            apply_domain_error(request, exc, form)
+        else:
+            messages.success(request, f"{contact.name} is back in the contacts.")
+            return redirect(person_url(contact.person) + "#contacts")
+    _contact_shown(request, contact)
+    return render(
+        request,
+        "cases/family_contact_confirm_restore.html",
         {"person": contact.person, "contact": contact, "form": form},
     )

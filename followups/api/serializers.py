@@ -192,23 +192,6 @@ class FollowupUpdateSerializer(FollowupSerializer):
     class Meta(FollowupSerializer.Meta):
         fields = FollowupSerializer.Meta.fields + ["reason"]
 
-    # A client may echo ``person`` / ``encounter`` from a read; moving a
-    # follow-up to another person would move their record, so a change is
-    # refused rather than silently ignored.
-    def validate_person(self, value: int) -> int:
-        if self.instance is not None and value != self.instance.person_id:
-            raise serializers.ValidationError(
-                "A follow-up cannot move to another person."
-            )
-        return value
-
-    def validate_encounter(self, value: int | None) -> int | None:
-        if self.instance is not None and value != self.instance.encounter_id:
-            raise serializers.ValidationError(
-                "The encounter of a follow-up cannot be changed."
-            )
-        return value
-
 
 class FollowupMissedSerializer(StrictSerializer):
     """Tried, and it could not happen."""

@@ -190,9 +190,6 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         data = _data(
             FollowupUpdateSerializer(followup, data=request.data, partial=True)
         )
-        # Echoed unchanged (the serializer refused a change).
-        data.pop("person_id", None)
-        data.pop("encounter_id", None)
         due_at = data.pop("due_at", None)
         if "contact_id" in data:
             data["contact"] = _contact(request, data.pop("contact_id"))
@@ -206,6 +203,9 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
             ),
             assigned_to=_assignee(followup.program, data.pop("assigned_to_id", None)),
             reason=data.pop("reason", ""),
+            # Echoed from a read; the service refuses another value.
+            person=data.pop("person_id", None),
+            encounter=data.pop("encounter_id", ...),
             data=data,
         )
         return Response(_detail(request, followup))

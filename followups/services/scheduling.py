@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any
 
 from django.db import transaction
@@ -149,6 +150,21 @@ def followup_schedule(
     return followup
 
 
+def _check_not_moved(
+    field: str, current: int | None, given: Encounter | Person | int | None
+) -> None:
+    if given is None and field == "person":
+        return
+    given_id = given.pk if isinstance(given, Encounter | Person) else given
+    if given_id != current:
+        message = (
+            "A follow-up cannot move to another person."
+            if field == "person"
+            else "The encounter of a follow-up cannot be changed."
+        )
+        raise DomainError.for_field(field, message, code="invalid")
+
+
 @transaction.atomic
 def followup_update(
     *,
@@ -158,10 +174,20 @@ def followup_update(
     assigned_to: User | None = None,
     data: dict[str, Any] | None = None,
     reason: str = "",
+    person: Person | int | None = None,
+    encounter: Encounter | int | None | EllipsisType = ...,
 ) -> Followup:
-    """Reschedule, reassign, or edit method / contact / purpose / priority."""
+    """Reschedule, reassign, or edit method / contact / purpose / priority.
+
+    ``person`` / ``encounter``, when given, must be the follow-up's own
+    (clients echo a read): moving a follow-up to another person would move
+    their record (issue 8: this was only in the API serializer).
+    """
     reason = clean_reason(reason)
     followup = _lock(followup)
+    _check_not_moved("person", followup.person_id, person)
+    if encounter is not ...:
+        _check_not_moved("encounter", followup.encounter_id, encounter)
     _require_open(followup, "change")
     before = snapshot(followup, AUDITED_FIELDS)
     allowed = {"method", "contact", "purpose", "priority", "remind_person"}

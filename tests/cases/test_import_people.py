@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases import importing
 from cases.models import Person
+from cases.services import people_bulk
 from navigator.models import AuditEvent
 from tests.factories import PersonFactory, ProgramFactory
 
@@ -284,7 +284,7 @@ def test_exit_status_is_non_zero_for_a_bad_file(program, tmp_path):
 
 
 def test_large_file_in_batches(program, tmp_path, monkeypatch):
-    monkeypatch.setattr(importing, "BATCH", 7)
+    monkeypatch.setattr(people_bulk, "BATCH", 7)
     lines = [f"X-{n},Name{n},Last{n},1970-01-{1 + n % 28:02d}\n" for n in range(50)]
     path = write(
         tmp_path, "external_id,first_name,last_name,date_of_birth\n" + "".join(lines)

@@ -885,3 +885,12 @@ def test_schema_documents_the_endpoints_without_warnings(tmp_path):
                 assert "404" in op["responses"], path
     cancel = paths["/api/v1/followups/{id}/cancel/"]["post"]["responses"]
     assert "409" in cancel
+
+
+def test_moving_a_followup_to_another_person_is_a_field_error(api, navigator_a):
+    followup = schedule(navigator_a)
+    other = PersonFactory(program=followup.program)
+    response = api.patch(url(followup.pk), {"person": other.pk}, format="json")
+    body = assert_error(response, 400, "person")
+    assert body["fields"]["person"] == ["A follow-up cannot move to another person."]
+    assert Followup.objects.get(pk=followup.pk).person_id == followup.person_id

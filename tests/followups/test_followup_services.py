@@ -10,7 +10,7 @@ from followups import services
 from followups.models import Reminder, ReminderKind, ReminderStatus, Status
 from navigator.errors import Conflict, DomainError
 from navigator.models import AuditEvent, QueuedTask, Role
-from tests.factories import PersonFactory, member
+from tests.factories import EncounterFactory, PersonFactory, member
 from tests.followups.helpers import schedule
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +233,57 @@ def test_a_follow_up_needs_an_identified_person(navigator_a, program_a):
         )
     assert "person" in caught.value.fields
     assert not Encounter.objects.exists()
+
+
+# --- rules once only in the API serializer or the forms (issue 8) ------------
+
+
+def test_a_followup_cannot_move_to_another_person(navigator_a):
+    followup = schedule(navigator_a)
+    other = PersonFactory(program=followup.program)
+    with pytest.raises(DomainError) as exc:
+        services.followup_update(
+            by=navigator_a, followup=followup, person=other, data={"purpose": "x"}
+        )
+    assert exc.value.fields["person"] == ["A follow-up cannot move to another person."]
+    followup.refresh_from_db()
+    assert (followup.person_id, followup.purpose) != (other.pk, "x")
+
+
+def test_a_followups_encounter_cannot_change(navigator_a):
+    person = PersonFactory(program=navigator_a.memberships.first().program)
+    encounter = EncounterFactory(program=person.program, person=person)
+    followup = schedule(navigator_a, person=person, encounter=encounter)
+    with pytest.raises(DomainError) as exc:
+        services.followup_update(by=navigator_a, followup=followup, encounter=None)
+    assert exc.value.fields["encounter"] == [
+        "The encounter of a follow-up cannot be changed."
+    ]
+    # Echoing the current values is not a change.
+    services.followup_update(
+        by=navigator_a,
+        followup=followup,
+        person=person.pk,
+        encounter=encounter.pk,
+        data={"purpose": "check in"},
+    )
+    followup.refresh_from_db()
+    assert (followup.encounter_id, followup.purpose) == (encounter.pk, "check in")
+
+
+@pytest.mark.parametrize("close", ["complete", "missed"])
+def test_the_notes_limit_holds_for_a_direct_call(navigator_a, close):
+    followup = schedule(navigator_a)
+    too_long = "n" * 10_001
+    with pytest.raises(DomainError) as exc:
+        if close == "complete":
+            services.followup_complete(
+                by=navigator_a, followup=followup, outcome="reached", notes=too_long
+            )
+        else:
+            services.followup_mark_missed(
+                by=navigator_a, followup=followup, notes=too_long
+            )
+    assert "notes" in exc.value.fields
+    followup.refresh_from_db()
+    assert followup.status == Status.SCHEDULED

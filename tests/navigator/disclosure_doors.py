@@ -130,6 +130,7 @@ Q = lambda w: w.flagged.pk  # noqa: E731
 R = lambda w: w.enrolled.pk  # noqa: E731
 D = lambda w: w.deleted.pk  # noqa: E731
 C = lambda w: w.contact.pk  # noqa: E731
+RC = lambda w: w.removed_contact.pk  # noqa: E731
 E = lambda w: w.encounter.pk  # noqa: E731
 U = lambda w: w.unidentified.pk  # noqa: E731
 DE = lambda w: w.deleted_encounter.pk  # noqa: E731
@@ -289,6 +290,22 @@ DOORS: list[Door] = [
         lambda w: {w.person.pk: (DELETE,)},
         status=302,
         data=lambda w: {"reason": "Moved away"},
+    ),
+    Door(
+        "family-contact-restore",
+        "GET",
+        page("family-contact-restore", P, RC),
+        lambda w: each([w.person], VIEW, CONTACTS, NAME),
+        role="manager",
+    ),
+    Door(
+        "family-contact-restore",
+        "POST",
+        page("family-contact-restore", P, RC),
+        lambda w: {w.person.pk: (RESTORE,)},
+        status=302,
+        role="manager",
+        data=lambda w: {"reason": ""},
     ),
     # --- encounters (pages) ---
     Door(
@@ -852,9 +869,17 @@ DOORS: list[Door] = [
     Door(
         "api-contact-detail",
         "DELETE",
-        api("people/{}/contacts/{}/", P, C),
+        api("people/{}/contacts/{}/?reason=moved+away", P, C),
         lambda w: {w.person.pk: (DELETE,)},
         status=204,
+    ),
+    Door(
+        "api-contact-restore",
+        "POST",
+        api("people/{}/contacts/{}/restore/", P, RC),
+        lambda w: {w.person.pk: (RESTORE,)},
+        role="manager",
+        data=lambda w: {},
     ),
     # --- the API: encounters ---
     Door(

@@ -47,6 +47,7 @@ class World:
     enrolled: Person  # R: on the list and enrolled
     deleted: Person  # D: soft-deleted
     contact: FamilyContact
+    removed_contact: FamilyContact
     encounter: Encounter
     unidentified: Encounter
     deleted_encounter: Encounter
@@ -101,6 +102,14 @@ def make_world() -> World:
             "phone": "555-0199",
             "may_contact": True,
         },
+    )
+    removed_contact = case_services.family_contact_add(
+        by=navigator,
+        person=person,
+        data={"name": "Ida Doorly", "relationship": "aunt"},
+    )
+    case_services.family_contact_remove(
+        by=navigator, contact=removed_contact, reason="entered twice"
     )
     encounter = EncounterFactory(
         person=person, created_by=navigator, narrative="Secret narrative."
@@ -175,6 +184,7 @@ def make_world() -> World:
         enrolled=enrolled,
         deleted=deleted,
         contact=contact,
+        removed_contact=removed_contact,
         encounter=encounter,
         unidentified=unidentified,
         deleted_encounter=deleted_encounter,

@@ -117,6 +117,17 @@ class World:
         )
 
     @cached_property
+    def removed_contact(self):
+        contact = case_services.family_contact_add(
+            by=self.navigator,
+            person=self.person,
+            data={"name": "Ida", "relationship": "aunt"},
+        )
+        return case_services.family_contact_remove(
+            by=self.navigator, contact=contact, reason="entered twice"
+        )
+
+    @cached_property
     def followup(self) -> Followup:
         return followup_services.followup_schedule(
             by=self.navigator,
@@ -265,8 +276,18 @@ API_WRITES = [
         "navigator",
         "delete",
         lambda w: _api(f"people/{w.person.pk}/contacts/{w.contact.pk}/"),
+        lambda w: {"reason": "entered twice"},
         status=204,
         operation=("/api/v1/people/{person_pk}/contacts/{id}/", "delete"),
+    ),
+    Write(
+        "contact restore",
+        "manager",
+        "post",
+        lambda w: _api(
+            f"people/{w.person.pk}/contacts/{w.removed_contact.pk}/restore/"
+        ),
+        operation=("/api/v1/people/{person_pk}/contacts/{id}/restore/", "post"),
     ),
     Write(
         "encounter create",
@@ -511,6 +532,16 @@ PAGE_WRITES = [
         lambda w: {"reason": "logged twice"},
         302,
         queued=1,
+    ),
+    Write(
+        "family-contact-restore",
+        "manager",
+        "post",
+        lambda w: reverse(
+            "family-contact-restore", args=[w.person.pk, w.removed_contact.pk]
+        ),
+        lambda w: {"reason": ""},
+        302,
     ),
     Write(
         "encounter-restore",

@@ -62,6 +62,7 @@ KWARGS: dict[str, Callable[[World], int]] = {
 OVERRIDES: dict[str, dict[str, Callable[[World], int]]] = {
     "person-restore": {"person_id": lambda w: w.deleted_person.pk},
     "encounter-restore": {"encounter_id": lambda w: w.deleted_encounter.pk},
+    "family-contact-restore": {"contact_id": lambda w: w.removed_contact.pk},
     "encounter-link": {"encounter_id": lambda w: w.unidentified.pk},
 }
 # Query parameters a page needs to show its records.

@@ -48,7 +48,14 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     )
     _with_ages([person])
     contacts = list(selectors.family_contacts_for(person=person))
-    _timeline_and_contacts_shown(request, person, timeline.object_list, contacts)
+    is_manager = is_manager_of(user=request.user, program_id=person.program_id)
+    # Removed contacts are listed for managers, who may restore them.
+    removed = (
+        list(selectors.family_contacts_removed_for(person=person)) if is_manager else []
+    )
+    _timeline_and_contacts_shown(
+        request, person, timeline.object_list, contacts + removed
+    )
     return render(
         request,
         "cases/person_detail.html",
@@ -57,10 +64,9 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
             "gender_labels": [_GENDERS.get(v, v) for v in person.gender],
             "race_labels": [_RACES.get(v, v) for v in person.race_ethnicity],
             "contacts": contacts,
+            "removed_contacts": removed,
             "timeline": timeline,
-            "is_manager": is_manager_of(
-                user=request.user, program_id=person.program_id
-            ),
+            "is_manager": is_manager,
         },
     )
 
