@@ -28,12 +28,17 @@ from followups.models import (
     ReminderKind,
     Status,
 )
-from followups.selectors import assignable_users_for
+from followups.selectors import (
+    FollowupAction,
+    assignable_users_for,
+    followup_access,
+    reminders_access,
+)
 from navigator import disclosure
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import Conflict, DomainError, PermissionDenied
+from navigator.errors import Conflict, DomainError
 from navigator.models import AuditAction, Program, User
-from navigator.selectors import is_manager_of, program_ids_for
+from navigator.selectors import is_staff_of, program_access, staff_program_ids_for
 from navigator.services import clean_reason, validate_model
 
 AUDITED_FIELDS = (
@@ -136,7 +141,9 @@ def _check_contact(person: Person, contact: FamilyContact | None) -> None:
 
 
 def _check_staff(by: User, program_id: int) -> None:
-    if program_id not in program_ids_for(user=by):
+    # The person is named in the input: not the caller's is bad input on
+    # that field (400), as for the encounter and contact it names.
+    if not is_staff_of(user=by, program_id=program_id):
         raise DomainError.for_field("person", "No such person.", code="not_found")
 
 
@@ -192,12 +199,16 @@ def followup_schedule(
     return followup
 
 
-def _lock(followup: Followup) -> Followup:
-    return (
+def _lock(followup: Followup, *, by: User, action: FollowupAction) -> Followup:
+    # Access asked again of the locked row: a direct service call enforces
+    # what the pages and the API do (followups.selectors.followup_access).
+    locked = (
         Followup.objects.select_for_update(of=("self",))
         .select_related("program", "person")
         .get(pk=followup.pk)
     )
+    followup_access(user=by, followup=locked, action=action)
+    return locked
 
 
 def _require_open(followup: Followup, doing: str) -> None:
@@ -220,7 +231,7 @@ def followup_update(
 ) -> Followup:
     """Reschedule, reassign, or edit method / contact / purpose / priority."""
     reason = clean_reason(reason)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="edit")
     _require_open(followup, "change")
     before = snapshot(followup, AUDITED_FIELDS)
     allowed = {"method", "contact", "purpose", "priority", "remind_person"}
@@ -318,7 +329,7 @@ def followup_complete(
 ) -> Followup:
     """Record how it went; ``completed_at`` is when it happened (default now)."""
     when = _when_it_happened(completed_at)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="complete")
     _require_open(followup, "complete")
     if outcome not in Outcome.values:
         raise DomainError.for_field("outcome", "Choose how the follow-up went.")
@@ -343,7 +354,7 @@ def followup_mark_missed(
 ) -> Followup:
     """Tried and could not happen (the person was not reached / not there)."""
     when = _when_it_happened(completed_at)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="missed")
     _require_open(followup, "mark as missed")
     return _close(
         by,
@@ -358,7 +369,7 @@ def followup_mark_missed(
 @transaction.atomic
 def followup_cancel(*, by: User, followup: Followup, reason: str) -> Followup:
     reason = clean_reason(reason, required="Say why the follow-up is cancelled.")
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="cancel")
     _require_open(followup, "cancel")
     return _close(by, followup, Status.CANCELLED, cancelled_reason=reason)
 
@@ -397,8 +408,7 @@ def followups_schedule_plan(
 
 
 def _require_manager(by: User, program: Program) -> None:
-    if not is_manager_of(user=by, program_id=program.pk):
-        raise PermissionDenied("Only the program's managers can change its settings.")
+    program_access(user=by, program_id=program.pk)
 
 
 @transaction.atomic
@@ -482,6 +492,7 @@ def followup_plan_step_remove(*, by: User, step: FollowupPlanStep) -> None:
 def notification_preference_set(
     *, by: User, channel: str, phone: str = ""
 ) -> NotificationPreference:
+    reminders_access(user=by)
     pref, _ = NotificationPreference.objects.get_or_create(user=by)
     pref.channel = channel
     pref.phone = phone
@@ -559,6 +570,7 @@ def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
     Audited, and so is each revocation: the link shows the user's schedule to
     whoever holds it. The token and its hash stay out of the audit log.
     """
+    reminders_access(user=by)
     _revoke_feeds(by=by, reason="A new calendar link replaced it.")
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(user=by, token_hash=_hash(token))
@@ -568,6 +580,7 @@ def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
 
 @transaction.atomic
 def calendar_feed_revoke(*, by: User) -> int:
+    reminders_access(user=by)
     return _revoke_feeds(by=by, reason="Revoked by its owner.")
 
 
@@ -581,6 +594,6 @@ def calendar_feed_user(*, token: str) -> User | None:
         .filter(token_hash=_hash(token), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if feed is None or not program_ids_for(user=feed.user):
+    if feed is None or not staff_program_ids_for(user=feed.user):
         return None
     return feed.user

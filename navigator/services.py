@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from navigator.errors import DomainError
 from navigator.fields import REASON_MAX_LENGTH
-from navigator.models import STAFF_ROLES, ApiToken, Program, User
-from navigator.selectors import program_ids_for
+from navigator.models import ApiToken, Program, User
+from navigator.selectors import staff_program_ids_for
 
 # The key the API and the forms use for errors that belong to no one field.
 NON_FIELD_ERRORS_KEY = "non_field_errors"
@@ -22,7 +22,7 @@ def program_for_write(*, user: User, program: Program | int | None) -> Program:
 
     With no program given, a user of exactly one program writes there.
     """
-    allowed = program_ids_for(user=user, roles=STAFF_ROLES)
+    allowed = staff_program_ids_for(user=user)
     if program is None:
         if len(allowed) == 1:
             return Program.objects.get(pk=allowed[0])

@@ -2,8 +2,9 @@
 
 Thin by design: parse with a serializer, call one service or scoped selector,
 respond. Scoping, rules and auditing live in ``cases.services`` /
-``cases.selectors``; another program's record is a 404 because the selectors
-never return it.
+``cases.selectors``: their access functions answer NotFound (404, another
+program's record) or PermissionDenied (403, not for the caller's role), the
+same answers the pages give (tests/navigator/test_access_agreement.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from navigator import disclosure
 from navigator.api.schema import errors
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
 from navigator.api.views import ApiViewMixin, reason_from
-from navigator.errors import NotFound
 
 REASON_REQUIRED = OpenApiParameter(
     "reason",
@@ -119,7 +119,9 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(_person_detail(request, person), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
-        person = selectors.person_get_for(user=request.user, person_id=pk)
+        person = selectors.person_get_for(
+            user=request.user, person_id=pk, action="edit"
+        )
         data = _data(PersonDetailSerializer(person, data=request.data, partial=partial))
         data.pop("program_id", None)  # the serializer refused a change
         person = services.person_update(
@@ -134,7 +136,9 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return self.update(request, pk, partial=True)
 
     def destroy(self, request: Request, pk: int) -> Response:
-        person = selectors.person_get_for(user=request.user, person_id=pk)
+        person = selectors.person_get_for(
+            user=request.user, person_id=pk, action="delete"
+        )
         services.person_soft_delete(
             by=request.user, person=person, reason=reason_from(request, required=True)
         )
@@ -148,7 +152,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
     )
     def restore(self, request: Request, pk: int) -> Response:
         person = selectors.person_get_for(
-            user=request.user, person_id=pk, include_deleted=True
+            user=request.user, person_id=pk, action="restore"
         )
         person = services.person_restore(
             by=request.user, person=person, reason=reason_from(request, required=False)
@@ -243,12 +247,13 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(_contact_data(request, contact), status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, person_pk: int, pk: int) -> Response:
-        return Response(_contact_data(request, _contact(request, person_pk, pk)))
+        contact = _contact(request, person_pk, pk, "view")
+        return Response(_contact_data(request, contact))
 
     def update(
         self, request: Request, person_pk: int, pk: int, partial: bool = False
     ) -> Response:
-        contact = _contact(request, person_pk, pk)
+        contact = _contact(request, person_pk, pk, "edit")
         data = _data(
             FamilyContactSerializer(contact, data=request.data, partial=partial)
         )
@@ -261,7 +266,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return self.update(request, person_pk, pk, partial=True)
 
     def destroy(self, request: Request, person_pk: int, pk: int) -> Response:
-        contact = _contact(request, person_pk, pk)
+        contact = _contact(request, person_pk, pk, "remove")
         services.family_contact_remove(
             by=request.user,
             contact=contact,
@@ -270,12 +275,13 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _contact(request: Request, person_pk: int, pk: int) -> FamilyContact:
-    contact = selectors.family_contact_get_for(user=request.user, contact_id=pk)
-    # The selector scopes by program; the URL must also name the right person.
-    if contact.person_id != person_pk:
-        raise NotFound("No such contact.")
-    return contact
+def _contact(
+    request: Request, person_pk: int, pk: int, action: selectors.FamilyContactAction
+) -> FamilyContact:
+    # The URL must also name the right person (the selector checks it).
+    return selectors.family_contact_get_for(
+        user=request.user, contact_id=pk, person_id=person_pk, action=action
+    )
 
 
 @extend_schema_view(
@@ -347,7 +353,9 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
 
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
-        encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
+        encounter = selectors.encounter_get_for(
+            user=request.user, encounter_id=pk, action="edit"
+        )
         data = _data(EncounterSerializer(encounter, data=request.data, partial=partial))
         data.pop("program_id", None)  # the serializer refused a change
         encounter = services.encounter_update(
@@ -364,7 +372,9 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return self.update(request, pk, partial=True)
 
     def destroy(self, request: Request, pk: int) -> Response:
-        encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
+        encounter = selectors.encounter_get_for(
+            user=request.user, encounter_id=pk, action="delete"
+        )
         services.encounter_soft_delete(
             by=request.user,
             encounter=encounter,
@@ -380,7 +390,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
     )
     def restore(self, request: Request, pk: int) -> Response:
         encounter = selectors.encounter_get_for(
-            user=request.user, encounter_id=pk, include_deleted=True
+            user=request.user, encounter_id=pk, action="restore"
         )
         encounter = services.encounter_restore(
             by=request.user,

@@ -8,12 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import FamilyContact, Person
+from cases.selectors import FamilyContactAction, family_contact_access
 from cases.services._input import assign, pick
 from cases.services.people import lock_person
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, NotFound
 from navigator.models import AuditAction, User
-from navigator.selectors import program_ids_for
 from navigator.services import clean_reason, validate_model
 
 FAMILY_CONTACT_FIELDS = (
@@ -26,15 +26,18 @@ FAMILY_CONTACT_FIELDS = (
 )
 
 
-def _lock_contact(contact: FamilyContact, *, by: User) -> FamilyContact:
+def _lock_contact(
+    contact: FamilyContact, *, by: User, action: FamilyContactAction
+) -> FamilyContact:
     locked = (
         FamilyContact.objects.select_for_update(of=("self",))
         .select_related("person")
-        .filter(pk=contact.pk, person__program_id__in=program_ids_for(user=by))
+        .filter(pk=contact.pk)
         .first()
     )
     if locked is None:
         raise NotFound("No such contact.")
+    family_contact_access(user=by, contact=locked, action=action)
     if locked.person.is_deleted:
         raise Conflict("This person's record is deleted; restore it first.")
     return locked
@@ -71,7 +74,7 @@ def family_contact_add(
 def family_contact_update(
     *, by: User, contact: FamilyContact, data: dict[str, Any]
 ) -> FamilyContact:
-    contact = _lock_contact(contact, by=by)
+    contact = _lock_contact(contact, by=by, action="edit")
     if contact.is_deleted:
         raise Conflict("This contact is deleted.")
     before = snapshot(contact, FAMILY_CONTACT_FIELDS)
@@ -97,7 +100,7 @@ def family_contact_remove(
 ) -> FamilyContact:
     """Soft-delete a contact (who and when always; why when given)."""
     reason = clean_reason(reason)
-    contact = _lock_contact(contact, by=by)
+    contact = _lock_contact(contact, by=by, action="remove")
     if contact.is_deleted:
         # Like people and encounters: a second delete is a state error, not
         # a silent success that could hide a double submit of another id.
@@ -125,7 +128,7 @@ def family_contact_restore(
 ) -> FamilyContact:
     """Undo a removal; soft deletes are reversible for every record type."""
     reason = clean_reason(reason)
-    contact = _lock_contact(contact, by=by)
+    contact = _lock_contact(contact, by=by, action="restore")
     if not contact.is_deleted:
         raise Conflict("This contact is not removed.")
     changes = {

@@ -11,14 +11,14 @@ from django.utils import timezone
 
 from cases.models import MAX_ALIASES, Alias, DobPrecision, Person
 from cases.phonetic import person_search_phonetic
+from cases.selectors import PersonAction, person_access
 from cases.services._input import assign, check_not_stale, pick
 from cases.services._side_effects import queue_familiar_faces
 from cases.text import person_search_text
 from navigator import disclosure
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
+from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import AuditAction, Program, User
-from navigator.selectors import is_manager_of, program_ids_for
 from navigator.services import clean_reason, program_for_write, validate_model
 
 PERSON_FIELDS = (
@@ -259,26 +259,27 @@ def _plain_date(value: datetime.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def lock_person(person: Person, *, by: User) -> Person:
+def lock_person(person: Person, *, by: User, action: PersonAction = "edit") -> Person:
     # Row lock: two navigators editing one record serialise instead of losing
-    # one another's change between read and write. Scoped again here: a
-    # service trusts no caller to have used a scoped selector, and a record
-    # outside the user's programs is "not found", as everywhere (DESIGN.md).
+    # one another's change between read and write. Access asked again here,
+    # of the locked row: a service trusts no caller to have used a scoped
+    # selector (cases.selectors.person_access; DESIGN.md).
     locked = (
         Person.objects.select_for_update(of=("self",))
         .select_related("program")
-        .filter(pk=person.pk, program_id__in=program_ids_for(user=by))
+        .filter(pk=person.pk)
         .first()
     )
     if locked is None:
         raise NotFound("No such person.")
+    person_access(user=by, person=locked, action=action)
     return locked
 
 
 @transaction.atomic
 def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
     reason = clean_reason(reason, required="Say why this record is deleted.")
-    person = lock_person(person, by=by)
+    person = lock_person(person, by=by, action="delete")
     if person.is_deleted:
         raise Conflict("This person's record is already deleted.")
     person.deleted_at = timezone.now()
@@ -302,13 +303,11 @@ def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
 @transaction.atomic
 def person_restore(*, by: User, person: Person, reason: str = "") -> Person:
     reason = clean_reason(reason)
-    person = lock_person(person, by=by)
+    # Deleted records are hidden from navigators; bringing one back is a
+    # manager's decision (person_access "restore").
+    person = lock_person(person, by=by, action="restore")
     if not person.is_deleted:
         raise Conflict("This person's record is not deleted.")
-    # Deleted records are hidden from navigators; bringing one back is a
-    # manager's decision (as on the pages).
-    if not is_manager_of(user=by, program_id=person.program_id):
-        raise PermissionDenied("Only a program manager can restore a deleted record.")
     changes = {
         "deleted_at": [person.deleted_at.isoformat(), None],
         "deleted_reason": [person.deleted_reason, ""],

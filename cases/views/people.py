@@ -4,30 +4,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from cases import selectors, services
 from cases.filters import PersonFilter
 from cases.forms import PersonForm, ReasonForm
 from cases.models import Gender, RaceEthnicity
-from cases.views._common import (
-    _deleted_for_manager,
-    _managed_program_ids,
-    _require_manager_of,
-    _with_ages,
-    _with_concern_labels,
-)
+from cases.views._common import _with_ages, _with_concern_labels
 from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.models import AuditAction
 from navigator.selectors import (
     audit_trail_for_person,
     is_manager_of,
-    program_ids_for,
     program_list_for,
+    staff_program_ids_for,
 )
-from navigator.views import apply_domain_error, form_data, or_404, paginate
+from navigator.views import apply_domain_error, form_data, paginate
 
 TIMELINE_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -54,19 +48,16 @@ def person_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": people,
             "page_obj": page,
-            "show_program": len(program_ids_for(user=request.user)) > 1,
+            "show_program": len(staff_program_ids_for(user=request.user)) > 1,
         },
     )
 
 
 @login_required
 def person_deleted_list(request: HttpRequest) -> HttpResponse:
-    if not _managed_program_ids(request.user):
-        raise Http404
-    qs = _deleted_for_manager(
-        selectors.person_list_for(user=request.user, include_deleted=True),
-        request.user,
-    ).select_related("deleted_by")
+    qs = selectors.person_list_deleted_for_manager(user=request.user).select_related(
+        "deleted_by"
+    )
     page = paginate(request, qs.order_by("-deleted_at", "-id"))
     disclosure.people_shown(
         by=request.user, people=page.object_list, kind=disclosure.PERSON_NAME
@@ -96,7 +87,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    person = selectors.person_get_for(
+        user=request.user, person_id=person_id, action="edit"
+    )
     form = PersonForm(form_data(request), person=person)
     if form.is_bound and form.is_valid():
         try:
@@ -119,7 +112,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    person = selectors.person_get_for(user=request.user, person_id=person_id)
     # HIPAA access accounting: every opening of a record is in the audit log.
     services.person_record_viewed(by=request.user, person=person)
     # One person's: every page of it stays reachable.
@@ -190,7 +183,9 @@ def _timeline_and_contacts_shown(
 
 @login_required
 def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    person = selectors.person_get_for(
+        user=request.user, person_id=person_id, action="delete"
+    )
     form = ReasonForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
@@ -216,13 +211,9 @@ def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(
-        selectors.person_get_for,
-        user=request.user,
-        person_id=person_id,
-        include_deleted=True,
+    person = selectors.person_get_for(
+        user=request.user, person_id=person_id, action="restore"
     )
-    _require_manager_of(request.user, person.program_id)
     if not person.is_deleted:
         return redirect("person-detail", person.pk)
     form = ReasonForm(form_data(request), required=False)
@@ -246,13 +237,9 @@ def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(
-        selectors.person_get_for,
-        user=request.user,
-        person_id=person_id,
-        include_deleted=True,
+    person = selectors.person_get_for(
+        user=request.user, person_id=person_id, action="audit"
     )
-    _require_manager_of(request.user, person.program_id)
     # The trail shows the record's old and new values: reading it is a read.
     services.person_record_viewed(
         by=request.user, person=person, kind=disclosure.AUDIT_TRAIL

@@ -7,7 +7,7 @@ import pytest
 from cases import selectors, services
 from cases.models import FamilyContact
 from navigator.context import audit_context
-from navigator.errors import Conflict, DomainError, NotFound
+from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, AuditEvent
 from tests.factories import PersonFactory
 
@@ -117,7 +117,7 @@ def test_a_failed_update_changes_nothing(add, navigator_a):
     assert len(events_for(contact)) == 1
 
 
-def test_remove_and_restore(add, navigator_a, person):
+def test_remove_and_restore(add, navigator_a, manager_a, person):
     contact = add()
     with audit_context(request_id="req-rm", source="web"):
         services.family_contact_remove(
@@ -138,7 +138,11 @@ def test_remove_and_restore(add, navigator_a, person):
             by=navigator_a, contact=contact, data={"phone": "1"}
         )
 
-    services.family_contact_restore(by=navigator_a, contact=contact, reason="oops")
+    # Bringing back what was removed is a manager's decision, as for people
+    # and encounters (cases.selectors.family_contact_access).
+    with pytest.raises(PermissionDenied):
+        services.family_contact_restore(by=navigator_a, contact=contact, reason="x")
+    services.family_contact_restore(by=manager_a, contact=contact, reason="oops")
     assert list(selectors.family_contacts_for(person=person)) == [contact]
     with pytest.raises(Conflict):
         services.family_contact_restore(by=navigator_a, contact=contact)
