@@ -145,7 +145,7 @@ def test_remove_and_restore(add, navigator_a, manager_a, person):
     services.family_contact_restore(by=manager_a, contact=contact, reason="oops")
     assert list(selectors.family_contacts_for(person=person)) == [contact]
     with pytest.raises(Conflict):
-        services.family_contact_restore(by=navigator_a, contact=contact)
+        services.family_contact_restore(by=manager_a, contact=contact)
 
     events = events_for(contact)
     assert [(e.action, e.reason) for e in events] == [
