@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from typing import Literal
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
@@ -21,9 +22,14 @@ from django.utils import timezone
 from cases.models import Encounter, FamilyContact, Person
 from cases.phonetic import soundex
 from cases.text import normalize_name
-from navigator.errors import NotFound
-from navigator.models import Role, User
-from navigator.selectors import program_ids_for
+from navigator.errors import NotFound, PermissionDenied
+from navigator.models import User
+from navigator.selectors import (
+    is_manager_of,
+    managed_program_ids_for,
+    program_access,
+    staff_program_ids_for,
+)
 
 # pg_trgm word similarity at or above which a misspelt query word still
 # matches a word of a person's names. Measured on real misspellings:
@@ -44,22 +50,107 @@ MIN_FUZZY_WORD = 3
 PHONETIC_SIMILARITY = 0.5
 
 
+# --- access: who may do what, decided once for every front door -------------
+# Out of the user's scope (another program's record, or no staff role there)
+# is NotFound: 404 on the page and from the API alike. In scope but not for
+# the user's role is PermissionDenied: 403 from the API, a 403 page saying
+# why (navigator.views.AccessErrorsMiddleware). DESIGN.md, "Architecture".
+# Services call these themselves, so a direct call enforces the same.
+
+PersonAction = Literal["view", "edit", "delete", "restore", "audit"]
+FamilyContactAction = Literal["view", "add", "edit", "remove", "restore"]
+EncounterAction = Literal["view", "log", "edit", "link", "delete", "restore"]
+
+# Deleted records are hidden from the team; bringing one back and reading a
+# record's audit trail are program managers' decisions.
+MANAGER_ACTIONS = frozenset({"restore", "audit"})
+_MANAGER_ONLY = {
+    "restore": "Only a program manager can restore a deleted record.",
+    "audit": "Only a program manager can read a record's audit trail.",
+}
+
+
+def _record_access(*, user: User, program_id: int, action: str, missing: str) -> None:
+    if program_id not in staff_program_ids_for(user=user):
+        raise NotFound(missing)
+    if action in MANAGER_ACTIONS and not is_manager_of(
+        user=user, program_id=program_id
+    ):
+        raise PermissionDenied(_MANAGER_ONLY[action], code="manager_only")
+
+
+def person_access(*, user: User, person: Person, action: PersonAction) -> None:
+    """May ``user`` do ``action`` to ``person``? NotFound / PermissionDenied."""
+    _record_access(
+        user=user,
+        program_id=person.program_id,
+        action=action,
+        missing="No such person.",
+    )
+
+
+def family_contact_access(
+    *, user: User, contact: FamilyContact, action: FamilyContactAction
+) -> None:
+    # A contact belongs to its person's record: the person's scope is its own.
+    _record_access(
+        user=user,
+        program_id=contact.person.program_id,
+        action=action,
+        missing="No such contact.",
+    )
+
+
+def encounter_access(
+    *, user: User, encounter: Encounter, action: EncounterAction
+) -> None:
+    _record_access(
+        user=user,
+        program_id=encounter.program_id,
+        action=action,
+        missing="No such encounter.",
+    )
+
+
 def person_list_for(*, user: User, include_deleted: bool = False) -> QuerySet[Person]:
-    qs = Person.objects.filter(program_id__in=program_ids_for(user=user))
+    qs = Person.objects.filter(program_id__in=staff_program_ids_for(user=user))
     if not include_deleted:
         qs = qs.filter(deleted_at__isnull=True)
     return qs.select_related("program").prefetch_related("aliases")
 
 
 def person_get_for(
-    *, user: User, person_id: int | str, include_deleted: bool = False
+    *,
+    user: User,
+    person_id: int | str | None,
+    action: PersonAction = "view",
+    include_deleted: bool = False,
 ) -> Person:
+    """One person the user may do ``action`` to (a deleted one only with
+    ``include_deleted``, or for a manager's action)."""
+    include_deleted = include_deleted or action in MANAGER_ACTIONS
     try:
-        return person_list_for(user=user, include_deleted=include_deleted).get(
-            pk=int(person_id)
+        person = (
+            Person.objects.filter(**({} if include_deleted else _LIVE))
+            .select_related("program")
+            .prefetch_related("aliases")
+            .get(pk=int(person_id))  # type: ignore[arg-type]
         )
-    except (Person.DoesNotExist, ValueError, TypeError):
+    except (Person.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No such person.") from None
+    person_access(user=user, person=person, action=action)
+    return person
+
+
+_LIVE = {"deleted_at__isnull": True}
+
+
+def person_list_deleted_for_manager(*, user: User) -> QuerySet[Person]:
+    """The deleted records of the programs the user manages."""
+    program_access(user=user)
+    return person_list_for(user=user, include_deleted=True).filter(
+        deleted_at__isnull=False, program_id__in=managed_program_ids_for(user=user)
+    )
 
 
 def person_search(qs: QuerySet[Person], query: str) -> QuerySet[Person]:
@@ -187,19 +278,30 @@ def family_contacts_removed_for(*, person: Person) -> QuerySet[FamilyContact]:
 
 
 def family_contact_get_for(
-    *, user: User, contact_id: int | str, include_deleted: bool = False
+    *,
+    user: User,
+    contact_id: int | str,
+    person_id: int | str | None = None,
+    action: FamilyContactAction = "view",
+    include_deleted: bool = False,
 ) -> FamilyContact:
-    # A deleted person's contacts go with them: restore the person first.
+    """A live contact of a live person (``include_deleted``: or a removed one,
+    to restore it); with ``person_id``, of that person (a URL naming another
+    person's contact is out of scope too). A deleted person's contacts go
+    with them: restore the person first."""
     qs = FamilyContact.objects.select_related("person", "deleted_by").filter(
-        person__program_id__in=program_ids_for(user=user),
-        person__deleted_at__isnull=True,
+        person__deleted_at__isnull=True
     )
     if not include_deleted:
         qs = qs.filter(deleted_at__isnull=True)
     try:
-        return qs.get(pk=int(contact_id))
-    except (FamilyContact.DoesNotExist, ValueError, TypeError):
+        contact = qs.get(pk=int(contact_id))
+        if person_id is not None and contact.person_id != int(person_id):
+            raise FamilyContact.DoesNotExist
+    except (FamilyContact.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No such contact.") from None
+    family_contact_access(user=user, contact=contact, action=action)
+    return contact
 
 
 def deleted_people() -> QuerySet[Person]:
@@ -216,7 +318,7 @@ def deleted_people() -> QuerySet[Person]:
 def encounter_list_for(
     *, user: User, include_deleted: bool = False
 ) -> QuerySet[Encounter]:
-    qs = Encounter.objects.filter(program_id__in=program_ids_for(user=user))
+    qs = Encounter.objects.filter(program_id__in=staff_program_ids_for(user=user))
     if not include_deleted:
         # A deleted person's encounters go with them (their name would show).
         qs = qs.filter(deleted_at__isnull=True).exclude(person__in=deleted_people())
@@ -226,14 +328,28 @@ def encounter_list_for(
 
 
 def encounter_get_for(
-    *, user: User, encounter_id: int | str, include_deleted: bool = False
+    *,
+    user: User,
+    encounter_id: int | str,
+    action: EncounterAction = "view",
+    include_deleted: bool = False,
 ) -> Encounter:
+    """One encounter the user may do ``action`` to (a deleted one only with
+    ``include_deleted``, or for a manager's action)."""
+    include_deleted = include_deleted or action in MANAGER_ACTIONS
+    qs = Encounter.objects.all()
+    if not include_deleted:
+        qs = qs.filter(deleted_at__isnull=True).exclude(person__in=deleted_people())
     try:
-        return encounter_list_for(user=user, include_deleted=include_deleted).get(
-            pk=int(encounter_id)
+        encounter = (
+            qs.select_related("person", "program", "created_by")
+            .prefetch_related("navigators")
+            .get(pk=int(encounter_id))
         )
-    except (Encounter.DoesNotExist, ValueError, TypeError):
+    except (Encounter.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No such encounter.") from None
+    encounter_access(user=user, encounter=encounter, action=action)
+    return encounter
 
 
 def encounter_list_recent_for_navigator(
@@ -253,8 +369,16 @@ def encounter_list_recent_for_navigator(
 
 def encounter_list_for_manager(*, user: User) -> QuerySet[Encounter]:
     """All encounters of the programs the user manages."""
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    managed = managed_program_ids_for(user=user)
     return encounter_list_for(user=user).filter(program_id__in=managed)
+
+
+def encounter_list_deleted_for_manager(*, user: User) -> QuerySet[Encounter]:
+    """The deleted encounters of the programs the user manages."""
+    program_access(user=user)
+    return encounter_list_for(user=user, include_deleted=True).filter(
+        deleted_at__isnull=False, program_id__in=managed_program_ids_for(user=user)
+    )
 
 
 def concern_filter(concern: str) -> Q:

@@ -21,8 +21,8 @@ from followups.models import (
 )
 from followups.selectors import overdue_followups_q
 from navigator.filters import IdFilter, InstantFilter, StrictBooleanFilter
-from navigator.models import STAFF_ROLES, Program, User
-from navigator.selectors import program_ids_for, program_list_for
+from navigator.models import Program, User
+from navigator.selectors import program_list_for, staff_program_ids_for, staff_users_of
 
 
 def _user_programs(request) -> QuerySet[Program]:
@@ -36,10 +36,9 @@ def _colleagues(request) -> QuerySet[User]:
     # not: follow-ups stay assigned to people who have since left.
     if request is None:
         return User.objects.none()
-    return User.objects.filter(
-        memberships__program_id__in=program_ids_for(user=request.user),
-        memberships__role__in=STAFF_ROLES,
-    ).distinct()
+    return staff_users_of(
+        program_ids=staff_program_ids_for(user=request.user), active_only=False
+    )
 
 
 class FollowupFilter(django_filters.FilterSet):

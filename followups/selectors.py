@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
@@ -23,9 +23,50 @@ from followups.models import (
     Reminder,
     Status,
 )
-from navigator.errors import NotFound
-from navigator.models import Program, Role, User
-from navigator.selectors import program_ids_for
+from navigator.errors import NotFound, PermissionDenied
+from navigator.models import Program, User
+from navigator.selectors import (
+    managed_program_ids_for,
+    program_access,
+    staff_program_ids_for,
+    staff_users_of,
+)
+
+# --- access: decided once for every front door (see cases.selectors) -------
+
+FollowupAction = Literal[
+    "view",
+    "edit",
+    "complete",
+    "missed",
+    "cancel",
+    "reschedule",
+    "reassign",
+    "attempt",
+    "undo",
+]
+
+
+def followup_access(*, user: User, followup: Followup, action: FollowupAction) -> None:
+    """May ``user`` do ``action`` to ``followup``? Any staff of its program
+    may do any of them (the team covers for one another); another program's
+    follow-up, or one of a deleted person, is out of scope (NotFound)."""
+    # A deleted person's follow-ups go with them (their name would show).
+    if (
+        followup.program_id not in staff_program_ids_for(user=user)
+        or followup.person.is_deleted
+    ):
+        raise NotFound("No such follow-up.")
+
+
+def reminders_access(*, user: User) -> None:
+    """May ``user`` set how they are reminded (preferences, calendar feed)?
+    Only staff get reminders; admins and partners hold no follow-ups."""
+    if not staff_program_ids_for(user=user):
+        raise PermissionDenied(
+            "Reminders and the calendar feed are for a program's staff.",
+            code="staff_only",
+        )
 
 
 def followup_settings_for(*, program: Program) -> FollowupSettings:
@@ -39,17 +80,38 @@ def followup_settings_for(*, program: Program) -> FollowupSettings:
 
 def followup_list_for(*, user: User) -> QuerySet[Followup]:
     return (
-        Followup.objects.filter(program_id__in=program_ids_for(user=user))
+        Followup.objects.filter(program_id__in=staff_program_ids_for(user=user))
         .exclude(person__in=deleted_people())
         .select_related("person", "program", "assigned_to", "contact", "encounter")
     )
 
 
-def followup_get_for(*, user: User, followup_id: int | str) -> Followup:
+def followup_get_for(
+    *, user: User, followup_id: int | str, action: FollowupAction = "view"
+) -> Followup:
+    return _followup_get(
+        Followup.objects.select_related(
+            "person", "program", "assigned_to", "contact", "encounter"
+        ),
+        user=user,
+        followup_id=followup_id,
+        action=action,
+    )
+
+
+def _followup_get(
+    qs: QuerySet[Followup],
+    *,
+    user: User,
+    followup_id: int | str,
+    action: FollowupAction,
+) -> Followup:
     try:
-        return followup_list_for(user=user).get(pk=int(followup_id))
-    except (Followup.DoesNotExist, ValueError, TypeError):
+        followup = qs.get(pk=int(followup_id))
+    except (Followup.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No such follow-up.") from None
+    followup_access(user=user, followup=followup, action=action)
+    return followup
 
 
 def followup_list_for_person(*, person: Person) -> QuerySet[Followup]:
@@ -121,7 +183,7 @@ def overdue_by_navigator_for_manager(
 ) -> list[dict]:
     """Per assigned navigator: how many open follow-ups are overdue, oldest due."""
     now = now or timezone.now()
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    managed = managed_program_ids_for(user=user)
     rows = (
         Followup.objects.filter(
             program_id__in=managed, status=Status.SCHEDULED, due_at__lt=now
@@ -142,7 +204,7 @@ def overdue_by_navigator_for_manager(
 def overdue_followups_for_manager(*, user: User) -> QuerySet[Followup]:
     """Open follow-ups of the managed programs that are overdue, or escalated
     after the program's limit of unanswered tries (even if not yet due)."""
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    managed = managed_program_ids_for(user=user)
     return followup_list_for(user=user).filter(
         Q(due_at__lt=timezone.now()) | Q(escalated_at__isnull=False),
         program_id__in=managed,
@@ -151,7 +213,10 @@ def overdue_followups_for_manager(*, user: User) -> QuerySet[Followup]:
 
 
 def delivery_list_for_manager(*, user: User) -> QuerySet[Delivery]:
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    """For program managers only (PermissionDenied for anyone who manages
+    no program, on the page and from the API alike)."""
+    program_access(user=user)
+    managed = managed_program_ids_for(user=user)
     return Delivery.objects.filter(reminder__program_id__in=managed).select_related(
         "reminder", "reminder__followup"
     )
@@ -173,21 +238,12 @@ def followups_for_calendar(*, user: User) -> QuerySet[Followup]:
         assigned_to=user,
         status=Status.SCHEDULED,
         due_at__gte=since,
-        program_id__in=program_ids_for(user=user),
+        program_id__in=staff_program_ids_for(user=user),
     ).order_by("due_at")
 
 
-def staff_can_see_followup(*, user: User, followup: Followup) -> bool:
-    return followup.program_id in program_ids_for(user=user)
-
-
 def assignable_users_for(*, program: Program) -> QuerySet[User]:
-    return User.objects.filter(
-        is_active=True,
-        memberships__program=program,
-        memberships__is_active=True,
-        memberships__role__in=(Role.NAVIGATOR, Role.CASEWORKER, Role.PROGRAM_MANAGER),
-    ).distinct()
+    return staff_users_of(program_ids=[program.pk])
 
 
 def open_followups_q() -> Q:
@@ -215,12 +271,18 @@ def followup_is_overdue(
 # --- for the pages -----------------------------------------------------------
 
 
-def followup_get_detailed_for(*, user: User, followup_id: int | str) -> Followup:
+def followup_get_detailed_for(
+    *, user: User, followup_id: int | str, action: FollowupAction = "view"
+) -> Followup:
     """One follow-up with who closed it (its page shows that)."""
-    try:
-        return followup_list_detailed_for(user=user).get(pk=int(followup_id))
-    except (Followup.DoesNotExist, ValueError, TypeError, OverflowError):
-        raise NotFound("No such follow-up.") from None
+    return _followup_get(
+        Followup.objects.select_related(
+            "person", "program", "assigned_to", "contact", "encounter", "completed_by"
+        ),
+        user=user,
+        followup_id=followup_id,
+        action=action,
+    )
 
 
 def followup_list_for_encounter(
@@ -245,7 +307,7 @@ def followup_reminders_for_manager(
     *, user: User, followup: Followup
 ) -> QuerySet[Reminder]:
     """The reminders of one follow-up and their deliveries, for its managers."""
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    managed = managed_program_ids_for(user=user)
     return (
         Reminder.objects.filter(followup=followup, program_id__in=managed)
         .select_related("recipient_user")
@@ -263,17 +325,17 @@ def followup_plan_steps_for(*, program: Program) -> QuerySet[FollowupPlanStep]:
 def followup_plan_step_get_for_manager(
     *, user: User, step_id: int | str
 ) -> FollowupPlanStep:
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
     try:
-        return FollowupPlanStep.objects.select_related("program").get(
-            pk=int(step_id), program_id__in=managed
-        )
+        step = FollowupPlanStep.objects.select_related("program").get(pk=int(step_id))
     except (FollowupPlanStep.DoesNotExist, ValueError, TypeError, OverflowError):
         raise NotFound("No such plan step.") from None
+    program_access(user=user, program_id=step.program_id)
+    return step
 
 
 def notification_preference_for(*, user: User) -> NotificationPreference:
     """The user's preference, or the default (email) if never set."""
+    reminders_access(user=user)
     pref = NotificationPreference.objects.filter(user=user).first()
     return pref or NotificationPreference(user=user)
 

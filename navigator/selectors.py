@@ -1,13 +1,21 @@
-"""Reads of the platform: which programs a user may see, and in which role."""
+"""Reads of the platform: which programs a user may see, and in which role.
+
+"Staff of a program" (``staff_program_ids_for`` / ``is_staff_of`` /
+``staff_users_of``) and "manager of a program" (``managed_program_ids_for`` /
+``is_manager_of`` / ``program_access``) are decided here and nowhere else:
+every app asks these instead of naming roles.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Literal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from navigator.errors import PermissionDenied
+from navigator.errors import NotFound, PermissionDenied
 from navigator.models import STAFF_ROLES, AuditEvent, Membership, Program, Role, User
 
 
@@ -35,13 +43,81 @@ def memberships_for(*, user: User) -> list[Membership]:
     return _memberships(user)
 
 
-def program_ids_for(*, user: User, roles=STAFF_ROLES) -> list[int]:
-    """Programs whose people's records the user may see."""
+def program_ids_for(*, user: User, roles: Collection[str] = STAFF_ROLES) -> list[int]:
+    """Programs where the user holds one of ``roles`` (by default: staff)."""
     return sorted({m.program_id for m in _memberships(user) if m.role in roles})
 
 
-def program_list_for(*, user: User, roles=STAFF_ROLES) -> QuerySet[Program]:
+def program_list_for(
+    *, user: User, roles: Collection[str] = STAFF_ROLES
+) -> QuerySet[Program]:
     return Program.objects.filter(id__in=program_ids_for(user=user, roles=roles))
+
+
+# --- staff and managers of a program: the one definition ---------------------
+
+
+def staff_program_ids_for(*, user: User) -> list[int]:
+    """Programs whose people's records the user works with: those where they
+    are staff (``STAFF_ROLES``). Admins and partners are staff of none."""
+    return program_ids_for(user=user, roles=STAFF_ROLES)
+
+
+def is_staff_of(*, user: User, program_id: int | None) -> bool:
+    return program_id in staff_program_ids_for(user=user)
+
+
+def managed_program_ids_for(*, user: User) -> list[int]:
+    """Programs the user manages (program manager)."""
+    return program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+
+
+def managed_program_list_for(*, user: User) -> QuerySet[Program]:
+    return Program.objects.filter(id__in=managed_program_ids_for(user=user))
+
+
+def staff_users_of(
+    *, program_ids: Iterable[int], active_only: bool = True
+) -> QuerySet[User]:
+    """Who is staff of any of these programs (assignees, responders,
+    colleagues). ``active_only=False`` also keeps those who have left (a
+    follow-up stays assigned to them)."""
+    # One filter() call: every condition holds for the same membership.
+    membership = {
+        "memberships__program_id__in": list(program_ids),
+        "memberships__role__in": STAFF_ROLES,
+    }
+    if active_only:
+        membership |= {"is_active": True, "memberships__is_active": True}
+    return User.objects.filter(**membership).distinct()
+
+
+ProgramAction = Literal["manage"]
+
+
+def program_access(
+    *, user: User, program_id: int | None = None, action: ProgramAction = "manage"
+) -> None:
+    """May the user manage this program (its settings, its managers' lists)?
+
+    With no program: may the user manage any (a managers' page spanning the
+    programs they manage). A program the user has no role in is out of scope
+    (NotFound); staff of it who are not its managers, or anyone who manages
+    nothing, are not allowed (PermissionDenied). DESIGN.md, "Architecture".
+    """
+    if program_id is None:
+        if not managed_program_ids_for(user=user):
+            raise PermissionDenied(
+                "Only a program manager can open this page.", code="manager_only"
+            )
+        return
+    if is_manager_of(user=user, program_id=program_id):
+        return
+    if not roles_for(user=user, program_id=program_id):
+        raise NotFound("No such program.")
+    raise PermissionDenied(
+        "Only the program's managers can do this.", code="manager_only"
+    )
 
 
 def primary_program_for(*, user: User) -> Program | None:
@@ -80,8 +156,8 @@ def administration_access(*, user: User | AnonymousUser) -> None:
         raise PermissionDenied("Only an administrator may do this.")
 
 
-def is_manager_of(*, user: User, program_id: int) -> bool:
-    return Role.PROGRAM_MANAGER in roles_for(user=user, program_id=program_id)
+def is_manager_of(*, user: User, program_id: int | None) -> bool:
+    return program_id in managed_program_ids_for(user=user)
 
 
 @dataclass(frozen=True)
@@ -95,7 +171,7 @@ class AuditTrailFilters:
 
 
 def _trail(*, user: User, person_id: int) -> QuerySet[AuditEvent]:
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    managed = managed_program_ids_for(user=user)
     return AuditEvent.objects.filter(person_id=person_id, program_id__in=managed)
 
 

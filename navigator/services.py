@@ -13,14 +13,16 @@ from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import DomainError
 from navigator.fields import REASON_MAX_LENGTH
 from navigator.models import (
-    STAFF_ROLES,
     ApiToken,
     AuditAction,
     Membership,
     Program,
     User,
 )
-from navigator.selectors import administration_access, program_ids_for
+from navigator.selectors import (
+    administration_access,
+    staff_program_ids_for,
+)
 
 # The key the API and the forms use for errors that belong to no one field.
 NON_FIELD_ERRORS_KEY = "non_field_errors"
@@ -31,7 +33,7 @@ def program_for_write(*, user: User, program: Program | int | None) -> Program:
 
     With no program given, a user of exactly one program writes there.
     """
-    allowed = program_ids_for(user=user, roles=STAFF_ROLES)
+    allowed = staff_program_ids_for(user=user)
     if program is None:
         if len(allowed) == 1:
             return Program.objects.get(pk=allowed[0])

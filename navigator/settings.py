@@ -82,6 +82,9 @@ MIDDLEWARE = [
     "navigator.accounts.middleware.MFAEnrollmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "navigator.middleware.ProgramTimezoneMiddleware",
+    # A page's NotFound / PermissionDenied (from a scoped selector or a
+    # service) is its 404 / 403 page: access is answered once, here.
+    "navigator.views.AccessErrorsMiddleware",
     # Last, as axes requires: turns a lockout flagged during the request into
     # the lockout page.
     "axes.middleware.AxesMiddleware",

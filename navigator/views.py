@@ -1,5 +1,11 @@
 """Platform pages (error pages) and the bridge from DomainError to pages.
 
+Access is answered here once for every page: a NotFound raised by a scoped
+selector or a service (out of the user's scope) is the 404 page; a
+PermissionDenied (in scope, not for the user's role) is the 403 page saying
+why (``AccessErrorsMiddleware``). The API answers the same errors with the
+same statuses (navigator/api/errors.py). Views never re-check.
+
 Signing in lives in navigator/accounts."""
 
 from __future__ import annotations
@@ -10,12 +16,18 @@ from typing import Any, TypeVar
 from django import forms
 from django.contrib import messages
 from django.core.paginator import InvalidPage, Page
-from django.http import Http404, HttpRequest, HttpResponseServerError, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.shortcuts import render
 from django.template import loader
 
 from navigator.api.views import api_not_found
-from navigator.errors import DomainError, NotFound
+from navigator.errors import DomainError, NotFound, PermissionDenied
 from navigator.pagination import BoundedPaginator, ExactPaginator
 
 PAGE_SIZE = 25
@@ -23,11 +35,53 @@ T = TypeVar("T")
 
 
 def or_404(getter: Callable[..., T], **kwargs: Any) -> T:
-    """Call a scoped selector; its NotFound (out of scope or absent) is a 404."""
+    """Call a scoped selector; its NotFound (out of scope or absent) is a 404.
+
+    The same as calling it directly (``AccessErrorsMiddleware`` answers a
+    NotFound with the 404 page); kept for the views that still use it."""
     try:
         return getter(**kwargs)
     except NotFound:
         raise Http404 from None
+
+
+def is_access_error(exc: DomainError) -> bool:
+    """An answer about the object or the role, not about the input: it names
+    no field (a record named in a form field that is not the user's is a
+    form error on that field)."""
+    return isinstance(exc, NotFound | PermissionDenied) and not exc.fields
+
+
+def access_error_response(
+    request: HttpRequest, exc: NotFound | PermissionDenied
+) -> HttpResponse:
+    """The one mapping of an access decision to a page's answer."""
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": exc.detail, "code": exc.code, "fields": {}}, status=exc.status
+        )
+    if isinstance(exc, PermissionDenied):
+        return render(request, "errors/403.html", {"detail": exc.detail}, status=403)
+    return render(request, "errors/404.html", status=404)
+
+
+class AccessErrorsMiddleware:
+    """Pages: a NotFound / PermissionDenied a view let through (from a scoped
+    selector or a service) becomes the 404 / 403 page. DRF views answer
+    inside the view (navigator.api.errors), so this only sees pages."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(
+        self, request: HttpRequest, exception: Exception
+    ) -> HttpResponse | None:
+        if isinstance(exception, DomainError) and is_access_error(exception):
+            return access_error_response(request, exception)  # type: ignore[arg-type]
+        return None
 
 
 def form_data(request: HttpRequest):
@@ -62,7 +116,13 @@ def paginate(
 def apply_domain_error(
     request, exc: DomainError, form: forms.Form | None = None
 ) -> None:
-    """Show a domain error on the form field it names, or as a page message."""
+    """Show a domain error on the form field it names, or as a page message.
+
+    An access error (NotFound / PermissionDenied naming no field) is not a
+    form error: it is raised on, so the page answers 404 / 403 as the API
+    does."""
+    if is_access_error(exc):
+        raise exc
     placed = False
     if form is not None:
         for field, msgs in exc.fields.items():

@@ -2,8 +2,9 @@
 
 Thin by design: parse with a serializer, call one service or scoped selector,
 respond. Scoping, rules and auditing live in ``cases.services`` /
-``cases.selectors``; another program's record is a 404 because the selectors
-never return it.
+``cases.selectors``: their access functions answer NotFound (404, another
+program's record) or PermissionDenied (403, not for the caller's role), the
+same answers the pages give (tests/navigator/test_access_agreement.py).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from navigator import disclosure
 from navigator.api.schema import errors
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
 from navigator.api.views import ApiViewMixin, reason_from
-from navigator.errors import NotFound
 
 REASON_REQUIRED = OpenApiParameter(
     "reason",
@@ -122,7 +122,9 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(_person_detail(request, person), status=status.HTTP_201_CREATED)
 
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
-        person = selectors.person_get_for(user=request.user, person_id=pk)
+        person = selectors.person_get_for(
+            user=request.user, person_id=pk, action="edit"
+        )
         data = _data(PersonDetailSerializer(person, data=request.data, partial=partial))
         person = services.person_update(
             by=request.user,
@@ -137,7 +139,9 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return self.update(request, pk, partial=True)
 
     def destroy(self, request: Request, pk: int) -> Response:
-        person = selectors.person_get_for(user=request.user, person_id=pk)
+        person = selectors.person_get_for(
+            user=request.user, person_id=pk, action="delete"
+        )
         services.person_soft_delete(
             by=request.user, person=person, reason=reason_from(request, required=True)
         )
@@ -151,7 +155,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
     )
     def restore(self, request: Request, pk: int) -> Response:
         person = selectors.person_get_for(
-            user=request.user, person_id=pk, include_deleted=True
+            user=request.user, person_id=pk, action="restore"
         )
         person = services.person_restore(
             by=request.user, person=person, reason=reason_from(request, required=False)
@@ -248,12 +252,13 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(_contact_data(request, contact), status=status.HTTP_201_CREATED)
 
     def retrieve(self, request: Request, person_pk: int, pk: int) -> Response:
-        return Response(_contact_data(request, _contact(request, person_pk, pk)))
+        contact = _contact(request, person_pk, pk, "view")
+        return Response(_contact_data(request, contact))
 
     def update(
         self, request: Request, person_pk: int, pk: int, partial: bool = False
     ) -> Response:
-        contact = _contact(request, person_pk, pk)
+        contact = _contact(request, person_pk, pk, "edit")
         data = _data(
             FamilyContactSerializer(contact, data=request.data, partial=partial)
         )
@@ -266,7 +271,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return self.update(request, person_pk, pk, partial=True)
 
     def destroy(self, request: Request, person_pk: int, pk: int) -> Response:
-        contact = _contact(request, person_pk, pk)
+        contact = _contact(request, person_pk, pk, "remove")
         services.family_contact_remove(
             by=request.user,
             contact=contact,
@@ -281,7 +286,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         responses={200: FamilyContactSerializer, **errors(400, 403, 404, 409)},
     )
     def restore(self, request: Request, person_pk: int, pk: int) -> Response:
-        contact = _contact(request, person_pk, pk, include_deleted=True)
+        contact = _contact(request, person_pk, pk, "restore", include_deleted=True)
         contact = services.family_contact_restore(
             by=request.user,
             contact=contact,
@@ -291,15 +296,21 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
 
 def _contact(
-    request: Request, person_pk: int, pk: int, *, include_deleted: bool = False
+    request: Request,
+    person_pk: int,
+    pk: int,
+    action: selectors.FamilyContactAction,
+    *,
+    include_deleted: bool = False,
 ) -> FamilyContact:
-    contact = selectors.family_contact_get_for(
-        user=request.user, contact_id=pk, include_deleted=include_deleted
+    # The URL must also name the right person (the selector checks it).
+    return selectors.family_contact_get_for(
+        user=request.user,
+        contact_id=pk,
+        person_id=person_pk,
+        action=action,
+        include_deleted=include_deleted,
     )
-    # The selector scopes by program; the URL must also name the right person.
-    if contact.person_id != person_pk:
-        raise NotFound("No such contact.")
-    return contact
 
 
 @extend_schema_view(
@@ -371,7 +382,9 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
 
     def update(self, request: Request, pk: int, partial: bool = False) -> Response:
-        encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
+        encounter = selectors.encounter_get_for(
+            user=request.user, encounter_id=pk, action="edit"
+        )
         data = _data(EncounterSerializer(encounter, data=request.data, partial=partial))
         encounter = services.encounter_update(
             by=request.user,
@@ -388,7 +401,9 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return self.update(request, pk, partial=True)
 
     def destroy(self, request: Request, pk: int) -> Response:
-        encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
+        encounter = selectors.encounter_get_for(
+            user=request.user, encounter_id=pk, action="delete"
+        )
         services.encounter_soft_delete(
             by=request.user,
             encounter=encounter,
@@ -404,7 +419,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
     )
     def restore(self, request: Request, pk: int) -> Response:
         encounter = selectors.encounter_get_for(
-            user=request.user, encounter_id=pk, include_deleted=True
+            user=request.user, encounter_id=pk, action="restore"
         )
         encounter = services.encounter_restore(
             by=request.user,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from cases.models import FamilyContact, Person
+from cases.selectors import FamilyContactAction, family_contact_access
 from cases.services._input import assign, check_not_moved, pick
 from cases.services.inputs import FamilyContactData
 from cases.services.people import lock_person
@@ -12,7 +13,6 @@ from navigator import softdelete
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, NotFound
 from navigator.models import AuditAction, User
-from navigator.selectors import program_ids_for
 from navigator.services import validate_model
 
 FAMILY_CONTACT_FIELDS = (
@@ -25,15 +25,18 @@ FAMILY_CONTACT_FIELDS = (
 )
 
 
-def _lock_contact(contact: FamilyContact, *, by: User) -> FamilyContact:
+def _lock_contact(
+    contact: FamilyContact, *, by: User, action: FamilyContactAction
+) -> FamilyContact:
     locked = (
         FamilyContact.objects.select_for_update(of=("self",))
         .select_related("person")
-        .filter(pk=contact.pk, person__program_id__in=program_ids_for(user=by))
+        .filter(pk=contact.pk)
         .first()
     )
     if locked is None:
         raise NotFound("No such contact.")
+    family_contact_access(user=by, contact=locked, action=action)
     if locked.person.is_deleted:
         raise Conflict("This person's record is deleted; restore it first.")
     return locked
@@ -76,7 +79,8 @@ def family_contact_update(
 ) -> FamilyContact:
     """``person``, when given, must be the contact's own: a contact never
     moves to another person's record."""
-    contact = _lock_contact(contact, by=by)
+    contact = _lock_contact(contact, by=by, action="edit")
+    contact = _lock_contact(contact, by=by, action="edit")
     if contact.is_deleted:
         raise Conflict("This contact is deleted.")
     check_not_moved(
@@ -107,7 +111,7 @@ def family_contact_remove(
     *, by: User, contact: FamilyContact, reason: str
 ) -> FamilyContact:
     """Soft-delete a contact (navigator.softdelete: who, when and why)."""
-    contact = _lock_contact(contact, by=by)
+    contact = _lock_contact(contact, by=by, action="remove")
     return softdelete.soft_delete(
         obj=contact,
         by=by,
@@ -123,7 +127,7 @@ def family_contact_restore(
     *, by: User, contact: FamilyContact, reason: str = ""
 ) -> FamilyContact:
     """Undo a removal: a program manager's decision, as for every record."""
-    contact = _lock_contact(contact, by=by)
+    contact = _lock_contact(contact, by=by, action="restore")
     return softdelete.restore(
         obj=contact,
         by=by,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import MAX_RESPONDERS, Encounter, Person
+from cases.selectors import EncounterAction, encounter_access
 from cases.services._input import (
     MOVE_MESSAGE,
     assign,
@@ -22,8 +23,8 @@ from cases.services.inputs import EncounterData
 from navigator import softdelete
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound
-from navigator.models import STAFF_ROLES, AuditAction, Program, User
-from navigator.selectors import program_ids_for
+from navigator.models import AuditAction, Program, User
+from navigator.selectors import staff_program_ids_for, staff_users_of
 from navigator.services import program_for_write, validate_model
 
 ENCOUNTER_FIELDS = (
@@ -67,7 +68,7 @@ def _resolve_person_for_encounter(
         Person.objects.filter(
             pk=int(person_id),
             program=program,
-            program_id__in=program_ids_for(user=by),
+            program_id__in=staff_program_ids_for(user=by),
             deleted_at__isnull=True,
         ).first()
         if str(person_id).isdigit()
@@ -105,15 +106,7 @@ def _resolve_navigators(
                 "navigators", f"At most {MAX_RESPONDERS} responders.", code="too_many"
             )
     kept = set(already) & ids
-    added = list(
-        User.objects.filter(
-            pk__in=ids - kept,
-            is_active=True,
-            memberships__program=program,
-            memberships__is_active=True,
-            memberships__role__in=STAFF_ROLES,
-        ).distinct()
-    )
+    added = list(staff_users_of(program_ids=[program.pk]).filter(pk__in=ids - kept))
     if len(added) != len(ids - kept):
         raise DomainError.for_field(
             "navigators", "Responders must be staff of the encounter's program."
@@ -213,15 +206,18 @@ def encounter_log(
     return encounter
 
 
-def _lock_encounter(encounter: Encounter, *, by: User) -> Encounter:
+def _lock_encounter(
+    encounter: Encounter, *, by: User, action: EncounterAction
+) -> Encounter:
     locked = (
         Encounter.objects.select_for_update(of=("self",))
         .select_related("program")
-        .filter(pk=encounter.pk, program_id__in=program_ids_for(user=by))
+        .filter(pk=encounter.pk)
         .first()
     )
     if locked is None:
         raise NotFound("No such encounter.")
+    encounter_access(user=by, encounter=locked, action=action)
     return locked
 
 
@@ -240,7 +236,7 @@ def encounter_update(
 
     ``expected_updated_at`` and ``program``: see person_update.
     """
-    encounter = _lock_encounter(encounter, by=by)
+    encounter = _lock_encounter(encounter, by=by, action="edit")
     if encounter.is_deleted:
         raise Conflict("This encounter is deleted; restore it first.")
     check_not_moved(
@@ -296,7 +292,7 @@ def encounter_link_person(
 
 @transaction.atomic
 def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Encounter:
-    encounter = _lock_encounter(encounter, by=by)
+    encounter = _lock_encounter(encounter, by=by, action="delete")
     softdelete.soft_delete(
         obj=encounter,
         by=by,
@@ -311,7 +307,7 @@ def encounter_soft_delete(*, by: User, encounter: Encounter, reason: str) -> Enc
 
 @transaction.atomic
 def encounter_restore(*, by: User, encounter: Encounter, reason: str = "") -> Encounter:
-    encounter = _lock_encounter(encounter, by=by)
+    encounter = _lock_encounter(encounter, by=by, action="restore")
     softdelete.restore(
         obj=encounter,
         by=by,

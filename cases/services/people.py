@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases.models import MAX_ALIASES, Alias, DobPrecision, Person
 from cases.phonetic import person_search_phonetic
+from cases.selectors import PersonAction, person_access
 from cases.services._input import (
     MOVE_MESSAGE,
     assign,
@@ -25,7 +26,6 @@ from navigator import disclosure, softdelete
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import AuditAction, Program, User
-from navigator.selectors import program_ids_for
 from navigator.services import program_for_write, validate_model
 
 PERSON_FIELDS = (
@@ -283,25 +283,30 @@ def person_update(
     return person
 
 
-def lock_person(person: Person, *, by: User) -> Person:
+def _plain_date(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def lock_person(person: Person, *, by: User, action: PersonAction = "edit") -> Person:
     # Row lock: two navigators editing one record serialise instead of losing
-    # one another's change between read and write. Scoped again here: a
-    # service trusts no caller to have used a scoped selector, and a record
-    # outside the user's programs is "not found", as everywhere (DESIGN.md).
+    # one another's change between read and write. Access asked again here,
+    # of the locked row: a service trusts no caller to have used a scoped
+    # selector (cases.selectors.person_access; DESIGN.md).
     locked = (
         Person.objects.select_for_update(of=("self",))
         .select_related("program")
-        .filter(pk=person.pk, program_id__in=program_ids_for(user=by))
+        .filter(pk=person.pk)
         .first()
     )
     if locked is None:
         raise NotFound("No such person.")
+    person_access(user=by, person=locked, action=action)
     return locked
 
 
 @transaction.atomic
 def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
-    person = lock_person(person, by=by)
+    person = lock_person(person, by=by, action="delete")
     softdelete.soft_delete(
         obj=person,
         by=by,
@@ -316,7 +321,7 @@ def person_soft_delete(*, by: User, person: Person, reason: str) -> Person:
 
 @transaction.atomic
 def person_restore(*, by: User, person: Person, reason: str = "") -> Person:
-    person = lock_person(person, by=by)
+    person = lock_person(person, by=by, action="restore")
     softdelete.restore(
         obj=person,
         by=by,

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from cases import selectors, services
 from cases.forms import FamilyContactForm, ReasonForm
 from cases.models import FamilyContact, Person
-from cases.views._common import _require_manager_of
 from navigator import disclosure
 from navigator.errors import DomainError
-from navigator.views import apply_domain_error, form_data, or_404
+from navigator.views import apply_domain_error, form_data
 
 
 def person_url(person: Person) -> str:
@@ -34,23 +33,22 @@ def _contact_of(
     request: HttpRequest,
     person_id: int,
     contact_id: int,
+    action: selectors.FamilyContactAction,
     *,
     include_deleted: bool = False,
 ) -> FamilyContact:
-    contact = or_404(
-        selectors.family_contact_get_for,
+    return selectors.family_contact_get_for(
         user=request.user,
         contact_id=contact_id,
+        person_id=person_id,
+        action=action,
         include_deleted=include_deleted,
     )
-    if contact.person_id != int(person_id):
-        raise Http404
-    return contact
 
 
 @login_required
 def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    person = selectors.person_get_for(user=request.user, person_id=person_id)
     form = FamilyContactForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
@@ -74,7 +72,7 @@ def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
 def family_contact_edit(
     request: HttpRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
-    contact = _contact_of(request, person_id, contact_id)
+    contact = _contact_of(request, person_id, contact_id, "edit")
     form = FamilyContactForm(form_data(request), contact=contact)
     if form.is_bound and form.is_valid():
         try:
@@ -98,7 +96,7 @@ def family_contact_edit(
 def family_contact_remove(
     request: HttpRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
-    contact = _contact_of(request, person_id, contact_id)
+    contact = _contact_of(request, person_id, contact_id, "remove")
     form = ReasonForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
@@ -122,10 +120,11 @@ def family_contact_remove(
 def family_contact_restore(
     request: HttpRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
-    contact = _contact_of(request, person_id, contact_id, include_deleted=True)
-    # As for a person's or an encounter's restore page: removed records are
-    # shown to managers only (the service refuses anyone else the restore).
-    _require_manager_of(request.user, contact.person.program_id)
+    # Managers only (cases.selectors.family_contact_access "restore"): 403
+    # with the reason for the program's other staff, as on the API.
+    contact = _contact_of(
+        request, person_id, contact_id, "restore", include_deleted=True
+    )
     if not contact.is_deleted:
         return redirect(person_url(contact.person) + "#contacts")
     form = ReasonForm(form_data(request), required=False)

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -19,37 +19,28 @@ from cases import selectors, services
 from cases.filters import EncounterFilter
 from cases.forms import EncounterForm, PersonPickForm, ReasonForm
 from cases.models import Encounter
-from cases.views._common import (
-    _deleted_for_manager,
-    _managed_program_ids,
-    _require_manager_of,
-    _with_ages,
-    _with_concern_labels,
-)
+from cases.views._common import _with_ages, _with_concern_labels
 from navigator import disclosure
 from navigator.errors import DomainError, NotFound
-from navigator.models import Role, User
-from navigator.selectors import is_manager_of, program_ids_for
-from navigator.views import apply_domain_error, form_data, or_404, paginate
+from navigator.models import User
+from navigator.selectors import (
+    is_manager_of,
+    managed_program_ids_for,
+    program_access,
+    staff_program_ids_for,
+    staff_users_of,
+)
+from navigator.views import apply_domain_error, form_data, paginate
 
 PERSON_OPTIONS_LIMIT = 10
 
 
 def _responders_for(user: User) -> QuerySet[User]:
-    """Navigators of the user's programs, and the user (who may not be one).
-
-    Private until a selector for a program's navigators exists; the service
-    still checks each responder against the encounter's program.
-    """
+    """Staff of the user's programs (whom the service accepts as responders),
+    and the user."""
+    staff = staff_users_of(program_ids=staff_program_ids_for(user=user))
     return (
-        User.objects.filter(
-            Q(pk=user.pk)
-            | Q(
-                memberships__program_id__in=program_ids_for(user=user),
-                memberships__role=Role.NAVIGATOR,
-                memberships__is_active=True,
-            )
-        )
+        User.objects.filter(Q(pk=user.pk) | Q(pk__in=staff.values("pk")))
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
@@ -92,7 +83,7 @@ def _picker_context(
         "candidates": _person_options(
             request.user, query, chosen.pk if chosen else None
         ),
-        "show_program": len(program_ids_for(user=request.user)) > 1,
+        "show_program": len(staff_program_ids_for(user=request.user)) > 1,
     }
 
 
@@ -122,15 +113,15 @@ def encounter_person_options(request: HttpRequest) -> HttpResponse:
                 request.user, request.GET.get("person_q", "")
             ),
             "person_q": request.GET.get("person_q", ""),
-            "show_program": len(program_ids_for(user=request.user)) > 1,
+            "show_program": len(staff_program_ids_for(user=request.user)) > 1,
         },
     )
 
 
 @login_required
 def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = or_404(
-        selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
+    encounter = selectors.encounter_get_for(
+        user=request.user, encounter_id=encounter_id
     )
     _encounter_shown(request, encounter)
     _with_concern_labels([encounter])
@@ -149,8 +140,8 @@ def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
 @login_required
 def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
     user = request.user
-    encounter = or_404(
-        selectors.encounter_get_for, user=user, encounter_id=encounter_id
+    encounter = selectors.encounter_get_for(
+        user=user, encounter_id=encounter_id, action="edit"
     )
     form = EncounterForm(
         form_data(request), responders=_responders_for(user), encounter=encounter
@@ -188,8 +179,8 @@ def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 @login_required
 def encounter_link(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = or_404(
-        selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
+    encounter = selectors.encounter_get_for(
+        user=request.user, encounter_id=encounter_id, action="link"
     )
     form = PersonPickForm(form_data(request))
     if form.is_bound and form.is_valid():
@@ -218,8 +209,8 @@ def encounter_link(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 @login_required
 def encounter_delete(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = or_404(
-        selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
+    encounter = selectors.encounter_get_for(
+        user=request.user, encounter_id=encounter_id, action="delete"
     )
     form = ReasonForm(form_data(request))
     if form.is_bound and form.is_valid():
@@ -246,13 +237,9 @@ def encounter_delete(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 @login_required
 def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
-    encounter = or_404(
-        selectors.encounter_get_for,
-        user=request.user,
-        encounter_id=encounter_id,
-        include_deleted=True,
+    encounter = selectors.encounter_get_for(
+        user=request.user, encounter_id=encounter_id, action="restore"
     )
-    _require_manager_of(request.user, encounter.program_id)
     if not encounter.is_deleted:
         return redirect("encounter-detail", encounter.pk)
     form = ReasonForm(form_data(request), required=False)
@@ -277,14 +264,10 @@ def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
 @login_required
 def encounter_list(request: HttpRequest) -> HttpResponse:
     """The program's encounters, for its program managers only."""
-    if not _managed_program_ids(request.user):
-        raise Http404
+    program_access(user=request.user)
     show_deleted = request.GET.get("deleted") == "1"
     qs = (
-        _deleted_for_manager(
-            selectors.encounter_list_for(user=request.user, include_deleted=True),
-            request.user,
-        )
+        selectors.encounter_list_deleted_for_manager(user=request.user)
         if show_deleted
         else selectors.encounter_list_for_manager(user=request.user)
     )
@@ -304,6 +287,6 @@ def encounter_list(request: HttpRequest) -> HttpResponse:
             "filter": encounters,
             "page_obj": page,
             "show_deleted": show_deleted,
-            "show_program": len(_managed_program_ids(request.user)) > 1,
+            "show_program": len(managed_program_ids_for(user=request.user)) > 1,
         },
     )

@@ -11,7 +11,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from cases import selectors, services
@@ -19,9 +19,6 @@ from cases.filters import PersonFilter
 from cases.forms import PersonForm, ReasonForm
 from cases.models import Person
 from cases.views._common import (
-    _deleted_for_manager,
-    _managed_program_ids,
-    _require_manager_of,
     _with_ages,
 )
 from navigator import disclosure
@@ -38,10 +35,10 @@ from navigator.models import AuditEvent
 from navigator.selectors import (
     audit_trail_actors_for_person,
     audit_trail_for_person,
-    program_ids_for,
     program_list_for,
+    staff_program_ids_for,
 )
-from navigator.views import apply_domain_error, form_data, or_404, paginate
+from navigator.views import apply_domain_error, form_data, paginate
 
 AUDIT_PAGE_SIZE = 50
 
@@ -64,19 +61,16 @@ def person_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": people,
             "page_obj": page,
-            "show_program": len(program_ids_for(user=request.user)) > 1,
+            "show_program": len(staff_program_ids_for(user=request.user)) > 1,
         },
     )
 
 
 @login_required
 def person_deleted_list(request: HttpRequest) -> HttpResponse:
-    if not _managed_program_ids(request.user):
-        raise Http404
-    qs = _deleted_for_manager(
-        selectors.person_list_for(user=request.user, include_deleted=True),
-        request.user,
-    ).select_related("deleted_by")
+    qs = selectors.person_list_deleted_for_manager(user=request.user).select_related(
+        "deleted_by"
+    )
     page = paginate(request, qs.order_by("-deleted_at", "-id"))
     disclosure.people_shown(
         by=request.user, people=page.object_list, kind=disclosure.PERSON_NAME
@@ -106,7 +100,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    person = selectors.person_get_for(
+        user=request.user, person_id=person_id, action="edit"
+    )
     form = PersonForm(form_data(request), person=person)
     if form.is_bound and form.is_valid():
         try:
@@ -129,7 +125,9 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    person = selectors.person_get_for(
+        user=request.user, person_id=person_id, action="delete"
+    )
     form = ReasonForm(form_data(request))
     if form.is_bound and form.is_valid():
         try:
@@ -155,13 +153,9 @@ def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(
-        selectors.person_get_for,
-        user=request.user,
-        person_id=person_id,
-        include_deleted=True,
+    person = selectors.person_get_for(
+        user=request.user, person_id=person_id, action="restore"
     )
-    _require_manager_of(request.user, person.program_id)
     if not person.is_deleted:
         return redirect("person-detail", person.pk)
     form = ReasonForm(form_data(request), required=False)
@@ -188,13 +182,11 @@ def _audit_trail(
 ) -> tuple[Person, AuditTrailFilterForm, QuerySet[AuditEvent]]:
     """The person, the trail's filter form and the trail it selects (one
     door for the page and its export)."""
-    person = or_404(
-        selectors.person_get_for,
-        user=request.user,
-        person_id=person_id,
-        include_deleted=True,
+    # Managers of the person's program only (cases.selectors.person_access
+    # "audit"): 403 with the reason for the program's other staff.
+    person = selectors.person_get_for(
+        user=request.user, person_id=person_id, action="audit"
     )
-    _require_manager_of(request.user, person.program_id)
     form = AuditTrailFilterForm(
         request.GET or None,
         actors=audit_trail_actors_for_person(user=request.user, person_id=person.pk),

@@ -2,7 +2,8 @@
 
 Thin like ``cases.api.views``: parse with a serializer, resolve the ids it
 names through scoped selectors, call one service, respond. Another program's
-follow-up is a 404 because ``followup_get_for`` never returns it; an id in the
+follow-up is a 404 because ``followup_get_for`` asks ``followup_access`` (as
+the pages do); an id in the
 body that is not the caller's (person, contact, encounter, assignee) is a 400
 naming that field, as in the encounters API.
 """
@@ -186,7 +187,9 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(_detail(request, followup), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: int) -> Response:
-        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        followup = selectors.followup_get_for(
+            user=request.user, followup_id=pk, action="edit"
+        )
         data = _data(
             FollowupUpdateSerializer(followup, data=request.data, partial=True)
         )
@@ -216,7 +219,9 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
     def complete(self, request: Request, pk: int) -> Response:
-        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        followup = selectors.followup_get_for(
+            user=request.user, followup_id=pk, action="complete"
+        )
         data = _data(FollowupCompleteSerializer(data=request.data))
         followup = services.followup_complete(
             by=request.user,
@@ -233,7 +238,9 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
     def missed(self, request: Request, pk: int) -> Response:
-        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        followup = selectors.followup_get_for(
+            user=request.user, followup_id=pk, action="missed"
+        )
         data = _data(FollowupMissedSerializer(data=request.data))
         followup = services.followup_mark_missed(
             by=request.user,
@@ -249,7 +256,9 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
     def cancel(self, request: Request, pk: int) -> Response:
-        followup = selectors.followup_get_for(user=request.user, followup_id=pk)
+        followup = selectors.followup_get_for(
+            user=request.user, followup_id=pk, action="cancel"
+        )
         followup = services.followup_cancel(
             by=request.user,
             followup=followup,
@@ -290,7 +299,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="Reminder deliveries of the programs you manage",
-        responses={200: DeliverySerializer(many=True), **errors(400)},
+        responses={200: DeliverySerializer(many=True), **errors(400, 403)},
     ),
 )
 @extend_schema(tags=["followups"])
@@ -298,7 +307,7 @@ class DeliveryViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """Every email / SMS reminder sent or tried, newest first.
 
     For program managers: the list holds the deliveries of the programs you
-    manage, and is empty for everyone else (a list shows what is yours).
+    manage; anyone who manages no program gets 403, as on the page.
     Recipients are masked; texts never carry health information.
     """
 

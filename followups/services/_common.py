@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from followups.models import Followup, Status
+from followups.selectors import FollowupAction, followup_access
 from navigator.audit import audit_record
-from navigator.errors import Conflict, NotFound
+from navigator.errors import Conflict
 from navigator.models import User
-from navigator.selectors import program_ids_for
 
 AUDITED_FIELDS = (
     "due_at",
@@ -48,12 +48,16 @@ def _audit(
     )
 
 
-def _lock(followup: Followup) -> Followup:
-    return (
+def _lock(followup: Followup, *, by: User, action: FollowupAction) -> Followup:
+    # Access asked again of the locked row: a direct service call enforces
+    # what the pages and the API do (followups.selectors.followup_access).
+    locked = (
         Followup.objects.select_for_update(of=("self",))
         .select_related("program", "person")
         .get(pk=followup.pk)
     )
+    followup_access(user=by, followup=locked, action=action)
+    return locked
 
 
 def _require_open(followup: Followup, doing: str) -> None:
@@ -62,11 +66,3 @@ def _require_open(followup: Followup, doing: str) -> None:
             f"Cannot {doing} a follow-up that is {followup.get_status_display().lower()}.",
             code="invalid_transition",
         )
-
-
-def _require_staff_of(by: User, followup: Followup) -> None:
-    """Only staff of the follow-up's program act on it; anyone else is told
-    it does not exist (DESIGN.md, access). To be replaced by the one
-    follow-up access function once it exists."""
-    if followup.program_id not in program_ids_for(user=by):
-        raise NotFound("No such follow-up.")

@@ -25,7 +25,6 @@ from followups.services._common import (
     _audit,
     _lock,
     _require_open,
-    _require_staff_of,
 )
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import Conflict, DomainError, PermissionDenied
@@ -87,8 +86,7 @@ def followup_complete(
 ) -> Followup:
     """Record how it went; ``completed_at`` is when it happened (default now)."""
     when = _when_it_happened(completed_at)
-    _require_staff_of(by, followup)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="complete")
     _require_open(followup, "complete")
     if outcome in AttemptOutcome.values:
         # Not reaching anyone is a try, not the end (issue 8): the follow-up
@@ -122,8 +120,7 @@ def followup_mark_missed(
 ) -> Followup:
     """Tried and could not happen (the person was not reached / not there)."""
     when = _when_it_happened(completed_at)
-    _require_staff_of(by, followup)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="missed")
     _require_open(followup, "mark as missed")
     return _close(
         by,
@@ -138,8 +135,7 @@ def followup_mark_missed(
 @transaction.atomic
 def followup_cancel(*, by: User, followup: Followup, reason: str) -> Followup:
     reason = clean_reason(reason, required="Say why the follow-up is cancelled.")
-    _require_staff_of(by, followup)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="cancel")
     _require_open(followup, "cancel")
     return _close(by, followup, Status.CANCELLED, cancelled_reason=reason)
 
@@ -163,8 +159,7 @@ def followup_attempt(
     once (an escalation reminder). ``at`` is when it happened (default now).
     """
     when = _when_it_happened(at, "at")
-    _require_staff_of(by, followup)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="attempt")
     _require_open(followup, "record an attempt on")
     if outcome not in AttemptOutcome.values:
         raise DomainError.for_field(
@@ -239,8 +234,7 @@ def followup_undo_close(*, by: User, followup: Followup) -> Followup:
     """Reopen a follow-up its author completed (or marked missed) a few
     minutes ago: scheduled again as it was, with fresh reminders. Audited;
     the outcome and notes it drops stay in the audit event."""
-    _require_staff_of(by, followup)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="undo")
     if followup.status not in (Status.COMPLETED, Status.MISSED):
         raise Conflict(
             f"Only a completed or missed follow-up can be undone; this one is "

@@ -16,11 +16,12 @@ from followups.models import (
     NotificationPreference,
     ReminderKind,
 )
+from followups.selectors import reminders_access
 from navigator import disclosure
 from navigator.audit import audit_record, diff, snapshot
 from navigator.errors import DomainError
 from navigator.models import AuditAction, User
-from navigator.selectors import program_ids_for
+from navigator.selectors import staff_program_ids_for
 from navigator.services import validate_model
 
 PREFERENCE_FIELDS = ("channel", "phone")
@@ -32,6 +33,7 @@ def notification_preference_set(
 ) -> NotificationPreference:
     """How reminders reach the user. Audited (issue 8): the phone number is
     the user's personal data, and a change decides where reminders go."""
+    reminders_access(user=by)
     pref = NotificationPreference.objects.select_for_update().filter(
         user=by
     ).first() or NotificationPreference(user=by)
@@ -125,6 +127,7 @@ def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
     Audited, and so is each revocation: the link shows the user's schedule to
     whoever holds it. The token and its hash stay out of the audit log.
     """
+    reminders_access(user=by)
     _revoke_feeds(by=by, reason="A new calendar link replaced it.")
     token = secrets.token_urlsafe(32)
     feed = CalendarFeed.objects.create(user=by, token_hash=_hash(token))
@@ -134,6 +137,7 @@ def calendar_feed_create(*, by: User) -> tuple[CalendarFeed, str]:
 
 @transaction.atomic
 def calendar_feed_revoke(*, by: User) -> int:
+    reminders_access(user=by)
     return _revoke_feeds(by=by, reason="Revoked by its owner.")
 
 
@@ -147,6 +151,6 @@ def calendar_feed_user(*, token: str) -> User | None:
         .filter(token_hash=_hash(token), revoked_at__isnull=True, user__is_active=True)
         .first()
     )
-    if feed is None or not program_ids_for(user=feed.user):
+    if feed is None or not staff_program_ids_for(user=feed.user):
         return None
     return feed.user

@@ -8,15 +8,13 @@ from django.db import transaction
 
 from followups.models import FollowupPlanStep, FollowupSettings, Priority
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import PermissionDenied
 from navigator.models import AuditAction, Program, User
-from navigator.selectors import is_manager_of
+from navigator.selectors import program_access
 from navigator.services import validate_model
 
 
 def _require_manager(by: User, program: Program) -> None:
-    if not is_manager_of(user=by, program_id=program.pk):
-        raise PermissionDenied("Only the program's managers can change its settings.")
+    program_access(user=by, program_id=program.pk)
 
 
 @transaction.atomic

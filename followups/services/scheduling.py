@@ -21,7 +21,7 @@ from followups.services._common import AUDITED_FIELDS, _audit, _lock, _require_o
 from navigator.audit import diff, snapshot
 from navigator.errors import Conflict, DomainError
 from navigator.models import AuditAction, Program, User
-from navigator.selectors import program_ids_for
+from navigator.selectors import is_staff_of
 from navigator.services import clean_reason, validate_model
 
 
@@ -94,7 +94,9 @@ def _check_contact(person: Person, contact: FamilyContact | None) -> None:
 
 
 def _check_staff(by: User, program_id: int) -> None:
-    if program_id not in program_ids_for(user=by):
+    # The person is named in the input: not the caller's is bad input on
+    # that field (400), as for the encounter and contact it names.
+    if not is_staff_of(user=by, program_id=program_id):
         raise DomainError.for_field("person", "No such person.", code="not_found")
 
 
@@ -184,7 +186,7 @@ def followup_update(
     their record (issue 8: this was only in the API serializer).
     """
     reason = clean_reason(reason)
-    followup = _lock(followup)
+    followup = _lock(followup, by=by, action="edit")
     _check_not_moved("person", followup.person_id, person)
     if encounter is not ...:
         _check_not_moved("encounter", followup.encounter_id, encounter)

@@ -1,42 +1,27 @@
-"""Helpers shared by the follow-up pages: 404s, paging, scope, errors, masking."""
+"""Helpers shared by the follow-up pages: errors, masking.
+
+Access is not decided here: the scoped selectors and the services raise
+NotFound / PermissionDenied and navigator.views answers them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
 
 from django import forms
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.utils import timezone
 
 from followups import selectors
 from followups.models import Delivery, Followup
 from followups.texts import mask_recipient
 from navigator.errors import Conflict, DomainError
-from navigator.models import Role, User
-from navigator.selectors import program_ids_for
 from navigator.views import apply_domain_error
-
-T = TypeVar("T")
 
 
 def _with_overdue(followups: Iterable[Followup]) -> None:
     now = timezone.now()
     for followup in followups:
         followup.is_overdue = selectors.followup_is_overdue(followup, now=now)
-
-
-def _require_staff(user: User) -> None:
-    # Admins and partners hold no standing access to follow-ups (DESIGN.md).
-    if not program_ids_for(user=user):
-        raise Http404
-
-
-def _managed_program_ids(user: User) -> list[int]:
-    ids = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
-    if not ids:
-        raise Http404  # managers' pages do not exist for anyone else
-    return ids
 
 
 def _failed(request: HttpRequest, exc: DomainError, form: forms.Form) -> int:

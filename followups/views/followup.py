@@ -24,16 +24,11 @@ from followups.forms import (
     FollowupRescheduleForm,
 )
 from followups.models import Followup, Status
-from followups.views._common import (
-    _failed,
-    _mask,
-    _require_staff,
-    _with_overdue,
-)
+from followups.views._common import _failed, _mask, _with_overdue
 from navigator import disclosure
 from navigator.errors import DomainError
-from navigator.selectors import is_manager_of, program_ids_for
-from navigator.views import or_404, paginate
+from navigator.selectors import is_manager_of, staff_program_ids_for
+from navigator.views import paginate
 
 # --- lists -------------------------------------------------------------------
 
@@ -43,7 +38,8 @@ FOLLOWUP_FILTER_KEYS = set(FollowupFilter.base_filters)
 
 @login_required
 def followup_list(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
+    # A list shows what is the user's (DESIGN.md): none for admins and
+    # partners, as from the API.
     data = request.GET.copy()
     if not FOLLOWUP_FILTER_KEYS & set(data):
         data.update({"status": Status.SCHEDULED, "assigned_to": str(request.user.pk)})
@@ -66,7 +62,7 @@ def followup_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": followups,
             "page_obj": page,
-            "show_program": len(program_ids_for(user=request.user)) > 1,
+            "show_program": len(staff_program_ids_for(user=request.user)) > 1,
         },
     )
 
@@ -136,11 +132,13 @@ def _followup_page(
     )
 
 
-def _get(request: HttpRequest, followup_id: int) -> Followup:
-    return or_404(
-        selectors.followup_get_detailed_for,
-        user=request.user,
-        followup_id=followup_id,
+def _get(
+    request: HttpRequest,
+    followup_id: int,
+    action: selectors.FollowupAction = "view",
+) -> Followup:
+    return selectors.followup_get_detailed_for(
+        user=request.user, followup_id=followup_id, action=action
     )
 
 
@@ -185,7 +183,7 @@ def _act(
 @login_required
 @require_POST
 def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
-    followup = _get(request, followup_id)
+    followup = _get(request, followup_id, "complete")
     form = FollowupCompleteForm(request.POST, time_zone=followup.program.time_zone)
     return _act(
         request,
@@ -206,7 +204,7 @@ def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def followup_missed(request: HttpRequest, followup_id: int) -> HttpResponse:
-    followup = _get(request, followup_id)
+    followup = _get(request, followup_id, "missed")
     form = FollowupMissedForm(request.POST, time_zone=followup.program.time_zone)
     return _act(
         request,
@@ -226,7 +224,7 @@ def followup_missed(request: HttpRequest, followup_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def followup_cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
-    followup = _get(request, followup_id)
+    followup = _get(request, followup_id, "cancel")
     form = FollowupCancelForm(request.POST)
     return _act(
         request,
@@ -243,7 +241,7 @@ def followup_cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def followup_reschedule(request: HttpRequest, followup_id: int) -> HttpResponse:
-    followup = _get(request, followup_id)
+    followup = _get(request, followup_id, "reschedule")
     form = FollowupRescheduleForm(request.POST, followup=followup)
     return _act(
         request,
@@ -263,7 +261,7 @@ def followup_reschedule(request: HttpRequest, followup_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def followup_reassign(request: HttpRequest, followup_id: int) -> HttpResponse:
-    followup = _get(request, followup_id)
+    followup = _get(request, followup_id, "reassign")
     form = FollowupReassignForm(
         request.POST,
         followup=followup,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -12,23 +12,23 @@ from django.views.decorators.http import require_POST
 from followups import selectors, services
 from followups.filters import DeliveryFilter, FollowupFilter
 from followups.forms import FollowupSettingsForm, PlanStepForm
-from followups.views._common import (
-    _failed,
-    _managed_program_ids,
-    _mask,
-    _with_overdue,
-)
+from followups.views._common import _failed, _mask, _with_overdue
 from navigator import disclosure
-from navigator.errors import DomainError
-from navigator.models import Program, Role
-from navigator.selectors import program_list_for
-from navigator.views import or_404, paginate
+from navigator.errors import DomainError, NotFound
+from navigator.models import Program
+from navigator.selectors import (
+    managed_program_ids_for,
+    managed_program_list_for,
+    program_access,
+)
+from navigator.views import apply_domain_error, paginate
 
 
 @login_required
 def overdue(request: HttpRequest) -> HttpResponse:
     """The team's overdue follow-ups: per navigator, then the list."""
-    managed = _managed_program_ids(request.user)
+    program_access(user=request.user)
+    managed = managed_program_ids_for(user=request.user)
     followups = FollowupFilter(
         request.GET or None,
         queryset=selectors.overdue_followups_for_manager(user=request.user),
@@ -59,12 +59,12 @@ def overdue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def deliveries(request: HttpRequest) -> HttpResponse:
-    managed = _managed_program_ids(request.user)
     found = DeliveryFilter(
         request.GET or None,
         queryset=selectors.delivery_list_for_manager(user=request.user),
         request=request,
     )
+    managed = managed_program_ids_for(user=request.user)
     page = paginate(request, found.qs)
     _mask(page.object_list)
     services.deliveries_shown(by=request.user, deliveries=page.object_list)
@@ -83,14 +83,18 @@ def deliveries(request: HttpRequest) -> HttpResponse:
 
 
 def _settings_program(request: HttpRequest) -> tuple[Program, list[Program]]:
-    _managed_program_ids(request.user)
-    programs = list(program_list_for(user=request.user, roles=(Role.PROGRAM_MANAGER,)))
+    program_access(user=request.user)
+    programs = list(managed_program_list_for(user=request.user))
     wanted = request.GET.get("program")
     for program in programs:
         if str(program.pk) == wanted:
             return program, programs
     if wanted:
-        raise Http404  # not a program this user manages
+        # Not one this user manages: another's (404) or one they only
+        # work in (403), as program_access decides.
+        if not wanted.isdigit():
+            raise NotFound("No such program.")
+        program_access(user=request.user, program_id=int(wanted))
     return programs[0], programs
 
 
@@ -166,15 +170,13 @@ def plan_step_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def plan_step_remove(request: HttpRequest, step_id: int) -> HttpResponse:
-    step = or_404(
-        selectors.followup_plan_step_get_for_manager,
-        user=request.user,
-        step_id=step_id,
+    step = selectors.followup_plan_step_get_for_manager(
+        user=request.user, step_id=step_id
     )
     try:
         services.followup_plan_step_remove(by=request.user, step=step)
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        apply_domain_error(request, exc)
     else:
         messages.success(request, f"Plan step “{step}” removed.")
     return redirect(_settings_url(step.program, "#plan"))

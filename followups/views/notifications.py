@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from followups import calendar, selectors, services
 from followups.forms import NotificationPreferenceForm
-from followups.views._common import _failed, _require_staff
+from followups.views._common import _failed
 from navigator.errors import DomainError
 
 
@@ -39,7 +39,6 @@ def _preferences_page(
 
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
     if request.method != "POST":
         return _preferences_page(request)
     form = NotificationPreferenceForm(
@@ -67,7 +66,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @require_POST
 def calendar_feed_create(request: HttpRequest) -> HttpResponse:
     """A new private feed URL, shown in this one response and never again."""
-    _require_staff(request.user)
     _feed, token = services.calendar_feed_create(by=request.user)
     url = request.build_absolute_uri(reverse("followup-calendar-feed", args=[token]))
     messages.success(
@@ -79,7 +77,6 @@ def calendar_feed_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
-    _require_staff(request.user)
     if services.calendar_feed_revoke(by=request.user):
         messages.success(request, "Calendar link revoked. It no longer works.")
     return redirect(reverse("followup-preferences") + "#calendar")

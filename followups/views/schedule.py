@@ -15,16 +15,14 @@ from followups.forms import FollowupPlanForm, FollowupScheduleForm
 from followups.views._common import _failed
 from navigator import disclosure
 from navigator.errors import DomainError
-from navigator.views import form_data, or_404
+from navigator.views import form_data
 
 
 @login_required
 def followup_schedule(request: HttpRequest) -> HttpResponse:
     """Schedule a follow-up with a person (``?person=<id>``)."""
-    person = or_404(
-        cases_selectors.person_get_for,
-        user=request.user,
-        person_id=request.GET.get("person"),
+    person = cases_selectors.person_get_for(
+        user=request.user, person_id=request.GET.get("person")
     )
     contacts = selectors.followup_contacts_for(person=person)
     form = FollowupScheduleForm(
@@ -80,8 +78,8 @@ def followup_schedule(request: HttpRequest) -> HttpResponse:
 @login_required
 def followup_plan(request: HttpRequest, encounter_id: int) -> HttpResponse:
     """The program's default follow-ups for a just-logged encounter."""
-    encounter = or_404(
-        cases_selectors.encounter_get_for, user=request.user, encounter_id=encounter_id
+    encounter = cases_selectors.encounter_get_for(
+        user=request.user, encounter_id=encounter_id
     )
     steps = selectors.followup_plan_for(encounter=encounter)
     if not steps or encounter.person_id is None:

@@ -408,9 +408,10 @@ def test_delete_with_reason_in_query(api, program_a):
     assert person.deleted_reason == "entered twice"
 
 
-def test_restoring_a_person_who_is_not_deleted_is_409(api, program_a):
+def test_restoring_a_person_who_is_not_deleted_is_409(manager_a, program_a):
+    # A manager's action (a navigator is refused first: 403, the role).
     person = PersonFactory(program=program_a)
-    body = assert_error(api.post(url(person.pk, "restore/")), 409)
+    body = assert_error(client_for(manager_a).post(url(person.pk, "restore/")), 409)
     assert body["code"] == "conflict"
 
 

@@ -404,7 +404,9 @@ def test_delete_and_restore_encounter(client, navigator_a, manager_a, person):
     )
 
     restore_url = reverse("encounter-restore", args=[encounter.pk])
-    assert client.get(restore_url).status_code == 404  # navigators cannot restore
+    refused = client.get(restore_url)  # navigators cannot restore; told why
+    assert refused.status_code == 403
+    assert "Only a program manager can restore" in refused.text
     client.force_login(manager_a)
     page = client.get(restore_url)
     assert "Logged twice" in page.text
@@ -490,7 +492,9 @@ def test_today_query_count_is_flat(
 def test_program_encounters_is_for_managers(client, navigator_a, manager_a, person):
     EncounterFactory(person=person, cad_number="CAD-77")
     client.force_login(navigator_a)
-    assert client.get(reverse("encounter-list")).status_code == 404
+    refused = client.get(reverse("encounter-list"))
+    assert refused.status_code == 403
+    assert "Only a program manager" in refused.text
     assert "Program encounters" not in client.get(reverse("today")).text
     client.force_login(manager_a)
     assert "Program encounters" in client.get(reverse("today")).text

@@ -486,10 +486,10 @@ class TestSoftDelete:
             "restore",
         ]
 
-    def test_restoring_a_live_record_is_a_conflict(self, navigator_a):
+    def test_restoring_a_live_record_is_a_conflict(self, navigator_a, manager_a):
         person = create(navigator_a)
         with pytest.raises(Conflict):
-            services.person_restore(by=navigator_a, person=person)
+            services.person_restore(by=manager_a, person=person)
         assert len(events_for(person)) == 1
 
     def test_nothing_is_hard_deleted(self, navigator_a, manager_a):

@@ -159,14 +159,14 @@ def test_a_digest_delivery_has_no_followup(manager_a, navigator_a, program_a):
 
 
 @pytest.mark.parametrize("role", [Role.NAVIGATOR, Role.CASEWORKER, Role.ADMIN])
-def test_non_managers_get_an_empty_list(navigator_a, program_a, role):
-    # A list shows what is yours (DESIGN.md); for a non-manager that is none.
+def test_non_managers_are_refused(navigator_a, program_a, role):
+    # For the role, not for the object: 403, as the deliveries page answers
+    # (followups.selectors.delivery_list_for_manager asks program_access).
     delivery(program_a, followup=schedule(navigator_a), user=navigator_a)
     user = navigator_a if role == Role.NAVIGATOR else member(program_a, role)
     response = client_for(user).get(URL)
-    assert response.status_code == 200, response.content
-    assert response.json()["count"] == 0
-    assert response.json()["results"] == []
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "manager_only"
 
 
 def test_a_manager_of_another_program_sees_none_of_ours(

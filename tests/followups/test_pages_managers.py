@@ -81,15 +81,19 @@ def test_manager_pages_require_login(client):
         assert response.url.startswith(reverse("login")), name
 
 
-def test_manager_pages_are_404_for_everyone_else(client, navigator_a, program_a):
+def test_manager_pages_are_403_for_everyone_else(client, navigator_a, program_a):
+    # In scope (the pages exist) but not for the role: 403, saying why, as
+    # the API answers (tests/navigator/test_access_agreement.py).
     caseworker = member(program_a, Role.CASEWORKER)
     admin = member(program_a, Role.ADMIN)
     for user in (navigator_a, caseworker, admin):
         client.force_login(user)
         for name in MANAGER_PAGES:
-            assert client.get(reverse(name)).status_code == 404, (user, name)
-        assert client.post(reverse("followup-settings"), {}).status_code == 404, user
-        assert client.post(reverse("followup-plan-step-add"), {}).status_code == 404
+            refused = client.get(reverse(name))
+            assert refused.status_code == 403, (user, name)
+            assert "Only a program manager" in refused.text
+        assert client.post(reverse("followup-settings"), {}).status_code == 403, user
+        assert client.post(reverse("followup-plan-step-add"), {}).status_code == 403
 
 
 def test_navbar_links_for_managers_only(client, navigator_a, manager_a):

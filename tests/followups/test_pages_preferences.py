@@ -34,7 +34,9 @@ def test_preferences_are_for_staff_only(client, program_a):
     for role in (Role.ADMIN, Role.PARTNER):
         client.force_login(member(program_a, role))
         for method, name in PAGES:
-            assert getattr(client, method)(reverse(name)).status_code == 404, name
+            refused = getattr(client, method)(reverse(name))
+            assert refused.status_code == 403, name
+            assert "for a program&#x27;s staff" in refused.text
     assert not CalendarFeed.objects.exists()
 
 
