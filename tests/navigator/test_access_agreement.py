@@ -334,8 +334,15 @@ ROWS: list[Row] = [
         "remove",
         a_contact,
         STAFF,
-        post(u("family-contact-remove", contact_person, pk), always({"reason": ""})),
-        Door("delete", u("api-contact-detail", contact_person, pk), always({})),
+        post(
+            u("family-contact-remove", contact_person, pk),
+            always({"reason": "Moved away"}),
+        ),
+        Door(
+            "delete",
+            u("api-contact-detail", contact_person, pk),
+            always({"reason": "Moved away"}),
+        ),
     ),
     # Encounters
     Row(
