@@ -37,6 +37,11 @@ urlpatterns = [
         name="encounter-person-options",
     ),
     path(
+        "encounters/person-plan/",
+        views.encounter_person_plan,
+        name="encounter-person-plan",
+    ),
+    path(
         "encounters/<int:encounter_id>/",
         views.encounter_detail,
         name="encounter-detail",

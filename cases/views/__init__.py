@@ -24,6 +24,7 @@ from cases.views.encounters import (
     encounter_link,
     encounter_list,
     encounter_person_options,
+    encounter_person_plan,
     encounter_restore,
 )
 from cases.views.people import (
@@ -46,6 +47,7 @@ __all__ = [
     "encounter_link",
     "encounter_list",
     "encounter_person_options",
+    "encounter_person_plan",
     "encounter_restore",
     "family_contact_add",
     "family_contact_edit",

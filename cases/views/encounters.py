@@ -86,6 +86,7 @@ def _picker_context(
                 kind=disclosure.PERSON_SUMMARY,
                 listed=False,
             )
+            disclosure.safety_plan_shown(by=request.user, person=chosen)
     return {
         "chosen": chosen,
         "person_q": query,
@@ -223,6 +224,22 @@ def encounter_person_options(request: HttpRequest) -> HttpResponse:
             "person_q": request.GET.get("person_q", ""),
             "show_program": len(program_ids_for(user=request.user)) > 1,
         },
+    )
+
+
+@login_required
+@require_GET
+def encounter_person_plan(request: HttpRequest) -> HttpResponse:
+    """The safety / response plan of the person just chosen in the picker
+    (htmx swaps it in beside the form); nothing for "not identified yet"."""
+    person = None
+    if request.GET.get("person"):
+        person = or_404(
+            selectors.person_get_for, user=request.user, person_id=request.GET["person"]
+        )
+        disclosure.safety_plan_shown(by=request.user, person=person)
+    return render(
+        request, "cases/people/_safety_plan.html", {"person": person, "named": True}
     )
 
 

@@ -296,7 +296,7 @@ DOORS: list[Door] = [
         "encounter-create",
         "GET",
         page("encounter-create", query="?person={}"),
-        lambda w: each([w.person], VIEW, SUMMARY),
+        lambda w: each([w.person], VIEW, SUMMARY, d.PERSON_SAFETY_PLAN),
         label="for a person",
     ),
     Door(
@@ -314,6 +314,26 @@ DOORS: list[Door] = [
         lambda w: each([w.person], LIST, SUMMARY),
     ),
     Door(
+        "encounter-person-plan",
+        "GET",
+        page("encounter-person-plan", query="?person={}"),
+        lambda w: each([w.person], VIEW, d.PERSON_SAFETY_PLAN),
+    ),
+    Door(
+        "encounter-person-plan",
+        "GET",
+        lambda w: reverse("encounter-person-plan") + f"?person={w.flagged.pk}",
+        nothing,
+        label="for a person without a plan",
+    ),
+    Door(
+        "encounter-person-plan",
+        "GET",
+        page("encounter-person-plan", query="?person="),
+        nothing,
+        label="not identified yet",
+    ),
+    Door(
         "encounter-detail",
         "GET",
         page("encounter-detail", E),
@@ -323,7 +343,9 @@ DOORS: list[Door] = [
         "encounter-edit",
         "GET",
         page("encounter-edit", E),
-        lambda w: each([w.person], VIEW, d.ENCOUNTER, NAME, SUMMARY),
+        lambda w: each(
+            [w.person], VIEW, d.ENCOUNTER, NAME, SUMMARY, d.PERSON_SAFETY_PLAN
+        ),
     ),
     Door(
         "encounter-edit",
@@ -553,7 +575,7 @@ DOORS: list[Door] = [
         "followup-detail",
         "GET",
         page("followup-detail", F),
-        lambda w: each([w.person], VIEW, FOLLOWUP, NAME),
+        lambda w: each([w.person], VIEW, FOLLOWUP, NAME, d.PERSON_SAFETY_PLAN),
     ),
     Door(
         "followup-complete",
@@ -567,7 +589,7 @@ DOORS: list[Door] = [
         "followup-complete",
         "POST",
         page("followup-complete", F),
-        lambda w: each([w.person], VIEW, FOLLOWUP, NAME),
+        lambda w: each([w.person], VIEW, FOLLOWUP, NAME, d.PERSON_SAFETY_PLAN),
         data=lambda w: {"complete-outcome": ""},
         label="invalid: the page again",
     ),
@@ -575,7 +597,7 @@ DOORS: list[Door] = [
         "followup-complete",
         "POST",
         page("followup-complete", F),
-        lambda w: each([w.person], VIEW, FOLLOWUP, NAME),
+        lambda w: each([w.person], VIEW, FOLLOWUP, NAME, d.PERSON_SAFETY_PLAN),
         status=409,
         data=lambda w: {"complete-outcome": "reached"},
         prepare=lambda c, w, url: c.post(url, {"complete-outcome": "reached"}) and None,
