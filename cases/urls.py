@@ -32,6 +32,11 @@ urlpatterns = [
     path("encounters/", views.encounter_list, name="encounter-list"),
     path("encounters/new/", views.encounter_create, name="encounter-create"),
     path(
+        "encounters/unidentified/",
+        views.encounter_unidentified_list,
+        name="encounter-unidentified",
+    ),
+    path(
         "encounters/person-options/",
         views.encounter_person_options,
         name="encounter-person-options",

@@ -299,6 +299,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+# A filter's "no choice" option says "Any" (each filter names what: "Any
+# program"), never Django's "---------" (issue 8).
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email and SMS: file backends by default, so nothing leaves the machine until

@@ -26,6 +26,7 @@ from cases.views.encounters import (
     encounter_person_options,
     encounter_person_plan,
     encounter_restore,
+    encounter_unidentified_list,
 )
 from cases.views.people import (
     person_audit,
@@ -48,6 +49,7 @@ __all__ = [
     "encounter_list",
     "encounter_person_options",
     "encounter_person_plan",
+    "encounter_unidentified_list",
     "encounter_restore",
     "family_contact_add",
     "family_contact_edit",

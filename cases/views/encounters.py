@@ -391,6 +391,33 @@ def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 
 @login_required
+def encounter_unidentified_list(request: HttpRequest) -> HttpResponse:
+    """Unidentified encounters waiting to be linked, for anyone who logs them
+    (Today shows only the user's own of the last 14 days)."""
+    encounters = EncounterFilter(
+        request.GET or None,
+        queryset=selectors.encounter_list_unidentified_for(user=request.user),
+        request=request,
+    )
+    page = paginate(request, encounters.qs)
+    _with_concern_labels(page.object_list)
+    # Nobody's record: an unidentified encounter names no one
+    # (navigator.disclosure.records_shown skips them), noted all the same.
+    disclosure.records_shown(
+        by=request.user, records=page.object_list, kind=disclosure.ENCOUNTER_SUMMARY
+    )
+    return render(
+        request,
+        "cases/encounter_unidentified.html",
+        {
+            "filter": encounters,
+            "page_obj": page,
+            "show_program": len(program_ids_for(user=request.user)) > 1,
+        },
+    )
+
+
+@login_required
 def encounter_list(request: HttpRequest) -> HttpResponse:
     """The program's encounters, for its program managers only."""
     if not _managed_program_ids(request.user):

@@ -292,6 +292,8 @@ DOORS: list[Door] = [
         role="manager",
     ),
     Door("encounter-create", "GET", page("encounter-create"), nothing),
+    # Unidentified encounters name no one (the world has one).
+    Door("encounter-unidentified", "GET", page("encounter-unidentified"), nothing),
     Door(
         "encounter-create",
         "GET",
