@@ -53,6 +53,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/djlint templates --lint
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
