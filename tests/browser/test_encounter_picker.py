@@ -140,3 +140,45 @@ def test_plan_shows_on_the_follow_up_page(
     note = page.get_by_role("note")
     expect(note.get_by_role("heading")).to_have_text("⚠ Safety / response plan")
     expect(note.get_by_text("No sirens.")).to_be_visible()
+
+
+def test_unidentified_list_add_the_person_and_come_back_to_link(
+    phone, live_server, log_in, navigator, program
+):
+    from playwright.sync_api import expect
+
+    from cases.models import Encounter
+    from tests.factories import EncounterFactory
+
+    encounter = EncounterFactory(
+        person=None,
+        program=program,
+        created_by=navigator,
+        unidentified_description="Man in a red coat, 50s",
+    )
+    page = phone.page
+    log_in(page, "nia")
+    page.goto(live_server.url + "/")
+    page.get_by_role(
+        "link", name="Unidentified encounters waiting to be linked"
+    ).click()
+    expect(page.get_by_role("heading", name="Unidentified encounters")).to_be_visible()
+    page.get_by_role("link", name="Link to a person").click()
+    expect(page.get_by_role("heading", name="Who was this?")).to_be_visible()
+
+    page.get_by_role("link", name="Add the person").click()
+    page.get_by_label("First name").fill("Ray")
+    page.get_by_label("Last name").fill("Redcoat")
+    page.get_by_label("Safety / response-plan notes").fill("Afraid of dogs.")
+    page.get_by_role("button", name="Add person").click()
+
+    # Back on the linking, with the new person chosen and their plan shown.
+    expect(page.get_by_role("heading", name="Who was this?")).to_be_visible()
+    expect(page.get_by_text("Ray Redcoat was added.")).to_be_visible()
+    expect(page.locator('input[name="person"]:checked')).to_have_count(1)
+    expect(page.locator("#person-plan").get_by_text("Afraid of dogs.")).to_be_visible()
+    page.get_by_role("button", name="Link to this person").click()
+    expect(page.get_by_role("heading", name="Ray Redcoat", level=1)).to_be_visible()
+    encounter.refresh_from_db()
+    assert encounter.person is not None and encounter.person.last_name == "Redcoat"
+    assert Encounter.objects.filter(person__isnull=True).count() == 0
