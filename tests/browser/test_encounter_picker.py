@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from cases.models import Encounter
 from followups import services as followup_services
 from navigator.models import Role
 from tests.factories import PersonFactory, ProgramFactory, member
@@ -86,8 +87,11 @@ def test_plan_shows_when_a_searched_person_is_chosen_by_keyboard(
     expect(page.get_by_label("Find by name or alias")).to_be_focused()
     page.keyboard.press("ArrowDown")
     expect(focused).to_have_value(str(rivers.pk))
-    page.keyboard.press("Space")
+    # Enter chooses the match; it does not submit the half-filled form.
+    page.keyboard.press("Enter")
     expect(focused).to_be_checked()
+    expect(page).to_have_url(live_server.url + "/encounters/new/")
+    assert not Encounter.objects.exists()
 
     expect(plan.get_by_role("heading")).to_have_text(
         "⚠ Safety / response plan · Jordan Rivers"
@@ -147,7 +151,6 @@ def test_unidentified_list_add_the_person_and_come_back_to_link(
 ):
     from playwright.sync_api import expect
 
-    from cases.models import Encounter
     from tests.factories import EncounterFactory
 
     encounter = EncounterFactory(

@@ -18,7 +18,8 @@
     // Tab or Down from it goes to the first match: the matches share their
     // radio group with "Not identified yet", so the browser's own Tab would
     // land on that (checked) radio and jump over them. In the matches the
-    // arrow keys choose (native radio behaviour); Escape goes back to the box.
+    // arrow keys choose (native radio behaviour), Enter too; Escape goes back
+    // to the box.
     document.querySelectorAll("[data-person-search]").forEach(function (input) {
       var options = document.querySelector(input.dataset.personSearch);
       function matches() {
@@ -41,9 +42,15 @@
       });
       if (options) {
         options.addEventListener("keydown", function (event) {
-          if (event.key === "Escape" && event.target.matches("input[type=radio]")) {
+          if (!event.target.matches("input[type=radio]")) return;
+          if (event.key === "Escape") {
             event.preventDefault();
             input.focus();
+          } else if (event.key === "Enter") {
+            // Enter chooses the match (as Space does); it must not submit
+            // the whole encounter form half filled in.
+            event.preventDefault();
+            if (!event.target.checked) event.target.click();
           }
         });
       }
