@@ -75,6 +75,8 @@ class Pagination(PageNumberPagination):
 
     def _here(self) -> str:
         # On SITE_URL, not on the Host the request came with (navigator.links).
+        if self.request is None:  # set by paginate_queryset, always first
+            raise RuntimeError("page links before paginate_queryset()")
         return absolute_url(self.request.get_full_path())
 
     def get_next_link(self) -> str | None:

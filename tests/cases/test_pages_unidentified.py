@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Person
-from navigator.models import Role
+from cases.models import Encounter, Person
+from navigator.models import Program, Role
 from tests.cases.test_pages_people import person_post
 from tests.factories import EncounterFactory, PersonFactory, member
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 UNIDENTIFIED_MAX_QUERIES = 10
 
 
-def unidentified(program, **kwargs) -> object:
+def unidentified(program: Program, **kwargs: object) -> Encounter:
     kwargs.setdefault("unidentified_description", "Man in a red coat")
     return EncounterFactory(person=None, program=program, **kwargs)
 
