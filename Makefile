@@ -9,6 +9,12 @@ STAMP := $(VENV)/.installed
 # address to ALLOWED_HOSTS).
 PORT ?= 8000
 BIND_HOST ?= 127.0.0.1
+# Where links in reminders and calendar feeds point (navigator/links.py):
+# this run's host and port unless SITE_URL is set (in the environment or
+# `make run SITE_URL=...`). With BIND_HOST=0.0.0.0 set it to the address the
+# phone uses, e.g. SITE_URL=http://192.168.1.20:8000.
+SITE_HOST = $(if $(filter 0.0.0.0 ::,$(BIND_HOST)),127.0.0.1,$(BIND_HOST))
+SITE_URL ?= http://$(SITE_HOST):$(PORT)
 # Extra arguments for pytest: `make test PYTEST_ARGS="-k worker -x"`.
 PYTEST_ARGS ?=
 
@@ -36,7 +42,7 @@ run: $(STAMP)
 	@$(PY) manage.py seed_demo
 	@echo "==> Collecting static files (served by whitenoise)"
 	@$(PY) manage.py collectstatic --noinput --verbosity 0
-	@$(PY) manage.py run_embedded --host $(BIND_HOST) --port $(PORT)
+	@SITE_URL="$(SITE_URL)" $(PY) manage.py run_embedded --host $(BIND_HOST) --port $(PORT)
 
 # The whole suite. PostgreSQL + Redis when DATABASE_URL / CELERY_BROKER_URL
 # point at them (as .ci/run does); SQLite otherwise, where the tests that need
@@ -48,6 +54,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+	$(VENV)/bin/djlint templates --lint
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -39,7 +39,17 @@ HEARTBEAT_TIMEOUT = 90
 STOP_TIMEOUT = 60
 # Everything a deployment sets; the embedded run must work with none of it.
 STRIP_PREFIXES = ("CELERY_", "SECURE_", "NAVIGATOR_", "EMAIL_", "SMS_", "WHITENOISE_")
-STRIP_NAMES = {"DATABASE_URL", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "TIME_ZONE"}
+STRIP_NAMES = {
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "TIME_ZONE",
+    "SITE_URL",
+}
+# The worker's start-up lines; none may come after the banner (issue 8: they
+# buried the URL and the logins).
+WORKER_STARTUP = re.compile(r"celery@|\[tasks\]|beat: Starting|mingle|ready\.", re.I)
 
 
 class SmokeError(Exception):
@@ -225,6 +235,22 @@ class Smoke:
             raise SmokeError(f"static file {assets[0]}: {status}")
         self.say(f"static file served: {assets[0]}")
 
+    def check_banner(self) -> None:
+        """The banner is there, with this run's URL as SITE_URL, and the
+        worker said nothing about starting after it."""
+        log = self.log_path.read_text(errors="replace")
+        url = f"http://127.0.0.1:{self.port}/"
+        marker = f"Navigator is running at {url}"
+        if marker not in log:
+            raise SmokeError(f"no banner naming {url}")
+        after = log.split(marker, 1)[1]
+        if f"Links in reminders and calendar feeds: {url}" not in after:
+            raise SmokeError("the banner does not show SITE_URL as this run's URL")
+        late = [line for line in after.splitlines() if WORKER_STARTUP.search(line)]
+        if late:
+            raise SmokeError(f"worker start-up lines after the banner: {late[:3]}")
+        self.say("banner last, with SITE_URL " + url)
+
     def wait_for_heartbeat(self) -> float:
         start = time.monotonic()
         deadline = start + HEARTBEAT_TIMEOUT
@@ -287,6 +313,7 @@ def main() -> int:
         first_200 = smoke.wait_for_health()
         smoke.log_in_and_browse()
         heartbeat = smoke.wait_for_heartbeat()
+        smoke.check_banner()
         smoke.stop()
         ok = True
     except SmokeError as exc:

@@ -10,6 +10,7 @@ from cases import selectors
 from cases.models import Concern, Disposition, Encounter, EncounterSource, Person
 from cases.models.choices import HousingSituation
 from navigator.filters import (
+    AnyYesNoSelect,
     IdFilter,
     InstantFilter,
     IsoDateFilter,
@@ -40,7 +41,9 @@ class PersonFilter(django_filters.FilterSet):
             }
         ),
     )
-    program = django_filters.ModelChoiceFilter(queryset=_user_programs)
+    program = django_filters.ModelChoiceFilter(
+        queryset=_user_programs, empty_label="Any program"
+    )
     date_of_birth = IsoDateFilter(widget=forms.DateInput(attrs={"type": "date"}))
     # Whole years in a human range, so a typo is a clear field error.
     age_min = WholeNumberFilter(
@@ -50,7 +53,7 @@ class PersonFilter(django_filters.FilterSet):
         label="Age to", method="filter_age", min_value=0, max_value=150
     )
     housing_situation = django_filters.ChoiceFilter(
-        label="Housing", choices=HousingSituation.choices
+        label="Housing", choices=HousingSituation.choices, empty_label="Any housing"
     )
     external_id = django_filters.CharFilter()
 
@@ -84,10 +87,17 @@ class PersonFilter(django_filters.FilterSet):
 
 
 class EncounterFilter(django_filters.FilterSet):
-    program = django_filters.ModelChoiceFilter(queryset=_user_programs)
+    program = django_filters.ModelChoiceFilter(
+        queryset=_user_programs, empty_label="Any program"
+    )
     person = IdFilter(field_name="person_id")
     unidentified = StrictBooleanFilter(
-        field_name="person", lookup_expr="isnull", label="Unidentified person"
+        field_name="person",
+        lookup_expr="isnull",
+        label="Person",
+        widget=AnyYesNoSelect(
+            labels=("Identified or not", "Not identified yet", "Identified")
+        ),
     )
     started_after = InstantFilter(field_name="started_at", lookup_expr="gte")
     started_before = InstantFilter(field_name="started_at", lookup_expr="lt")
@@ -102,10 +112,17 @@ class EncounterFilter(django_filters.FilterSet):
         label="To",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    source = django_filters.ChoiceFilter(choices=EncounterSource.choices)
-    disposition = django_filters.ChoiceFilter(choices=Disposition.choices)
+    source = django_filters.ChoiceFilter(
+        choices=EncounterSource.choices, empty_label="Any source"
+    )
+    disposition = django_filters.ChoiceFilter(
+        choices=Disposition.choices, empty_label="Any disposition"
+    )
     concern = django_filters.ChoiceFilter(
-        choices=Concern.choices, method="filter_concern"
+        choices=Concern.choices,
+        method="filter_concern",
+        label="Concern",
+        empty_label="Any concern",
     )
     navigator = IdFilter(field_name="navigators", distinct=True)
     cad_number = django_filters.CharFilter()

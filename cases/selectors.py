@@ -367,6 +367,16 @@ def encounter_list_recent_for_navigator(
     )
 
 
+def encounter_list_unidentified_for(*, user: User) -> QuerySet[Encounter]:
+    """Encounters of the user's programs logged without a person: waiting
+    for someone to link them (newest first, as Today lists them)."""
+    return (
+        encounter_list_for(user=user)
+        .filter(person__isnull=True)
+        .order_by("-started_at", "-pk")
+    )
+
+
 def encounter_list_for_manager(*, user: User) -> QuerySet[Encounter]:
     """All encounters of the programs the user manages."""
     managed = managed_program_ids_for(user=user)

@@ -42,9 +42,19 @@ urlpatterns = [
     ),
     path("encounters/", views.encounter_list, name="encounter-list"),
     path(
+        "encounters/unidentified/",
+        views.encounter_unidentified_list,
+        name="encounter-unidentified",
+    ),
+    path(
         "encounters/person-options/",
         views.encounter_person_options,
         name="encounter-person-options",
+    ),
+    path(
+        "encounters/person-plan/",
+        views.encounter_person_plan,
+        name="encounter-person-plan",
     ),
     path(
         "encounters/<int:encounter_id>/",

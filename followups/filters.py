@@ -42,15 +42,23 @@ def _colleagues(request) -> QuerySet[User]:
 
 
 class FollowupFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Status.choices)
+    status = django_filters.ChoiceFilter(
+        choices=Status.choices, empty_label="Any status"
+    )
     assigned_to = django_filters.ModelChoiceFilter(
-        queryset=_colleagues, label="Assigned to"
+        queryset=_colleagues, label="Assigned to", empty_label="Anyone"
     )
     person = IdFilter(field_name="person_id")
     encounter = IdFilter(field_name="encounter_id")
-    program = django_filters.ModelChoiceFilter(queryset=_user_programs)
-    priority = django_filters.ChoiceFilter(choices=Priority.choices)
-    method = django_filters.ChoiceFilter(choices=Method.choices)
+    program = django_filters.ModelChoiceFilter(
+        queryset=_user_programs, empty_label="Any program"
+    )
+    priority = django_filters.ChoiceFilter(
+        choices=Priority.choices, empty_label="Any priority"
+    )
+    method = django_filters.ChoiceFilter(
+        choices=Method.choices, empty_label="Any method"
+    )
     # A time without an offset is read in the active (program) time zone.
     due_after = InstantFilter(field_name="due_at", lookup_expr="gte", label="Due from")
     due_before = InstantFilter(
@@ -82,8 +90,12 @@ class FollowupFilter(django_filters.FilterSet):
 
 
 class DeliveryFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices)
-    channel = django_filters.ChoiceFilter(choices=DeliveryChannel.choices)
+    status = django_filters.ChoiceFilter(
+        choices=DeliveryStatus.choices, empty_label="Any status"
+    )
+    channel = django_filters.ChoiceFilter(
+        choices=DeliveryChannel.choices, empty_label="Any channel"
+    )
     followup = IdFilter(field_name="reminder__followup_id", label="Follow-up")
 
     class Meta:

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from followups.models import Followup, FollowupSettings, Method
+from navigator.links import absolute_url
 
 
 def followup_url(followup_id: int) -> str:
-    return f"{settings.NAVIGATOR_BASE_URL.rstrip('/')}/followups/{followup_id}/"
+    return absolute_url(reverse("followup-detail", args=[followup_id]))
 
 
 def today_url() -> str:
-    return f"{settings.NAVIGATOR_BASE_URL.rstrip('/')}/"
+    return absolute_url(reverse("today"))
 
 
 def _local(when: datetime.datetime, followup: Followup) -> str:

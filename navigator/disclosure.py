@@ -39,6 +39,7 @@ from navigator.models import AuditAction, AuditEvent, User
 PERSON = "person"
 PERSON_SUMMARY = "person.summary"
 PERSON_NAME = "person.name"
+PERSON_SAFETY_PLAN = "person.safety_plan"
 FAMILY_CONTACT = "family_contact"
 ENCOUNTER = "encounter"
 ENCOUNTER_SUMMARY = "encounter.summary"
@@ -55,6 +56,7 @@ KINDS = {
     PERSON: "the record (identity, contact details, safety and location notes)",
     PERSON_SUMMARY: "name, aliases, age / date of birth, housing",
     PERSON_NAME: "name",
+    PERSON_SAFETY_PLAN: "safety / response plan",
     FAMILY_CONTACT: "family / caregiver contacts",
     ENCOUNTER: "encounters, with their narrative",
     ENCOUNTER_SUMMARY: "encounters (when, where, concerns, disposition)",
@@ -242,6 +244,22 @@ def people_shown(
                 object_id=person.pk,
                 listed=listed,
             )
+
+
+def safety_plan_shown(*, by: User | None, person: Any) -> None:
+    """A person's safety / response plan went out beside a form (the
+    encounter form, a follow-up): part of the record, opened (VIEW). A
+    person (``pk``, ``program_id``, ``safety_notes``) without a plan
+    disclosed nothing more."""
+    if not person.safety_notes:
+        return
+    note(
+        by=by,
+        person_id=person.pk,
+        program_id=person.program_id,
+        kind=PERSON_SAFETY_PLAN,
+        object_id=person.pk,
+    )
 
 
 def records_shown(

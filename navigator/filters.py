@@ -141,10 +141,16 @@ class LocalDayFilter(IsoDateFilter):
 
 
 class AnyYesNoSelect(forms.Select):
-    """``true`` / ``false`` as in the API, shown as Any / Yes / No."""
+    """``true`` / ``false`` as in the API, shown as Any / Yes / No, or as
+    ``labels`` (any, true, false) that say what they mean for the filter."""
 
-    def __init__(self, attrs=None):
-        super().__init__(attrs, choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+    def __init__(
+        self,
+        attrs: dict[str, str] | None = None,
+        labels: tuple[str, str, str] = ("Any", "Yes", "No"),
+    ) -> None:
+        anything, yes, no = labels
+        super().__init__(attrs, choices=[("", anything), ("true", yes), ("false", no)])
 
     def format_value(self, value):
         return super().format_value({True: "true", False: "false"}.get(value, value))

@@ -302,6 +302,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
+# A filter's "no choice" option says "Any" (each filter names what: "Any
+# program"), never Django's "---------" (issue 8).
+FILTERS_EMPTY_CHOICE_LABEL = "Any"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email and SMS: file backends by default, so nothing leaves the machine until
@@ -327,8 +330,14 @@ SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 # details (database, broker, worker heartbeat); anyone else only up / down.
 # Empty: only signed-in operators see them.
 NAVIGATOR_MONITORING_TOKEN = env.str("NAVIGATOR_MONITORING_TOKEN", default="")
-# Links in reminders point here (one tap opens the follow-up).
-NAVIGATOR_BASE_URL = env.str("NAVIGATOR_BASE_URL", default="http://127.0.0.1:8000")
+# Where users reach this site (scheme, host, port; no path): every absolute
+# link is built on it (reminder emails and texts, calendar feed URLs, API
+# page links; navigator.links.absolute_url), never on the request's Host,
+# which a task does not have and a proxy may rewrite. `make run` sets it from
+# its host and port. NAVIGATOR_BASE_URL is its earlier name, still read.
+SITE_URL = env.str(
+    "SITE_URL", default=env.str("NAVIGATOR_BASE_URL", default="http://127.0.0.1:8000")
+).rstrip("/")
 # A claimed reminder whose worker died is claimed again after this long;
 # after REMINDER_MAX_ATTEMPTS claims it is marked failed and shown to managers.
 REMINDER_CLAIM_SECONDS = env.int("REMINDER_CLAIM_SECONDS", default=120)

@@ -25,7 +25,9 @@ from cases.views.encounters import (
     encounter_link,
     encounter_list,
     encounter_person_options,
+    encounter_person_plan,
     encounter_restore,
+    encounter_unidentified_list,
 )
 from cases.views.people import (
     person_audit,
@@ -45,6 +47,8 @@ __all__ = [
     "encounter_link",
     "encounter_list",
     "encounter_person_options",
+    "encounter_person_plan",
+    "encounter_unidentified_list",
     "encounter_restore",
     "family_contact_add",
     "family_contact_edit",

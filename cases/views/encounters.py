@@ -77,6 +77,7 @@ def _picker_context(
                 kind=disclosure.PERSON_SUMMARY,
                 listed=False,
             )
+            disclosure.safety_plan_shown(by=request.user, person=chosen)
     return {
         "chosen": chosen,
         "person_q": query,
@@ -115,6 +116,22 @@ def encounter_person_options(request: HttpRequest) -> HttpResponse:
             "person_q": request.GET.get("person_q", ""),
             "show_program": len(staff_program_ids_for(user=request.user)) > 1,
         },
+    )
+
+
+@login_required
+@require_GET
+def encounter_person_plan(request: HttpRequest) -> HttpResponse:
+    """The safety / response plan of the person just chosen in the picker
+    (htmx swaps it in beside the form); nothing for "not identified yet"."""
+    person = None
+    if request.GET.get("person"):
+        person = or_404(
+            selectors.person_get_for, user=request.user, person_id=request.GET["person"]
+        )
+        disclosure.safety_plan_shown(by=request.user, person=person)
+    return render(
+        request, "cases/people/_safety_plan.html", {"person": person, "named": True}
     )
 
 
@@ -258,6 +275,33 @@ def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
         request,
         "cases/encounter_confirm_restore.html",
         {"encounter": encounter, "form": form},
+    )
+
+
+@login_required
+def encounter_unidentified_list(request: HttpRequest) -> HttpResponse:
+    """Unidentified encounters waiting to be linked, for anyone who logs them
+    (Today shows only the user's own of the last 14 days)."""
+    encounters = EncounterFilter(
+        request.GET or None,
+        queryset=selectors.encounter_list_unidentified_for(user=request.user),
+        request=request,
+    )
+    page = paginate(request, encounters.qs)
+    _with_concern_labels(page.object_list)
+    # Nobody's record: an unidentified encounter names no one
+    # (navigator.disclosure.records_shown skips them), noted all the same.
+    disclosure.records_shown(
+        by=request.user, records=page.object_list, kind=disclosure.ENCOUNTER_SUMMARY
+    )
+    return render(
+        request,
+        "cases/encounter_unidentified.html",
+        {
+            "filter": encounters,
+            "page_obj": page,
+            "show_program": len(program_ids_for(user=request.user)) > 1,
+        },
     )
 
 

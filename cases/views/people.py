@@ -38,7 +38,13 @@ from navigator.selectors import (
     program_list_for,
     staff_program_ids_for,
 )
-from navigator.views import apply_domain_error, form_data, paginate
+from navigator.views import (
+    apply_domain_error,
+    form_data,
+    paginate,
+    safe_next,
+    with_query,
+)
 
 AUDIT_PAGE_SIZE = 50
 
@@ -81,6 +87,7 @@ def person_deleted_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def person_create(request: HttpRequest) -> HttpResponse:
     programs = program_list_for(user=request.user)
+    back_to = safe_next(request)
     form = PersonForm(form_data(request), programs=programs)
     if form.is_bound and form.is_valid():
         try:
@@ -94,8 +101,12 @@ def person_create(request: HttpRequest) -> HttpResponse:
             apply_domain_error(request, exc, form)
         else:
             messages.success(request, f"{person.display_name} was added.")
+            if back_to:
+                # Back where the user came from (the encounter link page),
+                # with the new person chosen there.
+                return redirect(with_query(back_to, person=person.pk))
             return redirect("person-detail", person.pk)
-    return render(request, "cases/person_form.html", {"form": form})
+    return render(request, "cases/person_form.html", {"form": form, "next": back_to})
 
 
 @login_required

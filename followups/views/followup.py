@@ -93,6 +93,7 @@ def _followup_page(
 ) -> HttpResponse:
     # Purpose and outcome notes are part of the person's record (as the API).
     disclosure.record_opened(by=request.user, record=followup, kind=disclosure.FOLLOWUP)
+    disclosure.safety_plan_shown(by=request.user, person=followup.person)
     action_forms = _action_forms(followup)
     if bound is not None:
         action_forms[bound[0]] = bound[1]

@@ -15,6 +15,7 @@ from followups import calendar, selectors, services
 from followups.forms import NotificationPreferenceForm
 from followups.views._common import _failed
 from navigator.errors import DomainError
+from navigator.links import absolute_url
 
 
 def _preferences_page(
@@ -67,7 +68,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 def calendar_feed_create(request: HttpRequest) -> HttpResponse:
     """A new private feed URL, shown in this one response and never again."""
     _feed, token = services.calendar_feed_create(by=request.user)
-    url = request.build_absolute_uri(reverse("followup-calendar-feed", args=[token]))
+    url = absolute_url(reverse("followup-calendar-feed", args=[token]))
     messages.success(
         request, "New calendar link created. Any earlier link no longer works."
     )

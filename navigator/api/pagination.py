@@ -4,6 +4,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from navigator.links import absolute_url
 from navigator.pagination import COUNT_LIMIT, BoundedPaginator
 
 COUNT_DESCRIPTION = (
@@ -72,19 +73,30 @@ class Pagination(PageNumberPagination):
             raise NotFound(str(exc)) from None
         return list(self.page)
 
+    def _here(self) -> str:
+        # On SITE_URL, not on the Host the request came with (navigator.links).
+        if self.request is None:  # set by paginate_queryset, always first
+            raise RuntimeError("page links before paginate_queryset()")
+        return absolute_url(self.request.get_full_path())
+
     def get_next_link(self) -> str | None:
         cursor = self.page.next_cursor
-        if cursor is None:
-            return super().get_next_link()
-        url = remove_query_param(
-            self.request.build_absolute_uri(), self.page_query_param
+        if cursor is not None:
+            url = remove_query_param(self._here(), self.page_query_param)
+            return replace_query_param(url, self.cursor_query_param, cursor)
+        if not self.page.has_next():
+            return None
+        return replace_query_param(
+            self._here(), self.page_query_param, self.page.next_page_number()
         )
-        return replace_query_param(url, self.cursor_query_param, cursor)
 
     def get_previous_link(self) -> str | None:
-        if self.page.after_counted:
+        if self.page.after_counted or not self.page.has_previous():
             return None
-        return super().get_previous_link()
+        number = self.page.previous_page_number()
+        if number == 1:
+            return remove_query_param(self._here(), self.page_query_param)
+        return replace_query_param(self._here(), self.page_query_param, number)
 
     def get_paginated_response(self, data) -> Response:
         paginator = self.page.paginator

@@ -147,7 +147,7 @@ def test_bootstrap_and_our_scripts_work_under_the_policy(
     page.get_by_role("button", name="Toggle navigation").click()
     expect(menu).to_be_visible()
     # ...and its dropdown opens.
-    page.get_by_role("button", name="Team follow-ups").click()
+    page.get_by_role("button", name="Program").click()
     expect(page.get_by_role("link", name="Overdue by navigator")).to_be_visible()
 
     # A dismissible message closes; the calendar link's copy button (moved

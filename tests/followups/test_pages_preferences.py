@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -85,7 +86,10 @@ def feed_url_in(html: str) -> str:
     return match.group(1)
 
 
-def test_calendar_feed_create_shows_url_once_and_recreate_revokes(client, navigator_a):
+def test_calendar_feed_create_shows_url_once_and_recreate_revokes(
+    client, navigator_a, settings
+):
+    settings.SITE_URL = "http://nav.example.org:8101"
     schedule(navigator_a, in_minutes=120)
     client.force_login(navigator_a)
     assert "No calendar link." in client.get(reverse("followup-preferences")).text
@@ -96,8 +100,10 @@ def test_calendar_feed_create_shows_url_once_and_recreate_revokes(client, naviga
         or "no-cache" in (created["Cache-Control"])
     )
     first = feed_url_in(created.text)
+    # On SITE_URL, not on the Host the request came with (testserver).
+    assert first.startswith("http://nav.example.org:8101/"), first
     assert "data-copy-button" in created.text  # the copy button
-    feed = client.get(first.split("testserver", 1)[1])
+    feed = client.get(first.split(":8101", 1)[1])
     assert feed.status_code == 200 and "BEGIN:VCALENDAR" in feed.text
     # Shown once: the page afterwards says a link exists, without the URL.
     later = client.get(reverse("followup-preferences")).text
@@ -105,8 +111,8 @@ def test_calendar_feed_create_shows_url_once_and_recreate_revokes(client, naviga
     # Creating again revokes the first one.
     second = feed_url_in(client.post(reverse("followup-calendar-create")).text)
     assert second != first
-    assert client.get(first.split("testserver", 1)[1]).status_code == 404
-    assert client.get(second.split("testserver", 1)[1]).status_code == 200
+    assert client.get(first.split(":8101", 1)[1]).status_code == 404
+    assert client.get(second.split(":8101", 1)[1]).status_code == 200
     assert CalendarFeed.objects.filter(revoked_at__isnull=True).count() == 1
 
 
@@ -117,7 +123,7 @@ def test_calendar_feed_revoke(client, navigator_a):
     assert response.status_code == 302
     after = client.get(response.url).text
     assert "No calendar link." in after and "Calendar link revoked" in after
-    assert client.get(url.split("testserver", 1)[1]).status_code == 404
+    assert client.get(urlsplit(url).path).status_code == 404
 
 
 def test_calendar_actions_are_post_only(client, navigator_a):

@@ -316,11 +316,13 @@ DOORS: list[Door] = [
         role="manager",
     ),
     Door("encounter-create", "GET", page("encounter-create"), nothing),
+    # Unidentified encounters name no one (the world has one).
+    Door("encounter-unidentified", "GET", page("encounter-unidentified"), nothing),
     Door(
         "encounter-create",
         "GET",
         page("encounter-create", query="?person={}"),
-        lambda w: each([w.person], VIEW, SUMMARY),
+        lambda w: each([w.person], VIEW, SUMMARY, d.PERSON_SAFETY_PLAN),
         label="for a person",
     ),
     Door(
@@ -338,6 +340,26 @@ DOORS: list[Door] = [
         lambda w: each([w.person], LIST, SUMMARY),
     ),
     Door(
+        "encounter-person-plan",
+        "GET",
+        page("encounter-person-plan", query="?person={}"),
+        lambda w: each([w.person], VIEW, d.PERSON_SAFETY_PLAN),
+    ),
+    Door(
+        "encounter-person-plan",
+        "GET",
+        lambda w: reverse("encounter-person-plan") + f"?person={w.flagged.pk}",
+        nothing,
+        label="for a person without a plan",
+    ),
+    Door(
+        "encounter-person-plan",
+        "GET",
+        page("encounter-person-plan", query="?person="),
+        nothing,
+        label="not identified yet",
+    ),
+    Door(
         "encounter-detail",
         "GET",
         page("encounter-detail", E),
@@ -347,7 +369,9 @@ DOORS: list[Door] = [
         "encounter-edit",
         "GET",
         page("encounter-edit", E),
-        lambda w: each([w.person], VIEW, d.ENCOUNTER, NAME, SUMMARY),
+        lambda w: each(
+            [w.person], VIEW, d.ENCOUNTER, NAME, SUMMARY, d.PERSON_SAFETY_PLAN
+        ),
     ),
     Door(
         "encounter-edit",
@@ -577,7 +601,7 @@ DOORS: list[Door] = [
         "followup-detail",
         "GET",
         page("followup-detail", F),
-        lambda w: each([w.person], VIEW, FOLLOWUP, NAME),
+        lambda w: each([w.person], VIEW, FOLLOWUP, NAME, d.PERSON_SAFETY_PLAN),
     ),
     Door(
         "followup-complete",
@@ -591,7 +615,7 @@ DOORS: list[Door] = [
         "followup-complete",
         "POST",
         page("followup-complete", F),
-        lambda w: each([w.person], VIEW, FOLLOWUP, NAME),
+        lambda w: each([w.person], VIEW, FOLLOWUP, NAME, d.PERSON_SAFETY_PLAN),
         data=lambda w: {"complete-outcome": ""},
         label="invalid: the page again",
     ),
@@ -599,7 +623,7 @@ DOORS: list[Door] = [
         "followup-complete",
         "POST",
         page("followup-complete", F),
-        lambda w: each([w.person], VIEW, FOLLOWUP, NAME),
+        lambda w: each([w.person], VIEW, FOLLOWUP, NAME, d.PERSON_SAFETY_PLAN),
         status=409,
         data=lambda w: {"complete-outcome": "reached"},
         prepare=lambda c, w, url: c.post(url, {"complete-outcome": "reached"}) and None,

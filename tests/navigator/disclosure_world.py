@@ -88,7 +88,12 @@ def make_world() -> World:
     program = ProgramFactory(name="Door Program", slug="doors")
     navigator = member(program, Role.NAVIGATOR, username="door-nav")
     manager = member(program, Role.PROGRAM_MANAGER, username="door-mgr")
-    person = PersonFactory(program=program, first_name="Anaïs", last_name="Doorly")
+    person = PersonFactory(
+        program=program,
+        first_name="Anaïs",
+        last_name="Doorly",
+        safety_notes="Calm voice; no sirens.",
+    )
     flagged = PersonFactory(program=program, last_name="Flagg")
     enrolled = PersonFactory(program=program, last_name="Enroll")
     deleted = PersonFactory(program=program, last_name="Gone")

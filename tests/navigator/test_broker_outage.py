@@ -752,6 +752,8 @@ PAGE_READS = {
     "encounter-list",
     "encounter-detail",
     "encounter-person-options",
+    "encounter-person-plan",
+    "encounter-unidentified",
     "followup-list",
     "followup-detail",
     "followup-overdue",

@@ -20,6 +20,7 @@ PRODUCTION = {
     "SECURE_HSTS_PRELOAD": True,
     "CELERY_BROKER_URL": "redis://redis:6379/0",
     "CELERY_TASK_ALWAYS_EAGER": False,
+    "SITE_URL": "https://navigator.example.org",
 }
 
 
@@ -68,7 +69,24 @@ def test_eager_tasks_are_a_warning(production):
     assert _ids(checks.production_broker(None)) == ["navigator.W004"]
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://127.0.0.1:8000", "navigator.W005"),  # the embedded default
+        ("http://localhost:8101", "navigator.W005"),
+        ("http://navigator.example.org", "navigator.W006"),  # yet https only
+        ("navigator.example.org", "navigator.E005"),
+        ("https://navigator.example.org/app", "navigator.E005"),
+    ],
+)
+def test_site_url_must_be_the_public_address(production, url, expected):
+    production.SITE_URL = url
+
+    assert _ids(checks.site_url_is_public(None)) == [expected]
+
+
 def test_production_settings_raise_nothing(production):
+    assert checks.site_url_is_public(None) == []
     assert checks.secret_key_is_set(None) == []
     assert checks.production_database(None) == []
     assert checks.production_broker(None) == []

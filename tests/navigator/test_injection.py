@@ -70,6 +70,7 @@ QUERIES: dict[str, Callable[[World], dict]] = {
     "followup-schedule": lambda w: {"person": w.person.pk},
     "encounter-create": lambda w: {"person": w.person.pk},
     "encounter-person-options": lambda w: {"q": "alert"},
+    "encounter-person-plan": lambda w: {"person": w.person.pk},
 }
 # The same pages once more about records in other states.
 MORE_PAGES: list[tuple[str, Callable[[World], dict]]] = [

@@ -58,8 +58,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--web-workers", type=int, default=2, help="gunicorn worker processes"
         )
+        parser.add_argument(
+            "--worker-loglevel",
+            default="WARNING",
+            choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+            help="the Celery worker's log level (default WARNING: quiet)",
+        )
 
-    def handle(self, *args, host: str, port: int, web_workers: int, **options):
+    def handle(
+        self,
+        *args: object,
+        host: str,
+        port: int,
+        web_workers: int,
+        worker_loglevel: str,
+        **options: object,
+    ) -> None:
         self._port_is_free(host, port)
         var_dir = Path(settings.VAR_DIR)
         for folder in self._folders(var_dir):
@@ -72,13 +86,16 @@ class Command(BaseCommand):
         signal.signal(signal.SIGHUP, self._on_signal)
 
         python = sys.executable
+        # Quiet (no start-up banner, warnings and errors only): its start-up
+        # lines came after ours and buried the URL and logins (issue 8).
+        # `--worker-loglevel INFO` to watch every task.
         worker_cmd = [
-            python, "-m", "celery", "-A", "navigator", "worker",
+            python, "-m", "celery", "-A", "navigator", "--quiet", "worker",
             "--beat",  # embedded beat: one machine, so exactly one scheduler
             "--schedule", str(var_dir / "celerybeat-schedule"),
             "--concurrency", "2",
             "--hostname", f"embedded-{port}@%h",
-            "--loglevel", "INFO",
+            "--loglevel", worker_loglevel,
         ]  # fmt: skip
         web_cmd = [
             python, "-m", "gunicorn", "navigator.wsgi:application",
@@ -174,6 +191,7 @@ class Command(BaseCommand):
             f"  Demo logins: {logins}",
             f"  Password (all of them): {DEMO_PASSWORD}",
             f"  Health: {url}healthz   Data: {settings.VAR_DIR}",
+            f"  Links in reminders and calendar feeds: {settings.SITE_URL}/",
             "  Background jobs: Celery worker + beat on the file-system broker",
             "  Press Ctrl-C to stop both.",
             "=" * 64,

@@ -15,13 +15,45 @@
     }
 
     // Enter in the person search runs the search, not the whole form's submit.
+    // Tab or Down from it goes to the first match: the matches share their
+    // radio group with "Not identified yet", so the browser's own Tab would
+    // land on that (checked) radio and jump over them. In the matches the
+    // arrow keys choose (native radio behaviour), Enter too; Escape goes back
+    // to the box.
     document.querySelectorAll("[data-person-search]").forEach(function (input) {
+      var options = document.querySelector(input.dataset.personSearch);
+      function matches() {
+        return options ? options.querySelectorAll("input[type=radio]") : [];
+      }
       input.addEventListener("keydown", function (event) {
         if (event.key === "Enter") {
           event.preventDefault();
           if (window.htmx) window.htmx.trigger(input, "search");
+          return;
         }
+        var forward = (event.key === "Tab" && !event.shiftKey) ||
+          event.key === "ArrowDown";
+        if (!forward || event.altKey || event.ctrlKey || event.metaKey) return;
+        var radios = matches();
+        if (!radios.length) return;
+        event.preventDefault();
+        var checked = options.querySelector("input[type=radio]:checked");
+        (checked || radios[0]).focus();
       });
+      if (options) {
+        options.addEventListener("keydown", function (event) {
+          if (!event.target.matches("input[type=radio]")) return;
+          if (event.key === "Escape") {
+            event.preventDefault();
+            input.focus();
+          } else if (event.key === "Enter") {
+            // Enter chooses the match (as Space does); it must not submit
+            // the whole encounter form half filled in.
+            event.preventDefault();
+            if (!event.target.checked) event.target.click();
+          }
+        });
+      }
     });
 
     // "Here" fills latitude / longitude from the phone's location, if allowed.
