@@ -126,8 +126,8 @@ def encounter_person_plan(request: HttpRequest) -> HttpResponse:
     (htmx swaps it in beside the form); nothing for "not identified yet"."""
     person = None
     if request.GET.get("person"):
-        person = or_404(
-            selectors.person_get_for, user=request.user, person_id=request.GET["person"]
+        person = selectors.person_get_for(
+            user=request.user, person_id=request.GET["person"]
         )
         disclosure.safety_plan_shown(by=request.user, person=person)
     return render(
@@ -300,7 +300,7 @@ def encounter_unidentified_list(request: HttpRequest) -> HttpResponse:
         {
             "filter": encounters,
             "page_obj": page,
-            "show_program": len(program_ids_for(user=request.user)) > 1,
+            "show_program": len(staff_program_ids_for(user=request.user)) > 1,
         },
     )
 
