@@ -641,7 +641,7 @@ DOORS: list[Door] = [
         "followup-attempt",
         "POST",
         page("followup-attempt", F),
-        lambda w: each([w.person], VIEW, FOLLOWUP, NAME),
+        lambda w: each([w.person], VIEW, FOLLOWUP, NAME, d.PERSON_SAFETY_PLAN),
         data=lambda w: {"attempt-outcome": ""},
         label="invalid: the page again",
     ),
