@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
+from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from navigator.accounts.selectors import (
@@ -19,6 +20,7 @@ from navigator.accounts.selectors import (
     mfa_types_for,
     sessions_for,
 )
+from navigator.http import AuthedRequest
 
 
 @method_decorator(axes_dispatch, name="dispatch")
@@ -27,7 +29,9 @@ class LoginView(AllauthLoginView):
     page before any password is checked (axes_dispatch)."""
 
 
-def admin_login(request, extra_context=None):
+def admin_login(
+    request: HttpRequest, extra_context: dict[str, object] | None = None
+) -> HttpResponse:
     """The admin site's sign-in is Navigator's: one form, one throttle, MFA.
 
     Django's admin sends everyone who may not see it here (with ``?next=``).
@@ -47,7 +51,7 @@ def admin_login(request, extra_context=None):
 
 
 @login_required
-def account(request):
+def account(request: AuthedRequest) -> HttpResponse:
     user = request.user
     return render(
         request,
