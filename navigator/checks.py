@@ -6,7 +6,7 @@ these checks name the environment variable that fixes it.
 """
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 # Brokers that only work when every process shares one machine (or one
 # process): fine for `make run`, silently broken across containers.
@@ -41,7 +41,7 @@ def production_database(app_configs, **kwargs):
 
 @register(deploy=True)
 def production_broker(app_configs, **kwargs):
-    errors = []
+    errors: list[CheckMessage] = []
     if str(settings.CELERY_BROKER_URL).startswith(EMBEDDED_BROKERS):
         errors.append(
             Error(
