@@ -27,6 +27,8 @@ class BoundedTextField(models.TextField):
     directly has no form field to refuse them first.
     """
 
+    max_length: int  # required here, unlike on a plain TextField
+
     def __init__(self, *args, max_length: int, **kwargs) -> None:
         # Callers name max_length (it is keyword-only here), so args never
         # hold it; mypy cannot know that of *args.

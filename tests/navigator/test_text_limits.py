@@ -50,7 +50,7 @@ from tests.followups.helpers import schedule
 
 pytestmark = pytest.mark.django_db
 
-NARRATIVE = Encounter._meta.get_field("narrative").max_length
+NARRATIVE: int = Encounter._meta.get_field("narrative").max_length  # type: ignore[assignment]  # a BoundedTextField: always set
 
 # TextFields left unbounded, and why: none of them is typed by a user.
 UNBOUNDED = {
