@@ -50,7 +50,7 @@ from tests.followups.helpers import schedule
 
 pytestmark = pytest.mark.django_db
 
-NARRATIVE: int = Encounter._meta.get_field("narrative").max_length  # type: ignore[assignment]  # a BoundedTextField: always set
+NARRATIVE = Encounter._meta.get_field("narrative").max_length
 
 # TextFields left unbounded, and why: none of them is typed by a user.
 UNBOUNDED = {
