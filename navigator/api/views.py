@@ -13,6 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from navigator.api.idempotency import IdempotentWritesMixin
 from navigator.api.parsers import JSONParser
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
+from navigator.http import AuthedApiRequest
 from navigator.selectors import primary_program_for
 
 if TYPE_CHECKING:
@@ -26,6 +27,10 @@ else:
 
 class ApiViewMixin(IdempotentWritesMixin, _GenericViewBase):
     """Mixed into every DRF view of the API (writes take ``Idempotency-Key``)."""
+
+    # Every API view is behind IsAuthenticated (the default permission), so
+    # once a view's code runs its request has a signed-in user.
+    request: AuthedApiRequest
 
     # The API speaks JSON only: form bodies would turn lists and booleans into
     # strings and make "wrong type" impossible to detect.
