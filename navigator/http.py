@@ -10,10 +10,17 @@ use it only where sign-in is enforced before the view runs.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from rest_framework.request import Request
 
 from navigator.models import User
+
+# Whoever a request is from, signed in or not: for the selectors that answer
+# "nothing" to an anonymous user rather than refusing to be asked.
+AnyUser: TypeAlias = User | AnonymousUser
 
 
 class AuthedRequest(HttpRequest):
