@@ -18,7 +18,7 @@ SITE_URL ?= http://$(SITE_HOST):$(PORT)
 # Extra arguments for pytest: `make test PYTEST_ARGS="-k worker -x"`.
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format bench clean
+.PHONY: run test install lint typecheck format bench clean
 
 # One install for everything (runtime + dev extra): `make run` on a fresh clone
 # is followed by `make test` often enough that a second install would cost more
@@ -56,6 +56,10 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(VENV)/bin/djlint templates --lint
 
+# mypy with django-stubs; what it checks is in pyproject.toml [tool.mypy].
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
@@ -83,4 +87,4 @@ bench: $(STAMP)
 	[ "$$found" = 1 ] || { echo "make bench: no tests/perf/bench_*.py found" >&2; exit 2; }
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

@@ -12,7 +12,7 @@ _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _INNER_MARKS = re.compile(r"['\u2019\u02bc`\u00b4.\-\u2010\u2011]+")
 
 
-def normalize_name(value: str) -> str:
+def normalize_name(value: str | None) -> str:
     """``"José  O'Neil"`` → ``"jose o neil"``."""
     decomposed = unicodedata.normalize("NFKD", value or "")
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))

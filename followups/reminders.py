@@ -308,10 +308,16 @@ class _Batch:
 
     def recipients(self, reminder: Reminder) -> list[tuple[str, str]]:
         """(channel, address) pairs for this reminder, by preference and consent."""
+        # Nothing in the database ties a reminder's kind to its recipient
+        # column: a reminder without one has nobody to reach, as one to a
+        # person without a phone.
         if reminder.kind == ReminderKind.PERSON:
-            phone = reminder.recipient_person.phone
+            person = reminder.recipient_person
+            phone = person.phone if person is not None else ""
             return [(DeliveryChannel.SMS, phone)] if phone else []
         user = reminder.recipient_user
+        if user is None:
+            return []
         pref = self.preferences.get(user.pk)
         if (
             pref is not None

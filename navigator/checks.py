@@ -46,7 +46,7 @@ def production_database(app_configs, **kwargs):
 
 @register(deploy=True)
 def production_broker(app_configs, **kwargs):
-    errors = []
+    errors: list[CheckMessage] = []
     if str(settings.CELERY_BROKER_URL).startswith(EMBEDDED_BROKERS):
         errors.append(
             Error(

@@ -143,9 +143,8 @@ class Recorder:
             return set()
         # Asked of the database: a write whose transaction rolled back (the
         # page then showed its form again, with the record) covers nothing.
-        return set(
-            AuditEvent.objects.filter(pk__in=ids).values_list("person_id", flat=True)
-        )
+        events = AuditEvent.objects.filter(pk__in=ids)
+        return {p for p in events.values_list("person_id", flat=True) if p is not None}
 
 
 def _event(seen: _Seen) -> AuditEvent:

@@ -27,8 +27,12 @@ class BoundedTextField(models.TextField):
     directly has no form field to refuse them first.
     """
 
+    max_length: int  # required here, unlike on a plain TextField
+
     def __init__(self, *args, max_length: int, **kwargs) -> None:
-        super().__init__(*args, max_length=max_length, **kwargs)
+        # Callers name max_length (it is keyword-only here), so args never
+        # hold it; mypy cannot know that of *args.
+        super().__init__(*args, max_length=max_length, **kwargs)  # type: ignore[misc]
 
     @cached_property
     def validators(self):

@@ -102,7 +102,7 @@ def may_see_details(request) -> bool:
 def healthz(request):
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(c["status"] == "ok" for c in checks.values())
-    body = {"status": "ok" if healthy else "down"}
+    body: dict[str, object] = {"status": "ok" if healthy else "down"}
     if may_see_details(request):
         body.update(checks, worker=_check_worker())
     return JsonResponse(body, status=200 if healthy else 503)

@@ -92,8 +92,9 @@ def _registered(app, name: str) -> Task | None:
 def _publish_row(pk: int) -> None:
     """Publish one committed row, unless a sweep holds or sent it already."""
     with transaction.atomic():
-        row = QueuedTask.objects.select_for_update(skip_locked=True).filter(pk=pk)
-        row = row.first()
+        row = (
+            QueuedTask.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+        )
         if row is None:
             return
         error = _send(row.task, row.args, {"kwargs": row.kwargs})

@@ -20,12 +20,15 @@ import decimal
 import operator
 from collections.abc import Sequence
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from django.core import signing
 from django.core.paginator import InvalidPage, Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils.functional import cached_property
+
+if TYPE_CHECKING:
+    from django.core.paginator import _SupportsPagination
 
 COUNT_LIMIT = 10_000
 CURSOR_SALT = "navigator.pagination.cursor"
@@ -84,6 +87,7 @@ class BoundedPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         items = self.object_list
+        rows: _SupportsPagination[Any]
         if bottom and _keys_first(items):
             rows = items.filter(pk__in=items.values("pk")[bottom:top])
         else:
@@ -139,13 +143,19 @@ class BoundedPaginator(Paginator):
         another order.
         """
         keys = self._sort_keys
+        items = self.object_list
         try:
             names, values = signing.loads(cursor, salt=CURSOR_SALT)
         except (signing.BadSignature, ValueError, TypeError):
             raise InvalidPage("That cursor is not valid.") from None
-        if keys is None or names != [f"{'-' if d else ''}{n}" for n, d in keys]:
+        # (Keys are None unless the list is a QuerySet.)
+        if (
+            keys is None
+            or not isinstance(items, QuerySet)
+            or names != [f"{'-' if d else ''}{n}" for n, d in keys]
+        ):
             raise InvalidPage("That cursor is for another list or order.")
-        rows = list(self.object_list.filter(_after(keys, values))[: self.per_page + 1])
+        rows = list(items.filter(_after(keys, values))[: self.per_page + 1])
         return CursorPage(rows[: self.per_page], self, more=len(rows) > self.per_page)
 
 
@@ -158,6 +168,8 @@ class ExactPaginator(BoundedPaginator):
 
 class BoundedPage(Page):
     """A numbered page; the last one the count reaches links on by cursor."""
+
+    paginator: BoundedPaginator  # only BoundedPaginator makes these pages
 
     @cached_property
     def next_cursor(self) -> str | None:
@@ -195,7 +207,7 @@ class CursorPage(BoundedPage):
         return False
 
 
-def _keys_first(items: Any) -> bool:
+def _keys_first(items: Any) -> TypeGuard[QuerySet[Any]]:
     """Whether a page of ``items`` can be found by its keys first: a plain
     query (no GROUP BY or DISTINCT, whose rows a key alone does not name)."""
     return (

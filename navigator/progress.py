@@ -7,6 +7,7 @@ the one-line summary the command prints at the end.
 
 from __future__ import annotations
 
+import io
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -21,7 +22,13 @@ T = TypeVar("T")
 class Progress:
     """Bars per phase of one command run, and the run's elapsed time."""
 
-    def __init__(self, *, stream: TextIO | None = None, enabled: bool | None = None):
+    def __init__(
+        self,
+        *,
+        # A command's self.stderr is a Django OutputWrapper (an io.TextIOBase).
+        stream: TextIO | io.TextIOBase | None = None,
+        enabled: bool | None = None,
+    ) -> None:
         # Bars go to stderr by default: stdout stays clean for the summary and
         # anything a script may parse.
         self.stream = stream if stream is not None else sys.stderr

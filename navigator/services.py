@@ -28,7 +28,7 @@ from navigator.selectors import (
 NON_FIELD_ERRORS_KEY = "non_field_errors"
 
 
-def program_for_write(*, user: User, program: Program | int | None) -> Program:
+def program_for_write(*, user: User, program: Program | int | str | None) -> Program:
     """The program a new record goes into, which must be one of the user's.
 
     With no program given, a user of exactly one program writes there.

@@ -15,7 +15,7 @@ from navigator.models import Membership, Program, ResponseModel, Role, User
 PASSWORD = "correct-horse-battery"
 
 
-class ProgramFactory(factory.django.DjangoModelFactory):
+class ProgramFactory(factory.django.DjangoModelFactory[Program]):
     class Meta:
         model = Program
         django_get_or_create = ("slug",)
@@ -27,7 +27,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     time_zone = "America/Los_Angeles"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -39,7 +39,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def saved(obj, create, extracted, **kwargs):
+    def saved(obj: User, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             obj.save()
 
@@ -51,7 +51,7 @@ def member(program: Program, role: str = Role.NAVIGATOR, **user_kwargs) -> User:
     return user
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(factory.django.DjangoModelFactory[Person]):
     class Meta:
         model = Person
 
@@ -70,7 +70,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     )
 
 
-class EncounterFactory(factory.django.DjangoModelFactory):
+class EncounterFactory(factory.django.DjangoModelFactory[Encounter]):
     class Meta:
         model = Encounter
 

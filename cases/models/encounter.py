@@ -103,7 +103,7 @@ class Encounter(SoftDeletable):
     def __str__(self) -> str:
         who = (
             self.person.display_name
-            if self.person_id
+            if self.person is not None
             else (self.unidentified_description or "unidentified")
         )
         return f"{self.started_at:%Y-%m-%d %H:%M} — {who}"

@@ -8,7 +8,7 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -89,7 +89,10 @@ class BulkLoader:
                     value = str.__str__(value)  # a TextChoices member as plain text
                 defaults[f.column] = value
         qn = connection.ops.quote_name
-        names = ", ".join(qn(model._meta.get_field(c).column) for c in columns)
+        # The columns are the model's own concrete fields (no relations back).
+        names = ", ".join(
+            qn(cast(models.Field, model._meta.get_field(c)).column) for c in columns
+        )
         names += "".join(f", {qn(c)}" for c in defaults)
         tail = tuple(defaults.values())
         count = 1

@@ -120,8 +120,8 @@ def generate_encounters(
     who = [w.replace("_", " ") for w in WHO]
     cum: list[int] = []
     total = 0
-    for person in people:
-        total += person.weight
+    for entry in people:
+        total += entry.weight
         cum.append(total)
     # Pre-serialised JSON: dumping a small list per row costs more than the
     # rest of the row.

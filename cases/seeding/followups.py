@@ -283,6 +283,7 @@ def _followup_candidates(program: Program, now: datetime.datetime) -> list[_Cand
     for encounter in recent:
         if encounter.person_id not in people:
             person = encounter.person
+            assert person is not None  # person__isnull=False above
             person.program = program  # the services read it: no query each
             people[person.pk] = _Candidate(
                 person=person,
@@ -328,7 +329,8 @@ def _followups_for(
         # number for calls and texts, then people this user met.
         candidate = min(
             pool,
-            key=lambda c, item=item: (
+            # item bound now (ruff B023); mypy cannot type a lambda's defaults.
+            key=lambda c, item=item: (  # type: ignore[misc]
                 item.family and not c.contacts,
                 item.remind_person and not c.texts,
                 c.uses,

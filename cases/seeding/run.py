@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from cases.models import Alias, Encounter, FamilyContact, Person
@@ -156,7 +156,7 @@ def _seed(
     plan: list[PersonSeed] = []
     if missing_people or missing_encounters:
         plan = generate_people(count=people, seed=seed, now=now)
-    loads = [
+    loads: list[tuple[type[models.Model], int]] = [
         (Person, missing_people),
         (Encounter, missing_encounters),
         (Encounter.navigators.through, missing_encounters),

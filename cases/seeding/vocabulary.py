@@ -114,7 +114,7 @@ LOCATION_NOTES = (
 )
 WHO = _words("""male,_20s male,_30s male,_40s male,_50s male,_60s female,_20s
 female,_30s female,_40s female,_50s person,_age_unknown""")
-SOURCES = {
+SOURCES: dict[str, str] = {
     ResponseModel.EMBEDDED: "officer_request:45 911_call:35 outreach:12 "
     "provider:4 self:4",
     ResponseModel.ON_CALL: "officer_request:70 911_call:20 provider:6 self:2 "
@@ -184,8 +184,8 @@ def _table(weights: str, size: int = 1000) -> list[Any]:
         )
     total = sum(w for _, w in pairs)
     table: list[Any] = []
-    for value, weight in pairs:
-        table.extend([value] * max(1, round(weight / total * size)))
+    for item, share in pairs:
+        table.extend([item] * max(1, round(share / total * size)))
     return table
 
 

@@ -3,6 +3,8 @@ the MFA code step refused while the account is locked out."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.core import context
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
@@ -11,6 +13,9 @@ from axes.handlers.proxy import AxesProxyHandler
 from django import forms
 
 from navigator.accounts.throttling import lockout_message, lockout_minutes
+
+if TYPE_CHECKING:
+    from navigator.models import User
 
 
 class LoginForm(AllauthLoginForm):
@@ -32,7 +37,11 @@ class _LockedOutCheck:
     """A wrong code counts as a failed sign-in (navigator.accounts.receivers);
     while the account is locked, no code is even checked."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    # Given by the allauth form this is mixed into (untyped, so named here).
+    fields: dict[str, forms.Field]
+    user: User
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The code step is the whole page: the cursor starts there. Digits
         # only, so phones show the number pad (recovery codes are digits too).
@@ -51,7 +60,9 @@ class _LockedOutCheck:
                 lockout_message(lockout_minutes(request, credentials)),
                 code="locked_out",
             )
-        return super().clean_code()
+        # The allauth form next in the MRO defines clean_code; mypy sees only
+        # this mixin's base, object.
+        return super().clean_code()  # type: ignore[misc]
 
 
 class MFAAuthenticateForm(_LockedOutCheck, AuthenticateForm):

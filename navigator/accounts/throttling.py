@@ -157,5 +157,7 @@ def lockout_response(
         request,
         "account/login.html",
         context,
-        status=settings.AXES_HTTP_RESPONSE_CODE,
+        # django-axes sets its defaults on settings when it loads (axes.conf),
+        # so the settings type does not list this one.
+        status=settings.AXES_HTTP_RESPONSE_CODE,  # type: ignore[misc]
     )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -19,6 +20,7 @@ from navigator.accounts.selectors import (
     mfa_types_for,
     sessions_for,
 )
+from navigator.http import AuthedRequest
 from navigator.selectors import is_administrator
 
 
@@ -28,7 +30,9 @@ class LoginView(AllauthLoginView):
     page before any password is checked (axes_dispatch)."""
 
 
-def admin_login(request, extra_context=None):
+def admin_login(
+    request: HttpRequest, extra_context: dict[str, object] | None = None
+) -> HttpResponse:
     """The admin site's sign-in is Navigator's: one form, one throttle, MFA.
 
     Django's admin sends everyone who may not see it here (with ``?next=``).
@@ -48,7 +52,7 @@ def admin_login(request, extra_context=None):
 
 
 @login_required
-def account(request):
+def account(request: AuthedRequest) -> HttpResponse:
     user = request.user
     return render(
         request,

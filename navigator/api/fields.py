@@ -10,8 +10,15 @@ describe, with DRF's own "invalid" message, naming the field.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
+
+if TYPE_CHECKING:
+    # What the mixins below are mixed into, so mypy knows self and super().
+    _CharFieldBase = serializers.CharField
+else:
+    _CharFieldBase = object
 
 # ISO 8601 as the API takes it: a date, a time to the minute, optional
 # seconds and fraction, optional offset (without one: the program's zone, so
@@ -24,8 +31,8 @@ ISO_DATETIME = (
 ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
-class _StringsOnly:
-    def to_internal_value(self, data):
+class _StringsOnly(_CharFieldBase):
+    def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
         # Before DRF trims whitespace: the schema's maxLength counts what was

@@ -31,7 +31,7 @@ import copy
 import datetime
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, transaction
 from django.http import HttpResponse
@@ -39,6 +39,15 @@ from django.utils import timezone
 
 from navigator.errors import Conflict, DomainError
 from navigator.models import IdempotencyKey
+
+if TYPE_CHECKING:
+    from rest_framework.request import Request
+    from rest_framework.views import APIView
+
+    # What IdempotentWritesMixin is mixed into, so mypy knows super().
+    _ViewBase = APIView
+else:
+    _ViewBase = object
 
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 255
@@ -181,18 +190,21 @@ def expire(now: datetime.datetime | None = None) -> int:
     return deleted
 
 
-class IdempotentWritesMixin:
+class IdempotentWritesMixin(_ViewBase):
     """Every API write accepts ``Idempotency-Key`` (mixed into ApiViewMixin)."""
 
-    def initial(self, request, *args: Any, **kwargs: Any) -> None:
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().initial(request, *args, **kwargs)
         # A method this view does not answer is a 405 whatever the key: no
         # claim, so the key stays free for the request the client meant.
-        if getattr(self, request.method.lower(), None) is None:
+        if getattr(self, (request.method or "").lower(), None) is None:
             return
         self._idempotency = begin(request)
 
-    def handle_exception(self, exc: Exception):
+    # A replay answers with the stored response, a plain HttpResponse: DRF
+    # takes any HttpResponseBase from these two methods (it asserts no more),
+    # though its stubs say Response.
+    def handle_exception(self, exc: Exception) -> HttpResponse:  # type: ignore[override]
         if isinstance(exc, Replay):
             return exc.response
         try:
@@ -203,10 +215,12 @@ class IdempotentWritesMixin:
                 claim.abort(uncaught)
             raise
 
-    def finalize_response(self, request, response, *args: Any, **kwargs: Any):
+    def finalize_response(  # type: ignore[override]
+        self, request: Request, response: HttpResponse, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         claim = self.__dict__.pop("_idempotency", None)
         try:
-            response = super().finalize_response(request, response, *args, **kwargs)
+            response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[arg-type]
         except BaseException as exc:
             if claim is not None:
                 claim.abort(exc)

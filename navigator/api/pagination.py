@@ -1,11 +1,12 @@
 from django.core.paginator import InvalidPage
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from navigator.links import absolute_url
-from navigator.pagination import COUNT_LIMIT, BoundedPaginator
+from navigator.pagination import COUNT_LIMIT, BoundedPage, BoundedPaginator
 
 COUNT_DESCRIPTION = (
     f"How many results the list has, exact up to {COUNT_LIMIT:,}. A list with "
@@ -43,6 +44,11 @@ class Pagination(PageNumberPagination):
     ``?page=`` from 1, ``?page_size=`` from 1 to 100; anything else is a 400
     naming the parameter. A page past the last one is a 404 ``not_found``.
     """
+
+    # Set by paginate_queryset, which DRF calls before any link or response
+    # is built (the base class types them "or None" for before that).
+    page: BoundedPage
+    request: Request
 
     page_size = 25
     page_size_query_param = "page_size"

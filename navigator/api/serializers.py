@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from rest_framework import serializers
@@ -30,8 +31,14 @@ MAX_ID = 2**63 - 1
 
 READ_ONLY_MESSAGE = "Read-only field; it cannot be set."
 
+if TYPE_CHECKING:
+    # What StrictFieldsMixin is mixed into, so mypy knows self and super().
+    _SerializerBase = serializers.Serializer
+else:
+    _SerializerBase = object
 
-class StrictFieldsMixin:
+
+class StrictFieldsMixin(_SerializerBase):
     """A request body holds only the fields one may send; anything else is a
     400 naming the field (docs/decisions/0007-api-input-rules.md).
 
@@ -43,7 +50,7 @@ class StrictFieldsMixin:
 
     read_only_hints: dict[str, str] = {}
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             errors = {
                 str(key): ["Unknown field."] for key in data if key not in self.fields
@@ -167,6 +174,8 @@ class CoordinateField(StrictDecimalField):
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
 
+    decimal_places: int  # __init__ always gives one (6 unless told)
+
     def validate_precision(self, value: decimal.Decimal) -> decimal.Decimal:
         # Checked before rounding: quantizing 1e100 would overflow the context.
         if value.adjusted() >= 3:
@@ -197,7 +206,9 @@ class ErrorSerializer(serializers.Serializer):
 
     detail = serializers.CharField()
     code = serializers.CharField()
-    fields = serializers.DictField(
+    # SerializerMetaclass moves declared fields out of the class body, so this
+    # names a field of the schema and does not replace Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field name; empty when no field is to blame.",
     )

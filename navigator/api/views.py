@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -10,11 +13,24 @@ from django.views.decorators.csrf import csrf_exempt
 from navigator.api.idempotency import IdempotentWritesMixin
 from navigator.api.parsers import JSONParser
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
+from navigator.http import AuthedApiRequest
 from navigator.selectors import primary_program_for
 
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
 
-class ApiViewMixin(IdempotentWritesMixin):
+    # Every API view is a GenericViewSet; named so mypy knows super().
+    _GenericViewBase = GenericAPIView
+else:
+    _GenericViewBase = object
+
+
+class ApiViewMixin(IdempotentWritesMixin, _GenericViewBase):
     """Mixed into every DRF view of the API (writes take ``Idempotency-Key``)."""
+
+    # Every API view is behind IsAuthenticated (the default permission), so
+    # once a view's code runs its request has a signed-in user.
+    request: AuthedApiRequest
 
     # The API speaks JSON only: form bodies would turn lists and booleans into
     # strings and make "wrong type" impossible to detect.
@@ -29,6 +45,14 @@ class ApiViewMixin(IdempotentWritesMixin):
         program = primary_program_for(user=request.user)
         if program is not None:
             timezone.activate(program.tz)
+
+    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any]:
+        """One page of a list. Every list is paginated
+        (``REST_FRAMEWORK["DEFAULT_PAGINATION_CLASS"]``), so, unlike DRF's,
+        this never answers None."""
+        page = super().paginate_queryset(queryset)
+        assert page is not None, "no pagination class"
+        return page
 
 
 # It changes nothing, and without the exemption an unknown URL POSTed to by a

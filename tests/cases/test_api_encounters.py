@@ -237,6 +237,7 @@ def test_relinking_to_another_programs_person_is_400(api, program_a, program_b):
         "person",
     )
     encounter.refresh_from_db()
+    assert encounter.person is not None
     assert encounter.person.program == program_a
 
 

@@ -469,13 +469,12 @@ def test_today_query_count_is_flat(
     client, navigator_a, program_a, django_assert_max_num_queries, rows
 ):
     for _ in range(rows):
-        encounter = EncounterFactory(
-            person=PersonFactory(program=program_a), created_by=navigator_a
-        )
+        person = PersonFactory(program=program_a)
+        encounter = EncounterFactory(person=person, created_by=navigator_a)
         encounter.navigators.add(navigator_a)
         followup_schedule(
             by=navigator_a,
-            person=encounter.person,
+            person=person,
             due_at=timezone.now() + datetime.timedelta(days=1),
             method="phone",
         )

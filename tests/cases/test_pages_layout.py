@@ -139,7 +139,8 @@ def test_custom_404(client, navigator_a):
 
 def test_500_page_needs_no_database(django_assert_num_queries):
     request = RequestFactory().get("/")
-    request.request_id = "abc123def456"
+    # What navigator.middleware.RequestIdMiddleware would have set.
+    request.request_id = "abc123def456"  # type: ignore[attr-defined]
     with django_assert_num_queries(0):
         response = server_error(request)
     assert response.status_code == 500

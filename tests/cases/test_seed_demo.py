@@ -161,8 +161,8 @@ def test_encounters_span_the_past_year_never_the_future(db):
     before = timezone.now()
     seed()
     after = timezone.now()
-    first = Encounter.objects.order_by("started_at").first().started_at
-    last = Encounter.objects.order_by("-started_at").first().started_at
+    first = Encounter.objects.earliest("started_at").started_at
+    last = Encounter.objects.latest("started_at").started_at
     assert last <= after
     assert last > before - datetime.timedelta(days=14)
     assert first >= before - datetime.timedelta(days=366)

@@ -172,6 +172,7 @@ def test_reminders_are_planned_like_real_ones(seeded):
     to_people = Reminder.objects.filter(kind=ReminderKind.PERSON)
     assert to_people.exists()
     for reminder in to_people.select_related("followup__person"):
+        assert reminder.followup is not None
         person = reminder.followup.person
         assert reminder.followup.remind_person and person.sms_consent and person.phone
 
@@ -252,6 +253,7 @@ def test_only_contacts_who_may_be_contacted(seeded):
     assert with_contact.filter(assigned_to__username="navigator").count() >= 2
     for followup in with_contact:
         contact = followup.contact
+        assert contact is not None
         assert contact.may_contact, contact.pk
         assert contact.person_id == followup.person_id
         assert contact.deleted_at is None
@@ -330,6 +332,7 @@ def test_hand_made_followups_do_not_stand_in_for_the_seeds(db, monkeypatch):
     encounter = Encounter.objects.filter(
         program__slug="demo", person__isnull=False
     ).first()
+    assert encounter is not None and encounter.person is not None
     services.followup_schedule(
         by=navigator,
         person=encounter.person,

@@ -20,7 +20,10 @@ def schedule(
     due_at: datetime.datetime | None = None,
     **kwargs,
 ) -> Followup:
-    person = person or PersonFactory(program=by.memberships.first().program)
+    if person is None:
+        membership = by.memberships.first()
+        assert membership is not None, "schedule(by=...) needs a staff member"
+        person = PersonFactory(program=membership.program)
     return services.followup_schedule(
         by=by,
         person=person,

@@ -91,7 +91,9 @@ def test_texts_carry_no_health_information(navigator_a, program_a):
     ):
         MemorySMS.sent.clear()
         reminders.sweep()
-    texts = [m.subject + m.body for m in mail.outbox] + [b for _, b in MemorySMS.sent]
+    texts = [f"{m.subject}{m.body}" for m in mail.outbox] + [
+        b for _, b in MemorySMS.sent
+    ]
     assert len(texts) == 2
     forbidden = [
         "suicid",

@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -105,13 +106,7 @@ def stack(tmp_path):
             return
         proc.wait(timeout=10)
 
-    class Stack:
-        pass
-
-    s = Stack()
-    s.worker, s.beat, s.kill, s.tmp = worker, beat, kill, tmp_path
-    s.env = env
-    yield s
+    yield SimpleNamespace(worker=worker, beat=beat, kill=kill, tmp=tmp_path, env=env)
     for proc in procs:
         kill(proc)
 

@@ -1086,12 +1086,12 @@ DOORS: list[Door] = [
 def client_as(w: World, role: str, *, api: bool):
     """A page client signed in, or an API client with a bearer token."""
     if api:
-        client = APIClient()
+        api_client = APIClient()
         if role != "anonymous":
             if role not in w.tokens:
                 _, w.tokens[role] = api_token_create(user=w.user(role), name="doors")
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {w.tokens[role]}")
-        return client
+            api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {w.tokens[role]}")
+        return api_client
     client = Client()
     if role != "anonymous":
         client.force_login(w.user(role))

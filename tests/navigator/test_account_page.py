@@ -73,6 +73,7 @@ def test_password_reset_answers_the_same_for_any_address(
     link = re.search(
         r"https?://[^/]+(/accounts/password/reset/key/\S+)", mailoutbox[0].body
     )
+    assert link is not None
     form = client.get(link[1], follow=True)
     action = form.redirect_chain[-1][0] if form.redirect_chain else link[1]
     done = client.post(

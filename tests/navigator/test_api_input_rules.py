@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+from typing import cast
 
 import pytest
 from django.utils import timezone
@@ -106,7 +107,8 @@ def test_every_read_only_field_sent_is_refused_naming_it(serializer_class):
             continue
         with pytest.raises(serializers.ValidationError) as caught:
             serializer.to_internal_value({name: "anything"})
-        message = caught.value.detail[name][0]
+        # A serializer's errors are a dict of lists of messages.
+        message = cast(dict[str, list[str]], caught.value.detail)[name][0]
         assert message.startswith("Read-only field;"), (name, message)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import threading
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -232,7 +233,7 @@ def test_a_second_request_while_the_first_runs_is_a_409_never_a_second_write(
         pytest.skip("row locks need PostgreSQL; SQLite makes the second one wait")
     started, release = threading.Event(), threading.Event()
     real = case_services.encounter_log
-    answers: dict[str, object] = {}
+    answers: dict[str, Any] = {}
 
     def slow_log(**kwargs):
         started.set()

@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import cast
 
 import pytest
 from django.contrib import admin
+from django.http import HttpRequest
 from django.test import Client
 from django.urls import reverse
 
@@ -57,7 +59,7 @@ def admin_urls(world: World) -> list[str]:
         urls.append(reverse(f"{prefix}_changelist"))
         # Read-only registrations (the sign-in lockout records) have no add
         # form: adding or removing one is done through audited services.
-        if model_admin.has_add_permission(_AnyRequest()):
+        if model_admin.has_add_permission(cast(HttpRequest, _AnyRequest())):
             urls.append(reverse(f"{prefix}_add"))
         first = model._default_manager.order_by("pk").first()
         if first is not None:

@@ -62,7 +62,7 @@ REFUSED = {*NOT_WHOLE, *BAD_OFFSETS, "maybe", "20260101T0000", "1/2/2026"}
 OFFSETS_REFUSED = set(BAD_OFFSETS)
 
 # Page URL -> the filter set it applies (pages are not introspectable).
-PAGES = {
+PAGES: dict[str, type[django_filters.FilterSet]] = {
     "/people/": PersonFilter,
     "/encounters/": EncounterFilter,
     "/followups/": FollowupFilter,
@@ -94,8 +94,10 @@ def refused(filter_, value: str) -> bool:
     return value in REFUSED and filter_.field_class is not forms.CharField
 
 
-def _api_lists(patterns=None, prefix: str = "/") -> dict[str, type]:
-    lists = {}
+def _api_lists(
+    patterns=None, prefix: str = "/"
+) -> dict[str, type[django_filters.FilterSet]]:
+    lists: dict[str, type[django_filters.FilterSet]] = {}
     for pattern in patterns if patterns is not None else get_resolver().url_patterns:
         route = str(pattern.pattern)
         if isinstance(pattern, URLResolver):
@@ -112,7 +114,7 @@ def _api_lists(patterns=None, prefix: str = "/") -> dict[str, type]:
 API_LISTS = _api_lists()
 
 
-def cases(lists: dict[str, type]) -> list:
+def cases(lists: dict[str, type[django_filters.FilterSet]]) -> list:
     out = []
     for url, filterset in lists.items():
         for name, filter_ in filterset.base_filters.items():

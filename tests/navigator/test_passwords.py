@@ -16,7 +16,7 @@ from tests.factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
-def refusals(password: str, user: User | None = None) -> set[str]:
+def refusals(password: str, user: User | None = None) -> set[str | None]:
     try:
         validate_password(password, user=user)
     except ValidationError as exc:

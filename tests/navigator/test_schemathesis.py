@@ -21,6 +21,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -78,7 +79,9 @@ def bearer(username: str) -> dict[str, str]:
 def fetch_schema(headers: dict[str, str], into: Path) -> Path:
     # In process, as a client would get it: with the header a token client
     # sends (the schema may need a signed-in user or a token).
-    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    extra: dict[str, Any] = {
+        f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()
+    }
     response = Client().get("/api/schema/", {"format": "json"}, **extra)
     assert response.status_code == 200, response.content[:500]
     path = into / "schema.json"

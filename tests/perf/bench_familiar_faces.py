@@ -24,7 +24,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -42,7 +44,7 @@ HAVING count(*) >= %s
 """
 
 
-def timed(fn, repeat: int) -> tuple[float, object]:
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     times, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
@@ -100,6 +102,7 @@ def main() -> None:
         .order_by("-n")
         .first()
     )
+    assert top is not None, "no encounters: seed first (bench_seed.py)"
     program = Program.objects.get(pk=top["program_id"])
     rule = services.rules_ensure_default(program=program)[0]
     FamiliarFacesMonthEntry.objects.filter(program=program).delete()

@@ -41,7 +41,7 @@ class Command(BaseCommand):
         if not user:
             raise CommandError("Give --user USERNAME (or --revoke PREFIX).")
         name = name.strip()
-        if not name or len(name) > ApiToken._meta.get_field("name").max_length:
+        if not name or len(name) > (ApiToken._meta.get_field("name").max_length or 0):
             raise CommandError("--name must be 1 to 100 characters.")
         account = self._user(user)
         if not account.is_active:
