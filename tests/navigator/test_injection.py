@@ -38,7 +38,7 @@ EXCLUDED_PREFIXES = {
 EXCLUDED_NAMES = {
     "healthz": "JSON status, no data: test_health.py",
     "followup-calendar-feed": "iCalendar: test_injection_doors.py",
-    "familiar:export": "CSV: test_injection_doors.py, test_familiar_pages.py",
+    "familiar:export": "CSV: test_injection_doors.py, test_familiar_export.py",
 }
 
 # How to fill a URL's parameters, by name, from the hostile world.
