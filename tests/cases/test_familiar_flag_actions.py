@@ -94,9 +94,7 @@ def test_navigator_cannot_dismiss_or_enroll(client, program_a, navigator_a):
     # Their program's flag: not missing, refused for the role, and said why.
     dismiss = client.post(reverse("familiar:dismiss", args=[flag.pk]), {"reason": "x"})
     assert dismiss.status_code == 403
-    assert "managers can take a person off the list." in (
-        dismiss.text
-    )
+    assert "managers can take a person off the list." in (dismiss.text)
     enroll = client.post(
         reverse("familiar:enroll", args=[flag.pk]), {"navigator": navigator_a.pk}
     )
