@@ -7,8 +7,6 @@ field through ``navigator.views.apply_domain_error``.
 
 from __future__ import annotations
 
-import datetime
-import zoneinfo
 from typing import Any
 
 from crispy_forms.bootstrap import InlineCheckboxes
@@ -31,12 +29,13 @@ from cases.models import (
 )
 from cases.services import ENCOUNTER_FIELDS, PERSON_FIELDS
 from navigator.fields import REASON_MAX_LENGTH
-from navigator.models import Program, ResponseModel, User
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME_INPUT = forms.DateTimeInput(
-    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+from navigator.forms import (
+    DATE_INPUT,
+    DATETIME_INPUT,
+    ProgramLocalDateTimeField,
+    local_now_or,
 )
+from navigator.models import Program, ResponseModel, User
 
 
 def _model_field(model: type[models.Model], name: str, **kwargs) -> forms.Field:
@@ -54,30 +53,8 @@ def _helper(layout: Layout) -> FormHelper:
     return helper
 
 
-def local_now_or(moment: datetime.datetime | None, time_zone: str) -> datetime.datetime:
-    """A moment (default: now) as the wall-clock minute in a program's zone."""
-    moment = moment or timezone.now()
-    local = moment.astimezone(zoneinfo.ZoneInfo(time_zone))
-    return local.replace(tzinfo=None, second=0, microsecond=0)
-
-
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
-
-
-class ProgramLocalDateTimeField(forms.DateTimeField):
-    """A wall-clock time as typed into a datetime-local input, left naive.
-
-    The encounter services read a naive time in the encounter's program's
-    zone, which may differ from the zone this page is shown in (a user of
-    programs in two zones).
-    """
-
-    def to_python(self, value):
-        result = super().to_python(value)
-        if result is not None and timezone.is_aware(result):
-            result = timezone.make_naive(result)
-        return result
 
 
 class EditTokenField(forms.CharField):

@@ -246,41 +246,6 @@ def encounter_list_for_manager(*, user: User) -> QuerySet[Encounter]:
     return encounter_list_for(user=user).filter(program_id__in=managed)
 
 
-def person_timeline(*, person: Person) -> list[dict]:
-    """Everything that happened with a person, newest first.
-
-    Encounters and follow-ups now; screenings and referrals join as they
-    exist. Each entry: ``{"kind", "at", "object"}``; a follow-up's ``at`` is
-    when it was closed, or its due time while open (upcoming ones come first),
-    and its entry says whether it is ``overdue``.
-    """
-    # Imported here: followups.models imports cases.models (as in
-    # cases.familiar.selectors).
-    from followups.selectors import followup_is_overdue, followup_list_for_person
-
-    encounters = (
-        person.encounters.filter(deleted_at__isnull=True)
-        .select_related("created_by")
-        .prefetch_related("navigators")
-        .order_by("-started_at", "-id")
-    )
-    entries = [
-        {"kind": "encounter", "at": e.started_at, "object": e} for e in encounters
-    ]
-    now = timezone.now()
-    entries += [
-        {
-            "kind": "followup",
-            "at": f.completed_at or f.due_at,
-            "object": f,
-            "overdue": followup_is_overdue(f, now=now),
-        }
-        for f in followup_list_for_person(person=person)
-    ]
-    entries.sort(key=lambda e: e["at"], reverse=True)
-    return entries
-
-
 def concern_filter(concern: str) -> Q:
     """Encounters with this presenting concern (a JSON list field)."""
     if connection.vendor == "postgresql":

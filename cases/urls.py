@@ -1,13 +1,14 @@
-from django.urls import include, path
+from django.urls import path
 
 from cases import views
 
+# The pages of people, contacts and encounters. Today, the person page and
+# logging an encounter (cases.workspace) and familiar faces are included
+# beside these by navigator.urls (docs/decisions/0010-layers.md).
 urlpatterns = [
-    path("", views.today, name="today"),
     path("people/", views.person_list, name="person-list"),
     path("people/new/", views.person_create, name="person-create"),
     path("people/deleted/", views.person_deleted_list, name="person-deleted-list"),
-    path("people/<int:person_id>/", views.person_detail, name="person-detail"),
     path("people/<int:person_id>/edit/", views.person_edit, name="person-edit"),
     path("people/<int:person_id>/delete/", views.person_delete, name="person-delete"),
     path(
@@ -30,7 +31,6 @@ urlpatterns = [
         name="family-contact-remove",
     ),
     path("encounters/", views.encounter_list, name="encounter-list"),
-    path("encounters/new/", views.encounter_create, name="encounter-create"),
     path(
         "encounters/person-options/",
         views.encounter_person_options,
@@ -61,5 +61,4 @@ urlpatterns = [
         views.encounter_restore,
         name="encounter-restore",
     ),
-    path("familiar-faces/", include("cases.familiar.urls")),
 ]

@@ -19,7 +19,6 @@ from django import forms
 from django.db import models
 from django.db.models import QuerySet
 
-from cases.forms import DATETIME_INPUT, ProgramLocalDateTimeField, local_now_or
 from cases.models import FamilyContact, Person
 from followups.models import (
     Followup,
@@ -38,6 +37,7 @@ from followups.services import (
     due_in_days,
 )
 from navigator.fields import REASON_MAX_LENGTH
+from navigator.forms import DATETIME_INPUT, ProgramLocalDateTimeField, local_now_or
 from navigator.models import Program, User
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

@@ -16,6 +16,12 @@ urlpatterns = [
     path("api/v1/", include("navigator.api.urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Pages. The project's URLconf is where features meet: the workspace
+    # (Today, the person page, logging an encounter) and familiar faces sit
+    # above the core pages, and are included here by name, never imported by
+    # the apps below them (docs/decisions/0010-layers.md).
+    path("", include("cases.workspace.urls")),
+    path("familiar-faces/", include("cases.familiar.urls")),
     path("", include("followups.urls")),
     path("", include("cases.urls")),
 ]

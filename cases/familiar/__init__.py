@@ -8,6 +8,13 @@
   door runs (default rule first).
 - ``selectors``: who may see and do what (one access function per entity and
   action), the list, per-person charts and outcome figures.
-- ``views/``: the pages, one module per concern; ``cases/api/familiar.py``
-  the API.
+- ``api`` / ``api_urls``: ``/api/v1/familiar-faces/`` (included by
+  ``navigator.api.urls``); ``views/`` (one module per concern) / ``urls``:
+  the pages (``navigator.urls``).
+- ``triggers``: what the core's writes set off here (registered by
+  ``cases.apps``, so the core never imports this feature).
+
+Its Celery tasks are ``cases.tasks`` and its template tags
+``cases.templatetags.familiar_faces``, where Celery and Django look for them;
+they sit in this feature's layer (docs/decisions/0010-layers.md).
 """

@@ -4,11 +4,12 @@ Missing and out-of-scope objects are both 404 (DESIGN.md). Deleted records are
 404 on every page except the restore pages and the audit trail, which program
 managers of the record's program may open.
 
-Layout: ``people`` (list, add, edit, the person page and its audit trail,
-delete / restore), ``contacts`` (family / caregiver contacts), ``encounters``
-(log, edit, link, delete / restore, the managers' list), ``today_page``
-(Today) and ``_common`` (helpers they share). Patch a name where it is read,
-e.g. ``cases.views.encounters.PERSON_OPTIONS_LIMIT``.
+Layout: ``people`` (list, add, edit, the audit trail, delete / restore),
+``contacts`` (family / caregiver contacts), ``encounters`` (the person picker,
+detail, edit, link, delete / restore, the managers' list) and ``_common``
+(helpers they share). Today, the person page and logging an encounter compose
+several features and live above them in ``cases.workspace``. Patch a name
+where it is read, e.g. ``cases.views.encounters.PERSON_OPTIONS_LIMIT``.
 """
 
 from cases.views.contacts import (
@@ -17,7 +18,6 @@ from cases.views.contacts import (
     family_contact_remove,
 )
 from cases.views.encounters import (
-    encounter_create,
     encounter_delete,
     encounter_detail,
     encounter_edit,
@@ -31,15 +31,12 @@ from cases.views.people import (
     person_create,
     person_delete,
     person_deleted_list,
-    person_detail,
     person_edit,
     person_list,
     person_restore,
 )
-from cases.views.today_page import today
 
 __all__ = [
-    "encounter_create",
     "encounter_delete",
     "encounter_detail",
     "encounter_edit",
@@ -54,9 +51,7 @@ __all__ = [
     "person_create",
     "person_delete",
     "person_deleted_list",
-    "person_detail",
     "person_edit",
     "person_list",
     "person_restore",
-    "today",
 ]

@@ -1,4 +1,8 @@
-"""Encounter pages: log, person picker, detail, edit, link, delete, restore, list."""
+"""Encounter pages: person picker, detail, edit, link, delete, restore, list.
+
+Logging an encounter (its form proposes a follow-up) is in
+``cases.workspace.views.encounter_log``, which uses the picker from here.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases import selectors, services
 from cases.filters import EncounterFilter
-from cases.forms import EncounterForm, PersonPickForm, ReasonForm, local_now_or
+from cases.forms import EncounterForm, PersonPickForm, ReasonForm
 from cases.models import Encounter
 from cases.views._common import (
     _deleted_for_manager,
@@ -23,13 +26,10 @@ from cases.views._common import (
     _with_ages,
     _with_concern_labels,
 )
-from followups import selectors as followup_selectors
-from followups import services as followup_services
-from followups.forms import EncounterFollowupForm
 from navigator import disclosure
 from navigator.errors import DomainError, NotFound
 from navigator.models import Role, User
-from navigator.selectors import is_manager_of, program_ids_for, program_list_for
+from navigator.selectors import is_manager_of, program_ids_for
 from navigator.views import apply_domain_error, form_data, or_404, paginate
 
 PERSON_OPTIONS_LIMIT = 10
@@ -108,105 +108,6 @@ def _after_encounter_saved(encounter: Encounter):
     if encounter.person_id:
         return redirect("person-detail", encounter.person_id)
     return redirect("encounter-detail", encounter.pk)
-
-
-def _schedule_followup_after(
-    request: HttpRequest, encounter: Encounter, form: EncounterFollowupForm
-) -> None:
-    """The form's "follow up in N days": scheduled once the encounter is
-    saved, so a refusal here loses nothing; the user is told either way."""
-    if not form.wanted():
-        return
-    if encounter.person_id is None:
-        messages.warning(
-            request,
-            "The follow-up was not scheduled: link the encounter to a person, "
-            "then schedule it from their page.",
-        )
-        return
-    try:
-        followup = followup_services.followup_schedule(
-            by=request.user,
-            person=encounter.person,
-            encounter=encounter,
-            due_at=form.due_at_for(encounter.program, now=encounter.started_at),
-            method=form.cleaned_data["method"],
-        )
-    except DomainError as exc:
-        messages.warning(
-            request,
-            "The encounter was saved, but the follow-up was not scheduled: "
-            f"{exc.detail} Schedule it from the person's page.",
-        )
-    else:
-        due = timezone.localtime(followup.due_at, encounter.program.tz)
-        messages.success(request, f"Follow-up scheduled for {due:%a %-d %b, %H:%M}.")
-
-
-def _after_encounter_logged(encounter: Encounter):
-    # The program's default follow-ups for this disposition are proposed
-    # (pre-ticked) before going on to the person.
-    if encounter.person_id and followup_selectors.followup_plan_for(
-        encounter=encounter
-    ):
-        return redirect("followup-plan", encounter.pk)
-    return _after_encounter_saved(encounter)
-
-
-@login_required
-def encounter_create(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    programs = program_list_for(user=user)
-    preset = None
-    if request.GET.get("person"):
-        preset = or_404(
-            selectors.person_get_for, user=user, person_id=request.GET["person"]
-        )
-    # "Now" on the clock of the program the encounter most likely belongs to.
-    zone = preset.program.time_zone if preset else timezone.get_current_timezone_name()
-    initial: dict[str, Any] = {
-        "started_at": local_now_or(None, zone),
-        "navigators": [user.pk],
-        "person": preset.pk if preset else None,
-        "program": preset.program_id if preset else None,
-    }
-    if len(programs) == 1:
-        initial["response_model"] = programs[0].response_model
-    form = EncounterForm(
-        form_data(request),
-        programs=programs,
-        responders=_responders_for(user),
-        initial=initial,
-        time_zone=zone,
-    )
-    followup_form = EncounterFollowupForm(form_data(request))
-    # Both forms checked (no short circuit), so every mistake shows at once.
-    if form.is_bound and all([form.is_valid(), followup_form.is_valid()]):
-        try:
-            encounter = services.encounter_log(
-                by=user,
-                data=form.encounter_data(),
-                program=form.program(),
-                person=form.cleaned_data["person"],
-                navigators=form.navigator_list(),
-            )
-        except DomainError as exc:
-            apply_domain_error(request, exc, form)
-        else:
-            messages.success(request, "Encounter logged.")
-            _schedule_followup_after(request, encounter, followup_form)
-            return _after_encounter_logged(encounter)
-    if form.is_bound:
-        picker = _picker_context(
-            request, request.POST.get("person"), request.POST.get("person_q", "")
-        )
-    else:
-        picker = _picker_context(request, initial["person"])
-    return render(
-        request,
-        "cases/encounter_form.html",
-        {"form": form, "picker": picker, "followup_form": followup_form},
-    )
 
 
 @login_required

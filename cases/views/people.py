@@ -1,4 +1,8 @@
-"""People pages: list, add, edit, person page (timeline), delete, restore, audit."""
+"""People pages: list, add, edit, delete, restore, audit.
+
+The person page (its timeline composes encounters and follow-ups) is in
+``cases.workspace.views.person``.
+"""
 
 from __future__ import annotations
 
@@ -10,30 +14,23 @@ from django.shortcuts import redirect, render
 from cases import selectors, services
 from cases.filters import PersonFilter
 from cases.forms import PersonForm, ReasonForm
-from cases.models import Gender, RaceEthnicity
 from cases.views._common import (
     _deleted_for_manager,
     _managed_program_ids,
     _require_manager_of,
     _with_ages,
-    _with_concern_labels,
 )
 from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.models import AuditAction
 from navigator.selectors import (
     audit_trail_for_person,
-    is_manager_of,
     program_ids_for,
     program_list_for,
 )
 from navigator.views import apply_domain_error, form_data, or_404, paginate
 
-TIMELINE_PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
-
-_GENDERS = dict(Gender.choices)
-_RACES = dict(RaceEthnicity.choices)
 
 
 @login_required
@@ -115,77 +112,6 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     # The form shows the whole record.
     services.person_record_viewed(by=request.user, person=person)
     return render(request, "cases/person_form.html", {"form": form, "person": person})
-
-
-@login_required
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
-    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
-    # HIPAA access accounting: every opening of a record is in the audit log.
-    services.person_record_viewed(by=request.user, person=person)
-    # One person's: every page of it stays reachable.
-    timeline = paginate(
-        request,
-        selectors.person_timeline(person=person),
-        TIMELINE_PAGE_SIZE,
-        exact=True,
-    )
-    for entry in timeline.object_list:
-        # Later kinds (screening, referral, follow-up) bring their own template.
-        entry["templates"] = [
-            f"cases/timeline/{entry['kind']}.html",
-            "cases/timeline/other.html",
-        ]
-    _with_concern_labels(
-        e["object"] for e in timeline.object_list if e["kind"] == "encounter"
-    )
-    _with_ages([person])
-    contacts = list(selectors.family_contacts_for(person=person))
-    _timeline_and_contacts_shown(request, person, timeline.object_list, contacts)
-    return render(
-        request,
-        "cases/person_detail.html",
-        {
-            "person": person,
-            "gender_labels": [_GENDERS.get(v, v) for v in person.gender],
-            "race_labels": [_RACES.get(v, v) for v in person.race_ethnicity],
-            "contacts": contacts,
-            "timeline": timeline,
-            "is_manager": is_manager_of(
-                user=request.user, program_id=person.program_id
-            ),
-        },
-    )
-
-
-# What each kind of timeline entry discloses. A kind not named here yet (a
-# screening, a referral) is still audited, as "other timeline entries".
-TIMELINE_DISCLOSES = {
-    "encounter": disclosure.ENCOUNTER,
-    "followup": disclosure.FOLLOWUP,
-}
-
-
-def _timeline_and_contacts_shown(
-    request: HttpRequest, person, entries: list[dict], contacts: list
-) -> None:
-    # The same one event as the record itself (HIPAA access accounting),
-    # naming the page's encounters, follow-ups and contacts.
-    by = request.user
-    for entry in entries:
-        disclosure.note(
-            by=by,
-            person_id=person.pk,
-            program_id=person.program_id,
-            kind=TIMELINE_DISCLOSES.get(entry["kind"], disclosure.TIMELINE),
-            object_id=getattr(entry["object"], "pk", None),
-        )
-    disclosure.records_shown(
-        by=by,
-        records=contacts,
-        kind=disclosure.FAMILY_CONTACT,
-        listed=False,
-        program_id=person.program_id,
-    )
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases import selectors, services
 from cases.models import Encounter
+from cases.workspace import selectors as workspace_selectors
 from navigator.context import audit_context
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, AuditEvent, Membership, Role
@@ -337,7 +338,7 @@ class TestRelink:
         assert link_event.person_id == person.pk
         assert link_event.changes == {"person_id": [None, person.pk]}
         assert link_event.request_id == "req-link"
-        timeline = selectors.person_timeline(person=person)
+        timeline = workspace_selectors.person_timeline(person=person)
         assert [e["object"] for e in timeline] == [encounter]
 
     def test_relink_between_two_people_is_on_both_trails(
@@ -354,10 +355,10 @@ class TestRelink:
         for event in relinks:
             assert event.action == AuditAction.UPDATE
             assert event.changes == {"person_id": [person.pk, other.pk]}
-        assert selectors.person_timeline(person=person) == []
-        assert [e["object"] for e in selectors.person_timeline(person=other)] == [
-            encounter
-        ]
+        assert workspace_selectors.person_timeline(person=person) == []
+        assert [
+            e["object"] for e in workspace_selectors.person_timeline(person=other)
+        ] == [encounter]
 
     def test_relink_to_another_programs_person(self, log, navigator_a, program_b):
         encounter = log()
@@ -407,7 +408,7 @@ class TestSoftDelete:
         assert not selectors.encounter_list_recent_for_navigator(
             user=navigator_a
         ).exists()
-        assert selectors.person_timeline(person=person) == []
+        assert workspace_selectors.person_timeline(person=person) == []
         with pytest.raises(NotFound):
             selectors.encounter_get_for(user=navigator_a, encounter_id=encounter.pk)
         kept = Encounter.objects.get(pk=encounter.pk)
@@ -447,7 +448,7 @@ class TestTimeline:
         gone = EncounterFactory(person=person, started_at=now)
         services.encounter_soft_delete(by=navigator_a, encounter=gone, reason="x")
         EncounterFactory(person=PersonFactory(program=person.program))
-        timeline = selectors.person_timeline(person=person)
+        timeline = workspace_selectors.person_timeline(person=person)
         assert [e["object"] for e in timeline] == [same_time, new, old]
         assert [e["kind"] for e in timeline] == ["encounter"] * 3
         assert timeline[0]["at"] == same_time.started_at

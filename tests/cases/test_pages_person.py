@@ -125,7 +125,7 @@ def test_person_page_query_count_is_flat(
 def test_timeline_renders_unknown_kinds_with_fallback(
     client, navigator_a, person, monkeypatch
 ):
-    from cases import selectors
+    from cases.workspace import selectors
 
     monkeypatch.setattr(
         selectors,

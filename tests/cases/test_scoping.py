@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from cases import selectors, services
 from cases.models import FamilyContact
+from cases.workspace import selectors as workspace_selectors
 from navigator.errors import DomainError, NotFound
 from navigator.models import Membership, Role, User
 from tests.factories import EncounterFactory, PersonFactory, member
@@ -118,7 +119,7 @@ class TestReads:
         person = selectors.person_get_for(
             user=navigator_a, person_id=world["person_a"].pk
         )
-        timeline = selectors.person_timeline(person=person)
+        timeline = workspace_selectors.person_timeline(person=person)
         assert [e["object"].pk for e in timeline] == [world["enc_a"].pk]
         with pytest.raises(NotFound):
             selectors.person_get_for(user=navigator_b, person_id=world["person_a"].pk)

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 API_MODULES = (
     "cases.api.serializers",
-    "cases.api.familiar",
+    "cases.familiar.api",
     "followups.api.serializers",
     "navigator.api.serializers",
 )

@@ -1,0 +1,44 @@
+"""Reads that join several features: the person timeline.
+
+Each feature's own reads stay in its selectors (``cases.selectors``,
+``followups.selectors``); what puts them side by side lives here, above them
+(docs/decisions/0010-layers.md).
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from cases.models import Person
+from followups.selectors import followup_is_overdue, followup_list_for_person
+
+
+def person_timeline(*, person: Person) -> list[dict]:
+    """Everything that happened with a person, newest first.
+
+    Encounters and follow-ups now; screenings and referrals join as they
+    exist. Each entry: ``{"kind", "at", "object"}``; a follow-up's ``at`` is
+    when it was closed, or its due time while open (upcoming ones come first),
+    and its entry says whether it is ``overdue``.
+    """
+    encounters = (
+        person.encounters.filter(deleted_at__isnull=True)
+        .select_related("created_by")
+        .prefetch_related("navigators")
+        .order_by("-started_at", "-id")
+    )
+    entries = [
+        {"kind": "encounter", "at": e.started_at, "object": e} for e in encounters
+    ]
+    now = timezone.now()
+    entries += [
+        {
+            "kind": "followup",
+            "at": f.completed_at or f.due_at,
+            "object": f,
+            "overdue": followup_is_overdue(f, now=now),
+        }
+        for f in followup_list_for_person(person=person)
+    ]
+    entries.sort(key=lambda e: e["at"], reverse=True)
+    return entries

@@ -1,0 +1,96 @@
+"""The person page: the record, its timeline, contacts and the familiar panel.
+
+The timeline joins encounters and follow-ups (``cases.workspace.selectors``),
+and the template loads the familiar-faces panel: the page composes several
+features, so it lives in the workspace (docs/decisions/0010-layers.md).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from cases import selectors, services
+from cases.models import Gender, RaceEthnicity
+from cases.views._common import _with_ages, _with_concern_labels
+from cases.workspace import selectors as workspace_selectors
+from navigator import disclosure
+from navigator.selectors import is_manager_of
+from navigator.views import or_404, paginate
+
+TIMELINE_PAGE_SIZE = 50
+
+_GENDERS = dict(Gender.choices)
+_RACES = dict(RaceEthnicity.choices)
+
+
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
+    # HIPAA access accounting: every opening of a record is in the audit log.
+    services.person_record_viewed(by=request.user, person=person)
+    # One person's: every page of it stays reachable.
+    timeline = paginate(
+        request,
+        workspace_selectors.person_timeline(person=person),
+        TIMELINE_PAGE_SIZE,
+        exact=True,
+    )
+    for entry in timeline.object_list:
+        # Later kinds (screening, referral, follow-up) bring their own template.
+        entry["templates"] = [
+            f"cases/timeline/{entry['kind']}.html",
+            "cases/timeline/other.html",
+        ]
+    _with_concern_labels(
+        e["object"] for e in timeline.object_list if e["kind"] == "encounter"
+    )
+    _with_ages([person])
+    contacts = list(selectors.family_contacts_for(person=person))
+    _timeline_and_contacts_shown(request, person, timeline.object_list, contacts)
+    return render(
+        request,
+        "cases/person_detail.html",
+        {
+            "person": person,
+            "gender_labels": [_GENDERS.get(v, v) for v in person.gender],
+            "race_labels": [_RACES.get(v, v) for v in person.race_ethnicity],
+            "contacts": contacts,
+            "timeline": timeline,
+            "is_manager": is_manager_of(
+                user=request.user, program_id=person.program_id
+            ),
+        },
+    )
+
+
+# What each kind of timeline entry discloses. A kind not named here yet (a
+# screening, a referral) is still audited, as "other timeline entries".
+TIMELINE_DISCLOSES = {
+    "encounter": disclosure.ENCOUNTER,
+    "followup": disclosure.FOLLOWUP,
+}
+
+
+def _timeline_and_contacts_shown(
+    request: HttpRequest, person, entries: list[dict], contacts: list
+) -> None:
+    # The same one event as the record itself (HIPAA access accounting),
+    # naming the page's encounters, follow-ups and contacts.
+    by = request.user
+    for entry in entries:
+        disclosure.note(
+            by=by,
+            person_id=person.pk,
+            program_id=person.program_id,
+            kind=TIMELINE_DISCLOSES.get(entry["kind"], disclosure.TIMELINE),
+            object_id=getattr(entry["object"], "pk", None),
+        )
+    disclosure.records_shown(
+        by=by,
+        records=contacts,
+        kind=disclosure.FAMILY_CONTACT,
+        listed=False,
+        program_id=person.program_id,
+    )
