@@ -5,27 +5,37 @@ from __future__ import annotations
 from celery import shared_task
 
 from cases.familiar import evaluation, services
+from navigator.context import audit_context, new_request_id
 from navigator.models import Program
 
 IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
 @shared_task(**IDEMPOTENT)
-def familiar_faces_evaluate_person(person_id: int) -> dict:
-    return evaluation.evaluate_person(person_id)
+def familiar_faces_evaluate_person(person_id: int) -> evaluation.Stats:
+    with audit_context(
+        request_id=new_request_id(), source="task", endpoint="familiar_faces_evaluate"
+    ):
+        return evaluation.evaluate_person(person_id)
 
 
 @shared_task(**IDEMPOTENT)
-def familiar_faces_evaluate_program(program_id: int) -> dict:
+def familiar_faces_evaluate_program(program_id: int) -> evaluation.Stats:
     program = Program.objects.filter(pk=program_id).first()
-    return evaluation.evaluate_program(program) if program else {}
+    if program is None:
+        return {}
+    with audit_context(
+        request_id=new_request_id(), source="task", endpoint="familiar_faces_evaluate"
+    ):
+        return services.familiar_faces_evaluate_program(program=program)
 
 
 @shared_task(**IDEMPOTENT)
-def familiar_faces_nightly() -> dict:
+def familiar_faces_nightly() -> dict[str, evaluation.Stats]:
     """Every program, in full: fixes anything the incremental path missed."""
-    results = {}
-    for program in Program.objects.order_by("pk"):
-        services.rules_ensure_default(program=program)
-        results[program.slug] = evaluation.evaluate_program(program)
-    return results
+    with audit_context(
+        request_id=new_request_id(), source="task", endpoint="familiar_faces_nightly"
+    ):
+        return services.familiar_faces_evaluate_programs(
+            programs=Program.objects.order_by("pk")
+        )

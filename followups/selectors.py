@@ -260,6 +260,12 @@ def overdue_followups_q(*, now: datetime.datetime | None = None) -> Q:
     return Q(status=Status.SCHEDULED, due_at__lt=now or timezone.now())
 
 
+def overdue_followups(*, now: datetime.datetime | None = None) -> QuerySet[Followup]:
+    """Every overdue follow-up, unscoped: for features above follow-ups that
+    count them per person of a list they have already scoped (familiar faces)."""
+    return Followup.objects.filter(overdue_followups_q(now=now))
+
+
 def followup_is_overdue(
     followup: Followup, *, now: datetime.datetime | None = None
 ) -> bool:

@@ -2,17 +2,21 @@
 
 The same rows as the page (``familiar_faces_rows``) with the reason a person
 is on the list. Staff of a program read its list; its program managers
-dismiss flags and enroll people (the services decide: a navigator of the
-program gets 403, anyone else 404, since the selectors never return another
-program's flag). Admins and partners hold no staff role: their list is empty.
+dismiss flags and enroll people. The access functions of
+``cases.familiar.selectors`` decide, as for the pages: a navigator of the
+program gets 403, anyone else 404. Admins and partners hold no staff role:
+their list is empty.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.serializer_helpers import ReturnDict
 
 from cases.familiar import selectors, services
 from cases.familiar.filters import FamiliarFaceFilter
@@ -139,7 +143,7 @@ class FamiliarFaceEnrollSerializer(StrictSerializer):
 # --- views -------------------------------------------------------------------
 
 
-def _detail(user: User, flag_id: int) -> dict:
+def _detail(user: User, flag_id: int) -> ReturnDict:
     flag = selectors.familiar_face_detail_for(user=user, flag_id=flag_id)
     rows = selectors.familiar_faces_rows([flag])
     # Concerns and dispositions of a person's encounters: a record read.
@@ -147,7 +151,7 @@ def _detail(user: User, flag_id: int) -> dict:
     return FamiliarFaceSerializer(rows[0]).data
 
 
-def _data(serializer) -> dict:
+def _data(serializer: serializers.Serializer) -> dict[str, Any]:
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
 
@@ -195,7 +199,9 @@ class FamiliarFaceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         responses={200: FamiliarFaceSerializer, **errors(400, 404, 409, 413)},
     )
     def dismiss(self, request: Request, pk: int) -> Response:
-        flag = selectors.familiar_face_detail_for(user=request.user, flag_id=pk)
+        flag = selectors.familiar_face_detail_for(
+            user=request.user, flag_id=pk, action="dismiss"
+        )
         data = _data(ReasonSerializer(data=request.data))
         services.familiar_flag_dismiss(
             by=request.user, flag=flag, reason=data["reason"]
@@ -208,7 +214,9 @@ class FamiliarFaceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         responses={200: FamiliarFaceSerializer, **errors(400, 404, 409, 413)},
     )
     def enroll(self, request: Request, pk: int) -> Response:
-        flag = selectors.familiar_face_detail_for(user=request.user, flag_id=pk)
+        flag = selectors.familiar_face_detail_for(
+            user=request.user, flag_id=pk, action="enroll"
+        )
         data = _data(FamiliarFaceEnrollSerializer(data=request.data))
         navigator = (
             selectors.enrollment_navigators_for(program_id=flag.program_id)

@@ -16,6 +16,7 @@ import functools
 import operator
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TypedDict
 
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
@@ -32,7 +33,21 @@ from cases.models import (
 )
 from cases.models.familiar import OPEN_FLAG_STATUSES
 from cases.selectors import concern_filter
-from navigator.models import Program
+from navigator.context import endpoint_var, request_id_var, source_var
+from navigator.models import AuditAction, AuditEvent, Program, User
+
+
+class Stats(TypedDict, total=False):
+    """What an evaluation did (every key is there after a full run)."""
+
+    raised: int
+    updated: int
+    cleared: int
+    kept_dismissed: int
+
+
+# Flag ids with their people, as the audit rows below need them.
+FlagRef = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -118,19 +133,62 @@ def newest_encounter_at(encounter_ids: list[int]) -> datetime.datetime | None:
     )
 
 
+def _audit_flags(
+    refs: list[FlagRef],
+    *,
+    program_id: int,
+    action: str,
+    changes: dict[str, list[str | None]],
+    reason: str = "",
+    by: User | None = None,
+) -> None:
+    """One audit event per flag the evaluation raised or cleared, actor the
+    system (``actor=None``, as ``rules_ensure_default``), written in one
+    INSERT in the evaluation's transaction: a full run raises thousands of
+    flags at once and must stay a few set-based statements
+    (docs/performance.md). Every change audited (HIPAA §164.312(b)).
+
+    The rows are built here, not with ``audit_record`` (one INSERT each):
+    swap for ``navigator.audit``'s bulk helper once there is one."""
+    if not refs:
+        return
+    request_id, source = request_id_var.get(), source_var.get() or "task"
+    endpoint = endpoint_var.get() or "familiar_faces_evaluation"
+    object_type = FamiliarFaceFlag._meta.label_lower
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=by,
+            action=action,
+            object_type=object_type,
+            object_id=str(flag_id),
+            person_id=person_id,
+            program_id=program_id,
+            changes=changes,
+            reason=reason,
+            request_id=request_id,
+            source=source,
+            endpoint=endpoint,
+        )
+        for flag_id, person_id in refs
+    )
+
+
 def _reconcile(
     rule: FamiliarFacesRule,
     now: datetime.datetime,
     found: dict[int, list[int]],
     person_ids: list[int] | None,
     run_started: datetime.datetime,
-) -> dict[str, int]:
+) -> Stats:
     """Make the stored flags of ``rule`` (for ``person_ids``, or everyone) say
     what ``found`` says. Flags touched since ``run_started`` by a newer
     evaluation are left alone (a full run must not undo an incremental one
     that saw a later encounter). Writes are set-based: one UPDATE for the
     unchanged flags, one for the cleared, one INSERT for the new; only flags
-    whose encounters changed are updated one by one."""
+    whose encounters changed are updated one by one. A flag raised, cleared
+    or closed gets its audit event (``_audit_flags``); a flag whose window or
+    encounters moved does not: that is derived data, and the encounters'
+    own events account for the change."""
     window = window_for(rule, now)
     open_flags = FamiliarFaceFlag.objects.filter(
         rule=rule, status__in=OPEN_FLAG_STATUSES
@@ -145,10 +203,11 @@ def _reconcile(
     if person_ids is not None:
         open_flags = open_flags.filter(person_id__in=person_ids)
     by_person = {f.person_id: f for f in open_flags}
-    stats = {"raised": 0, "updated": 0, "cleared": 0, "kept_dismissed": 0}
+    stats: Stats = {"raised": 0, "updated": 0, "cleared": 0, "kept_dismissed": 0}
     dismissed = [p for p, f in by_person.items() if f.status == FlagStatus.DISMISSED]
     newest_at = _started_at({p: found[p] for p in dismissed if p in found})
     new_flags: list[FamiliarFaceFlag] = []
+    closed: list[FlagRef] = []
     unchanged: list[int] = []
     not_newer = FamiliarFaceFlag.objects.filter(evaluated_at__lte=run_started)
 
@@ -162,7 +221,8 @@ def _reconcile(
                 stats["kept_dismissed"] += 1
                 continue
             # New contacts since the dismissal: the dismissal is history.
-            _close(flag, FlagStatus.CLOSED, now, "new contacts after the dismissal")
+            if _close(flag, FlagStatus.CLOSED, now, CLOSED_REASON):
+                closed.append((flag.pk, person_id))
             flag = None
         if flag is None:
             new_flags.append(
@@ -192,26 +252,66 @@ def _reconcile(
     not_newer.filter(pk__in=unchanged).update(
         window_start=window.start, window_end=window.end, evaluated_at=now
     )
-    FamiliarFaceFlag.objects.bulk_create(new_flags, ignore_conflicts=True)
-    stats["raised"] = len(new_flags)
+    raised: list[FlagRef] = []
+    if new_flags:
+        FamiliarFaceFlag.objects.bulk_create(new_flags, ignore_conflicts=True)
+        # ``ignore_conflicts`` sets no ids: read back the flags this run
+        # raised (none other has this rule and ``raised_at``).
+        raised = list(
+            FamiliarFaceFlag.objects.filter(
+                rule=rule, raised_at=now, person_id__in=[f.person_id for f in new_flags]
+            ).values_list("pk", "person_id")
+        )
+    stats["raised"] = len(raised)
 
     gone = [
         f.pk
         for person_id, f in by_person.items()
         if person_id not in found and f.evaluated_at <= run_started
     ]
-    stats["cleared"] = (
-        not_newer.filter(pk__in=gone, status__in=OPEN_FLAG_STATUSES).update(
+    cleared: list[FlagRef] = []
+    cleared_reason = (
+        f"fewer than {rule.min_encounters} matching encounters "
+        f"in {rule.window_days} days"
+    )
+    if gone:
+        # Under the program's lock (``lock_program``) nothing else writes
+        # these flags between this read and the UPDATE.
+        to_clear = not_newer.filter(pk__in=gone, status__in=OPEN_FLAG_STATUSES)
+        cleared = list(to_clear.values_list("pk", "person_id"))
+        FamiliarFaceFlag.objects.filter(pk__in=[pk for pk, _ in cleared]).update(
             status=FlagStatus.CLEARED,
             cleared_at=now,
-            cleared_reason=f"fewer than {rule.min_encounters} matching encounters "
-            f"in {rule.window_days} days",
+            cleared_reason=cleared_reason,
             evaluated_at=now,
         )
-        if gone
-        else 0
+    stats["cleared"] = len(cleared)
+    program_id = rule.program_id
+    _audit_flags(
+        raised,
+        program_id=program_id,
+        action=AuditAction.CREATE,
+        changes={"status": [None, FlagStatus.ACTIVE]},
+        reason=f"on the list by the rule {rule.describe()}",
+    )
+    _audit_flags(
+        cleared,
+        program_id=program_id,
+        action=AuditAction.UPDATE,
+        changes={"status": [FlagStatus.ACTIVE, FlagStatus.CLEARED]},
+        reason=cleared_reason,
+    )
+    _audit_flags(
+        closed,
+        program_id=program_id,
+        action=AuditAction.UPDATE,
+        changes={"status": [FlagStatus.DISMISSED, FlagStatus.CLOSED]},
+        reason=CLOSED_REASON,
     )
     return stats
+
+
+CLOSED_REASON = "new contacts after the dismissal"
 
 
 def _started_at(found: dict[int, list[int]]) -> dict[int, datetime.datetime]:
@@ -223,9 +323,11 @@ def _started_at(found: dict[int, list[int]]) -> dict[int, datetime.datetime]:
 
 def _close(
     flag: FamiliarFaceFlag, status: str, now: datetime.datetime, reason: str
-) -> None:
-    FamiliarFaceFlag.objects.filter(pk=flag.pk, status__in=OPEN_FLAG_STATUSES).update(
-        status=status, cleared_at=now, cleared_reason=reason, evaluated_at=now
+) -> bool:
+    return bool(
+        FamiliarFaceFlag.objects.filter(
+            pk=flag.pk, status__in=OPEN_FLAG_STATUSES
+        ).update(status=status, cleared_at=now, cleared_reason=reason, evaluated_at=now)
     )
 
 
@@ -257,7 +359,7 @@ def active_rules(program_id: int) -> list[FamiliarFacesRule]:
     )
 
 
-def evaluate_person(person_id: int, now: datetime.datetime | None = None) -> dict:
+def evaluate_person(person_id: int, now: datetime.datetime | None = None) -> Stats:
     """Re-evaluate one person against their program's rules (a few queries
     per rule), under the program's evaluation lock."""
     now = now or timezone.now()
@@ -266,34 +368,65 @@ def evaluate_person(person_id: int, now: datetime.datetime | None = None) -> dic
     )
     if program_id is None:
         return {}
-    totals: dict[str, int] = defaultdict(int)
+    totals: Stats = {}
     with transaction.atomic():
         lock_program(program_id)
         for rule in active_rules(program_id):
             found = matches(rule, now, person_ids=[person_id])
-            for key, value in _reconcile(rule, now, found, [person_id], now).items():
-                totals[key] += value
-    return dict(totals)
+            _add(totals, _reconcile(rule, now, found, [person_id], now))
+    return totals
 
 
-def evaluate_program(program: Program, now: datetime.datetime | None = None) -> dict:
-    """Recompute every person of a program, rule by rule, in set-based queries."""
+def _add(totals: Stats, stats: Stats) -> None:
+    totals["raised"] = totals.get("raised", 0) + stats.get("raised", 0)
+    totals["updated"] = totals.get("updated", 0) + stats.get("updated", 0)
+    totals["cleared"] = totals.get("cleared", 0) + stats.get("cleared", 0)
+    totals["kept_dismissed"] = totals.get("kept_dismissed", 0) + stats.get(
+        "kept_dismissed", 0
+    )
+
+
+def evaluate_program(program: Program, now: datetime.datetime | None = None) -> Stats:
+    """Recompute every person of a program, rule by rule, in set-based queries.
+
+    Front doors call ``services.familiar_faces_evaluate_program``, which
+    gives a program without rules its default one first."""
     now = now or timezone.now()
-    totals: dict[str, int] = defaultdict(int)
+    totals: Stats = {}
     with transaction.atomic():
         lock_program(program.pk)
         for rule in active_rules(program.pk):
             found = matches(rule, now)
-            for key, value in _reconcile(rule, now, found, None, now).items():
-                totals[key] += value
+            _add(totals, _reconcile(rule, now, found, None, now))
         _record_month(program, now)
-    return dict(totals)
+    return totals
 
 
-def clear_rule(rule: FamiliarFacesRule, now: datetime.datetime, reason: str) -> int:
-    return FamiliarFaceFlag.objects.filter(
+def clear_rule(
+    rule: FamiliarFacesRule,
+    now: datetime.datetime,
+    reason: str,
+    *,
+    by: User | None = None,
+) -> int:
+    """Clear every open flag of a rule (it was turned off, ``by`` a manager),
+    each with its audit event. The caller holds the program's lock."""
+    open_flags = FamiliarFaceFlag.objects.filter(
         rule=rule, status__in=OPEN_FLAG_STATUSES
-    ).update(
+    )
+    refs: list[FlagRef] = []
+    for status in (FlagStatus.ACTIVE, FlagStatus.DISMISSED):
+        refs_of = list(open_flags.filter(status=status).values_list("pk", "person_id"))
+        _audit_flags(
+            refs_of,
+            program_id=rule.program_id,
+            action=AuditAction.UPDATE,
+            changes={"status": [status, FlagStatus.CLEARED]},
+            reason=reason,
+            by=by,
+        )
+        refs.extend(refs_of)
+    return FamiliarFaceFlag.objects.filter(pk__in=[pk for pk, _ in refs]).update(
         status=FlagStatus.CLEARED,
         cleared_at=now,
         cleared_reason=reason,

@@ -1,13 +1,16 @@
 """Reads for the familiar-faces list, the person chart and the outcome view.
 
-All scoped to the user's programs; the list is read-only for navigators and
-actionable for managers (the services check that).
+All scoped to the user's programs. Who may see and do what is decided here,
+once (``_decide``), through one access function per entity: every page, the
+API and the services ask it (DESIGN.md, "Who may see and do what"). Staff of
+a program read its list; only its program managers act on it.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import Counter, defaultdict
+from typing import Literal, NotRequired, TypedDict
 
 from django.db.models import (
     Case,
@@ -43,9 +46,158 @@ from cases.models import (
     Person,
 )
 from cases.selectors import deleted_people
-from navigator.errors import NotFound
-from navigator.models import Membership, Role, User
-from navigator.selectors import program_ids_for
+from followups.selectors import overdue_followups
+from navigator.errors import NotFound, PermissionDenied
+from navigator.models import STAFF_ROLES, Membership, Program, Role, User
+from navigator.selectors import is_manager_of, program_ids_for
+
+# --- who may see and do what -------------------------------------------------
+
+FlagAction = Literal["view", "dismiss", "enroll"]
+RuleAction = Literal["view", "edit"]
+EnrollmentAction = Literal["view", "end"]
+PanelAction = Literal["view", "enroll"]
+FeatureAction = Literal["list", "history", "rules", "export", "outcomes", "rule_create"]
+Action = FlagAction | RuleAction | EnrollmentAction | PanelAction | FeatureAction
+
+# What only a program's managers may do (issue 4: managers act on the list,
+# navigators and caseworkers of the program read it), with what the refusal
+# says on the page and in the API.
+MANAGER_ONLY: dict[str, str] = {
+    "dismiss": "Only the program's managers can take a person off the list.",
+    "enroll": "Only the program's managers can enroll a person in intensive follow-up.",
+    "end": "Only the program's managers can end an enrollment.",
+    "edit": "Only the program's managers can change its familiar-faces rules.",
+    "rule_create": "Only program managers can add familiar-faces rules.",
+    "export": "Only program managers can export the familiar-faces list.",
+    "outcomes": "Only program managers see the outcomes of enrollments.",
+}
+
+
+def _decide(*, user: User, program_id: int, action: Action, missing: str) -> None:
+    """The one rule: out of the user's programs → NotFound (404 everywhere,
+    the same as absent); in them, a manager's action by anyone else →
+    PermissionDenied (403)."""
+    if program_id not in program_ids_for(user=user, roles=STAFF_ROLES):
+        raise NotFound(missing)
+    if action in MANAGER_ONLY and not is_manager_of(user=user, program_id=program_id):
+        raise PermissionDenied(MANAGER_ONLY[action])
+
+
+def familiar_face_access(
+    *, user: User, flag: FamiliarFaceFlag, action: FlagAction
+) -> None:
+    _decide(
+        user=user, program_id=flag.program_id, action=action, missing="No such flag."
+    )
+
+
+def familiar_rule_access(
+    *, user: User, rule: FamiliarFacesRule, action: RuleAction
+) -> None:
+    _decide(
+        user=user, program_id=rule.program_id, action=action, missing="No such rule."
+    )
+
+
+def enrollment_access(
+    *, user: User, enrollment: FamiliarFaceEnrollment, action: EnrollmentAction
+) -> None:
+    _decide(
+        user=user,
+        program_id=enrollment.program_id,
+        action=action,
+        missing="No such enrollment.",
+    )
+
+
+def familiar_person_access(*, user: User, person: Person, action: PanelAction) -> None:
+    """The person's panel (``view``), or enrolling them (``enroll``)."""
+    _decide(
+        user=user,
+        program_id=person.program_id,
+        action=action,
+        missing="No such person.",
+    )
+
+
+def familiar_faces_access(
+    *, user: User, action: FeatureAction, program_id: int | None = None
+) -> None:
+    """The feature's pages (the list, history, rules, export, outcomes, a new
+    rule): for staff of some program; the managers' ones for managers of some
+    program, or of ``program_id`` when one is chosen."""
+    if program_id is not None:
+        _decide(
+            user=user, program_id=program_id, action=action, missing="No such program."
+        )
+        return
+    if not program_ids_for(user=user, roles=STAFF_ROLES):
+        raise NotFound("No such page.")
+    if action in MANAGER_ONLY and not program_ids_for(
+        user=user, roles=(Role.PROGRAM_MANAGER,)
+    ):
+        raise PermissionDenied(MANAGER_ONLY[action])
+
+
+def familiar_faces_managed_ids(*, user: User) -> list[int]:
+    """Programs whose list the user acts on (what they export, add rules to,
+    see the outcomes of)."""
+    return program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+
+
+# Whether to offer an action (a button, a link): the same answer as the
+# access function, as a bool, for templates.
+
+
+def familiar_face_allowed(
+    *, user: User, flag: FamiliarFaceFlag, action: FlagAction
+) -> bool:
+    try:
+        familiar_face_access(user=user, flag=flag, action=action)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+def familiar_rule_allowed(
+    *, user: User, rule: FamiliarFacesRule, action: RuleAction
+) -> bool:
+    try:
+        familiar_rule_access(user=user, rule=rule, action=action)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+def familiar_person_allowed(*, user: User, person: Person, action: PanelAction) -> bool:
+    try:
+        familiar_person_access(user=user, person=person, action=action)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+def familiar_faces_allowed(*, user: User, action: FeatureAction) -> bool:
+    try:
+        familiar_faces_access(user=user, action=action)
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+def familiar_rule_programs_for(*, user: User) -> QuerySet[Program]:
+    """The programs a user may add a rule to (``rule_create``)."""
+    return Program.objects.filter(pk__in=familiar_faces_managed_ids(user=user))
+
+
+def familiar_programs_without_rules_for(*, user: User) -> QuerySet[Program]:
+    """The user's programs that have no rule yet: the evaluation gives them
+    the default one (``services.rules_ensure_default``)."""
+    return Program.objects.filter(
+        pk__in=program_ids_for(user=user, roles=STAFF_ROLES),
+        familiar_faces_rules__isnull=True,
+    ).order_by("name")
 
 
 def _count_subquery(qs: QuerySet) -> Subquery:
@@ -71,14 +223,10 @@ def _with_row_annotations(
     flags: QuerySet[FamiliarFaceFlag], now: datetime.datetime
 ) -> QuerySet[FamiliarFaceFlag]:
     """What ``familiar_faces_rows`` reads from each flag: last contact, overdue."""
-    from followups.models import Followup, Status
-
     encounters = Encounter.objects.filter(
         person_id=OuterRef("person_id"), deleted_at__isnull=True
     )
-    overdue = Followup.objects.filter(
-        person_id=OuterRef("person_id"), status=Status.SCHEDULED, due_at__lt=now
-    )
+    overdue = overdue_followups(now=now).filter(person_id=OuterRef("person_id"))
     return flags.select_related("person", "rule", "rule__program", "program").annotate(
         last_contact=Subquery(
             encounters.order_by()
@@ -91,18 +239,53 @@ def _with_row_annotations(
     )
 
 
-def familiar_face_get_for(*, user: User, flag_id: int | str) -> FamiliarFaceFlag:
+def familiar_face_get_for(
+    *, user: User, flag_id: int | str, action: FlagAction = "view"
+) -> FamiliarFaceFlag:
+    """A flag of the user's programs, for ``action`` (``familiar_face_access``).
+    A soft-deleted person's flags are gone, as from the list."""
     try:
-        return FamiliarFaceFlag.objects.select_related("person", "rule").get(
-            pk=int(flag_id), program_id__in=program_ids_for(user=user)
+        flag = FamiliarFaceFlag.objects.select_related("person", "rule").get(
+            pk=int(flag_id), person__deleted_at__isnull=True
         )
     except (FamiliarFaceFlag.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such flag.") from None
+    familiar_face_access(user=user, flag=flag, action=action)
+    return flag
+
+
+class CodeLabel(TypedDict):
+    code: str
+    label: str
+
+
+class FamiliarFaceRow(TypedDict):
+    """One row of the list, as the page, the CSV and the API show it."""
+
+    flag: FamiliarFaceFlag
+    person: Person
+    rule: FamiliarFacesRule
+    reason: str
+    contacts: int
+    previous_contacts: int
+    trend: Literal["up", "down", "same"]
+    last_contact: datetime.datetime | None
+    top_concern_items: list[CodeLabel]
+    disposition_items: list[CodeLabel]
+    top_concerns: list[str]
+    dispositions: list[str]
+    overdue_followups: int
+    enrollment: FamiliarFaceEnrollment | None
+    navigator: User | None
+    enrollment_status: Literal["enrolled", "not enrolled"]
+    # Set by the list page for the rows the user may act on.
+    can_act: NotRequired[bool]
+    navigator_choices: NotRequired[list[User]]
 
 
 def familiar_faces_rows(
     flags: list[FamiliarFaceFlag], now: datetime.datetime | None = None
-) -> list[dict]:
+) -> list[FamiliarFaceRow]:
     """Everything a row of the list shows, for one page of flags.
 
     A fixed number of queries for the page (plus one per distinct rule on
@@ -128,7 +311,7 @@ def familiar_faces_rows(
     previous = _previous_window_counts(flags, now)
     concern_label = dict(Concern.choices)
     disposition_label = dict(Disposition.choices)
-    rows = []
+    rows: list[FamiliarFaceRow] = []
     for flag in flags:
         concerns: Counter[str] = Counter()
         dispositions: Counter[str] = Counter()
@@ -139,36 +322,35 @@ def familiar_faces_rows(
                 dispositions[detail["disposition"]] += 1
         prev = previous.get((flag.rule_id, flag.person_id), 0)
         enrollment = enrollments.get(flag.person_id)
-        row = {
+        top_concerns: list[CodeLabel] = [
+            {"code": c, "label": concern_label.get(c, c)}
+            for c, _ in concerns.most_common(3)
+        ]
+        top_dispositions: list[CodeLabel] = [
+            {"code": d, "label": disposition_label.get(d, d)}
+            for d, _ in dispositions.most_common(3)
+        ]
+        count = flag.encounter_count
+        row: FamiliarFaceRow = {
             "flag": flag,
             "person": flag.person,
             "rule": flag.rule,
-            "reason": f"{flag.encounter_count} encounters in {flag.rule.window_days}"
+            "reason": f"{count} encounters in {flag.rule.window_days}"
             f" days (rule: {flag.rule.describe()})",
-            "contacts": flag.encounter_count,
+            "contacts": count,
             "previous_contacts": prev,
-            "trend": "up"
-            if flag.encounter_count > prev
-            else "down"
-            if flag.encounter_count < prev
-            else "same",
+            "trend": "up" if count > prev else "down" if count < prev else "same",
             "last_contact": getattr(flag, "last_contact", None),
             # Codes and labels: the API gives both, pages show labels.
-            "top_concern_items": [
-                {"code": c, "label": concern_label.get(c, c)}
-                for c, _ in concerns.most_common(3)
-            ],
-            "disposition_items": [
-                {"code": d, "label": disposition_label.get(d, d)}
-                for d, _ in dispositions.most_common(3)
-            ],
+            "top_concern_items": top_concerns,
+            "disposition_items": top_dispositions,
+            "top_concerns": [i["label"] for i in top_concerns],
+            "dispositions": [i["label"] for i in top_dispositions],
             "overdue_followups": getattr(flag, "overdue_followups", 0),
             "enrollment": enrollment,
             "navigator": enrollment.navigator if enrollment else None,
             "enrollment_status": "enrolled" if enrollment else "not enrolled",
         }
-        row["top_concerns"] = [i["label"] for i in row["top_concern_items"]]
-        row["dispositions"] = [i["label"] for i in row["disposition_items"]]
         rows.append(row)
     return rows
 
@@ -249,7 +431,7 @@ def enrollment_outcomes_for(
     ``days_observed`` says how much of the after-period has passed yet, so a
     recent enrollment is not read as a success too early.
     """
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    managed = familiar_faces_managed_ids(user=user)
     span = datetime.timedelta(days=days)
     live = Q(person__encounters__deleted_at__isnull=True)
     return (
@@ -307,20 +489,24 @@ def month_list_for(
 
 
 def familiar_face_detail_for(
-    *, user: User, flag_id: int | str, now: datetime.datetime | None = None
+    *,
+    user: User,
+    flag_id: int | str,
+    action: FlagAction = "view",
+    now: datetime.datetime | None = None,
 ) -> FamiliarFaceFlag:
     """One flag of the user's programs, in any status, with what a list row
-    shows. A soft-deleted person's flags are gone, as from the list."""
+    shows, for ``action``. A soft-deleted person's flags are gone, as from
+    the list."""
     try:
-        return _with_row_annotations(
-            FamiliarFaceFlag.objects.filter(
-                program_id__in=program_ids_for(user=user),
-                person__deleted_at__isnull=True,
-            ),
+        flag = _with_row_annotations(
+            FamiliarFaceFlag.objects.filter(person__deleted_at__isnull=True),
             now or timezone.now(),
         ).get(pk=int(flag_id))
     except (FamiliarFaceFlag.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such flag.") from None
+    familiar_face_access(user=user, flag=flag, action=action)
+    return flag
 
 
 def familiar_faces_with_previous(
@@ -394,16 +580,27 @@ def enrollment_active_for(*, person: Person) -> FamiliarFaceEnrollment | None:
 
 
 def enrollment_get_for(
-    *, user: User, enrollment_id: int | str
+    *, user: User, enrollment_id: int | str, action: EnrollmentAction = "view"
 ) -> FamiliarFaceEnrollment:
     try:
-        return FamiliarFaceEnrollment.objects.select_related("person").get(
-            pk=int(enrollment_id),
-            program_id__in=program_ids_for(user=user),
-            person__deleted_at__isnull=True,
+        enrollment = FamiliarFaceEnrollment.objects.select_related("person").get(
+            pk=int(enrollment_id), person__deleted_at__isnull=True
         )
     except (FamiliarFaceEnrollment.DoesNotExist, ValueError, TypeError):
         raise NotFound("No such enrollment.") from None
+    enrollment_access(user=user, enrollment=enrollment, action=action)
+    return enrollment
+
+
+def familiar_rule_get_for(
+    *, user: User, rule_id: int | str, action: RuleAction = "view"
+) -> FamiliarFacesRule:
+    try:
+        rule = FamiliarFacesRule.objects.select_related("program").get(pk=int(rule_id))
+    except (FamiliarFacesRule.DoesNotExist, ValueError, TypeError):
+        raise NotFound("No such rule.") from None
+    familiar_rule_access(user=user, rule=rule, action=action)
+    return rule
 
 
 # The roles ``familiar_enroll`` accepts as the assigned navigator.
@@ -488,7 +685,7 @@ def familiar_faces_for_manager(
     *, user: User, now: datetime.datetime | None = None
 ) -> QuerySet[FamiliarFaceFlag]:
     """The list, only in the programs the user manages (what they may export)."""
-    managed = program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    managed = familiar_faces_managed_ids(user=user)
     return familiar_faces_for(user=user, now=now).filter(program_id__in=managed)
 
 

@@ -1,17 +1,22 @@
 """Writes of familiar faces: rules, dismissals, enrollments. Audited.
 
 Evaluation itself (raising / clearing flags) is in ``evaluation``; changes
-here queue a re-evaluation on commit.
+here queue a re-evaluation on commit. Each service asks the access function
+of ``selectors`` itself, so a direct call enforces what a page or the API
+would.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from cases.familiar import evaluation
+from cases.familiar import evaluation, selectors
+from cases.familiar.selectors import FamiliarFaceRow
 from cases.models import (
     EnrollmentStatus,
     FamiliarFaceEnrollment,
@@ -22,9 +27,8 @@ from cases.models import (
 )
 from navigator import disclosure, outbox
 from navigator.audit import audit_record, diff, snapshot
-from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
-from navigator.models import AuditAction, Program, Role, User
-from navigator.selectors import is_manager_of, program_ids_for
+from navigator.errors import Conflict, DomainError
+from navigator.models import AuditAction, Program, User
 from navigator.services import clean_reason, validate_model
 
 RULE_FIELDS = (
@@ -40,13 +44,6 @@ RULE_FIELDS = (
 DEFAULT_RULE = {"name": "4 contacts in 90 days", "min_encounters": 4, "window_days": 90}
 
 
-def _require_manager(by: User, program_id: int) -> None:
-    if not is_manager_of(user=by, program_id=program_id):
-        if program_id in program_ids_for(user=by):
-            raise PermissionDenied("Only the program's managers can do this.")
-        raise NotFound("No such program.")
-
-
 def _queue_program_evaluation(program_id: int) -> None:
     from cases import tasks
 
@@ -55,7 +52,9 @@ def _queue_program_evaluation(program_id: int) -> None:
 
 def rules_ensure_default(*, program: Program) -> list[FamiliarFacesRule]:
     """A program with no rule at all gets the default one (audited as the
-    system's, and evaluated like any new rule)."""
+    system's). Called by the evaluation (``familiar_faces_evaluate_program``,
+    which then evaluates it), never by a page: a read must not write.
+    Programs that existed before are given theirs by migration 0008."""
     with transaction.atomic():
         evaluation.lock_program(program.pk)
         if not FamiliarFacesRule.objects.filter(program=program).exists():
@@ -69,8 +68,25 @@ def rules_ensure_default(*, program: Program) -> list[FamiliarFacesRule]:
                 changes=diff({}, snapshot(rule, RULE_FIELDS)),
                 reason="the default rule of a program without one",
             )
-            _queue_program_evaluation(program.pk)
     return list(FamiliarFacesRule.objects.filter(program=program))
+
+
+def familiar_faces_evaluate_program(*, program: Program) -> evaluation.Stats:
+    """The full evaluation of one program, as the nightly task, the program
+    task, ``manage.py evaluate_familiar_faces`` and the demo seed run it: the
+    default rule first if the program has none, then every active rule."""
+    rules_ensure_default(program=program)
+    return evaluation.evaluate_program(program)
+
+
+def familiar_faces_evaluate_programs(
+    *, programs: Iterable[Program]
+) -> dict[str, evaluation.Stats]:
+    """``familiar_faces_evaluate_program`` for each program, by slug."""
+    return {
+        program.slug: familiar_faces_evaluate_program(program=program)
+        for program in programs
+    }
 
 
 def _validated(rule: FamiliarFacesRule) -> None:
@@ -81,7 +97,9 @@ def _validated(rule: FamiliarFacesRule) -> None:
 def familiar_rule_create(
     *, by: User, program: Program, data: dict[str, Any]
 ) -> FamiliarFacesRule:
-    _require_manager(by, program.pk)
+    selectors.familiar_faces_access(
+        user=by, action="rule_create", program_id=program.pk
+    )
     unknown = set(data) - set(RULE_FIELDS)
     if unknown:
         raise DomainError.for_field(sorted(unknown)[0], "Unknown field.")
@@ -111,7 +129,7 @@ def familiar_rule_update(
         .select_related("program")
         .get(pk=rule.pk)
     )
-    _require_manager(by, rule.program_id)
+    selectors.familiar_rule_access(user=by, rule=rule, action="edit")
     unknown = set(data) - set(RULE_FIELDS)
     if unknown:
         raise DomainError.for_field(sorted(unknown)[0], "Unknown field.")
@@ -125,7 +143,7 @@ def familiar_rule_update(
     rule.save()
     if not rule.is_active:
         evaluation.lock_program(rule.program_id)
-        evaluation.clear_rule(rule, timezone.now(), "the rule was turned off")
+        evaluation.clear_rule(rule, timezone.now(), "the rule was turned off", by=by)
     audit_record(
         actor=by,
         action=AuditAction.UPDATE,
@@ -138,10 +156,10 @@ def familiar_rule_update(
     return rule
 
 
-def _flag_for_manager(by: User, flag: FamiliarFaceFlag) -> FamiliarFaceFlag:
+def _flag_locked(by: User, flag: FamiliarFaceFlag) -> FamiliarFaceFlag:
     evaluation.lock_program(flag.program_id)
     flag = FamiliarFaceFlag.objects.select_for_update().get(pk=flag.pk)
-    _require_manager(by, flag.program_id)
+    selectors.familiar_face_access(user=by, flag=flag, action="dismiss")
     return flag
 
 
@@ -151,7 +169,7 @@ def familiar_flag_dismiss(
 ) -> FamiliarFaceFlag:
     """Take a person off the list until they have new contacts."""
     reason = clean_reason(reason, required="Say why the flag is dismissed.")
-    flag = _flag_for_manager(by, flag)
+    flag = _flag_locked(by, flag)
     if flag.status != FlagStatus.ACTIVE:
         raise Conflict(
             "Only a flag on the list can be dismissed.", code="invalid_transition"
@@ -180,14 +198,11 @@ def familiar_enroll(
     *, by: User, person: Person, navigator: User, plan: str = ""
 ) -> FamiliarFaceEnrollment:
     """Enroll a person in intensive follow-up with an assigned navigator."""
-    _require_manager(by, person.program_id)
+    selectors.familiar_person_access(user=by, person=person, action="enroll")
     if (
-        not navigator.is_active
-        or not navigator.memberships.filter(
-            program_id=person.program_id,
-            is_active=True,
-            role__in=(Role.NAVIGATOR, Role.CASEWORKER, Role.PROGRAM_MANAGER),
-        ).exists()
+        not selectors.enrollment_navigators_for(program_id=person.program_id)
+        .filter(pk=navigator.pk)
+        .exists()
     ):
         raise DomainError.for_field(
             "navigator", "Choose a staff member of the program."
@@ -234,7 +249,7 @@ def familiar_enrollment_end(
     enrollment = FamiliarFaceEnrollment.objects.select_for_update().get(
         pk=enrollment.pk
     )
-    _require_manager(by, enrollment.program_id)
+    selectors.enrollment_access(user=by, enrollment=enrollment, action="end")
     if enrollment.status != EnrollmentStatus.ACTIVE:
         raise Conflict("This enrollment has ended already.", code="invalid_transition")
     enrollment.status = EnrollmentStatus.ENDED
@@ -253,21 +268,50 @@ def familiar_enrollment_end(
     return enrollment
 
 
-def familiar_list_exported(*, by: User, program_id: int, rows: int) -> None:
-    """An export of the list is a read of many records: audit it."""
-    _require_manager(by, program_id)
-    program = Program.objects.get(pk=program_id)
-    audit_record(
-        actor=by,
-        action=AuditAction.VIEW,
-        obj=program,
-        person_id=None,
-        program_id=program_id,
-        changes={"export": ["familiar_faces.csv", rows]},
-    )
+# The CSV is built this many flags at a time: a bounded number of ids per
+# ``IN (...)`` whatever the list's length.
+EXPORT_CHUNK = 500
 
 
-def familiar_rows_shown(*, by: User, rows: list[dict], listed: bool = True) -> None:
+def familiar_list_export(
+    *,
+    by: User,
+    flags: Iterable[FamiliarFaceFlag],
+    program_id: int | None = None,
+) -> list[FamiliarFaceRow]:
+    """The rows of an export of the list (``flags``: the manager's list,
+    filtered; ``program_id``: the program chosen in the filter, if any).
+
+    An export is a read of many records: each person in it is disclosed,
+    and each program it covers gets an audit event with its row count, also
+    a program of the manager's with no row (an empty export is still one).
+    """
+    selectors.familiar_faces_access(user=by, action="export", program_id=program_id)
+    ordered = list(flags)
+    rows: list[FamiliarFaceRow] = []
+    for start in range(0, len(ordered), EXPORT_CHUNK):
+        rows.extend(
+            selectors.familiar_faces_rows(ordered[start : start + EXPORT_CHUNK])
+        )
+    familiar_rows_shown(by=by, rows=rows)
+    per_program = Counter(row["flag"].program_id for row in rows)
+    managed = selectors.familiar_faces_managed_ids(user=by)
+    scope = [program_id] if program_id is not None else managed
+    for program in Program.objects.filter(pk__in=scope).order_by("pk"):
+        audit_record(
+            actor=by,
+            action=AuditAction.VIEW,
+            obj=program,
+            person_id=None,
+            program_id=program.pk,
+            changes={"export": ["familiar_faces.csv", per_program[program.pk]]},
+        )
+    return rows
+
+
+def familiar_rows_shown(
+    *, by: User, rows: list[FamiliarFaceRow], listed: bool = True
+) -> None:
     """Rows of the list (``familiar_faces_rows``) went out: the person's
     name, why they are on it and their enrollment's navigator."""
     disclosure.records_shown(
@@ -286,7 +330,11 @@ def familiar_rows_shown(*, by: User, rows: list[dict], listed: bool = True) -> N
 
 
 def familiar_person_panel_viewed(
-    *, by: User, person: Person, flags: list[FamiliarFaceFlag], enrollment=None
+    *,
+    by: User,
+    person: Person,
+    flags: list[FamiliarFaceFlag],
+    enrollment: FamiliarFaceEnrollment | None = None,
 ) -> None:
     """The panel shows a person's contacts per month, their flags, why they
     were dismissed and their enrollment plan: part of their record, so

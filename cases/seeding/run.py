@@ -100,15 +100,15 @@ def familiar_faces_refresh(*, progress: Progress) -> dict[str, dict]:
     seed bypasses that, so it runs the set-based evaluation per program, as
     ``manage.py evaluate_familiar_faces`` does.
     """
-    from cases.familiar import evaluation
     from cases.familiar import services as familiar
 
     stats = {}
     programs = Program.objects.filter(slug__in=[p.slug for p in PROGRAMS])
     with progress.phase("familiar faces", total=len(PROGRAMS), unit="programs") as bar:
         for program in programs.order_by("slug"):
-            familiar.rules_ensure_default(program=program)
-            stats[program.slug] = evaluation.evaluate_program(program)
+            stats[program.slug] = familiar.familiar_faces_evaluate_program(
+                program=program
+            )
             bar.update(1)
     return stats
 

@@ -288,8 +288,10 @@ def test_navigator_sees_the_list_read_only(
     expect(page.get_by_role("link", name="Export CSV")).to_have_count(0)
     expect_fits_the_phone(phone)
 
-    # Nor can the actions be reached by their address.
+    # Nor can the actions be reached by their address: refused, saying why.
     flag = FamiliarFaceFlag.objects.get(person=flagged["Alex"])
     response = page.goto(f"{live_server.url}{LIST}{flag.pk}/dismiss/")
-    assert response.status == 404
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(page.get_by_text("managers can take a person off the list")).to_be_visible()
     assert FamiliarFaceFlag.objects.filter(status=FlagStatus.ACTIVE).count() == 3

@@ -1,4 +1,5 @@
 import datetime
+import io
 import threading
 
 import pytest
@@ -18,6 +19,7 @@ from cases.models import (
     FlagStatus,
     Person,
 )
+from navigator.context import audit_context
 from navigator.models import AuditEvent, Role
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
 
@@ -352,3 +354,128 @@ def test_logging_encounters_flags_the_person_once_committed(
     with django_capture_on_commit_callbacks(execute=True):
         case_services.person_soft_delete(by=navigator_a, person=person, reason="dup")
     assert open_flags(person) == []
+
+
+# --- the evaluation's own audit trail ----------------------------------------
+
+
+def flag_events(**filters):
+    return list(
+        AuditEvent.objects.filter(object_type="cases.familiarfaceflag", **filters)
+        .order_by("id")
+        .values_list("object_id", "person_id", "action", "changes", "actor_id")
+    )
+
+
+def test_raising_clearing_and_closing_flags_are_audited_as_the_system(
+    program_a, manager_a
+):
+    rule = rule_for(program_a)
+    stays, leaves = PersonFactory.create_batch(2, program=program_a)
+    encounters(stays, 1, 2, 3)
+    encounters(leaves, 1, 2, 25)
+    with audit_context(request_id="nightly-1", source="task"):
+        stats = evaluation.evaluate_program(program_a, now=NOW)
+    assert stats["raised"] == 2
+    raised = {f.person_id: f for f in open_flags()}
+    assert flag_events() == [
+        (str(raised[p.pk].pk), p.pk, "create", {"status": [None, "active"]}, None)
+        for p in sorted((stays, leaves), key=lambda p: raised[p.pk].pk)
+    ]
+    event = AuditEvent.objects.filter(object_type="cases.familiarfaceflag").first()
+    assert (event.source, event.request_id, event.program_id) == (
+        "task",
+        "nightly-1",
+        program_a.pk,
+    )
+    assert rule.describe() in event.reason
+
+    # Ten days on, one leaves the list; the other is dismissed, then has a
+    # new contact: the dismissal is closed and a new flag raised.
+    ff.familiar_flag_dismiss(by=manager_a, flag=raised[stays.pk], reason="housed")
+    encounters(stays, -9)
+    seen = AuditEvent.objects.latest("id").pk
+    later = NOW + datetime.timedelta(days=10)
+    evaluation.evaluate_program(program_a, now=later)
+    new_flag = FamiliarFaceFlag.objects.get(person=stays, status="active")
+    assert sorted(flag_events(pk__gt=seen), key=lambda e: e[2]) == [
+        (str(new_flag.pk), stays.pk, "create", {"status": [None, "active"]}, None),
+        (
+            str(raised[leaves.pk].pk),
+            leaves.pk,
+            "update",
+            {"status": ["active", "cleared"]},
+            None,
+        ),
+        (
+            str(raised[stays.pk].pk),
+            stays.pk,
+            "update",
+            {"status": ["dismissed", "closed"]},
+            None,
+        ),
+    ]
+    # A run that changes nothing writes nothing.
+    seen = AuditEvent.objects.latest("id").pk
+    evaluation.evaluate_program(program_a, now=later + datetime.timedelta(minutes=1))
+    assert flag_events(pk__gt=seen) == []
+
+
+def test_turning_a_rule_off_audits_each_flag_it_clears_by_the_manager(
+    program_a, manager_a
+):
+    rule = rule_for(program_a)
+    person = PersonFactory(program=program_a)
+    encounters(person, 1, 2, 3)
+    evaluation.evaluate_program(program_a, now=NOW)
+    (flag,) = open_flags()
+    ff.familiar_rule_update(by=manager_a, rule=rule, data={"is_active": False})
+    assert flag_events(actor=manager_a) == [
+        (
+            str(flag.pk),
+            person.pk,
+            "update",
+            {"status": ["active", "cleared"]},
+            manager_a.pk,
+        )
+    ]
+
+
+@pytest.mark.parametrize("n_people", [1, 20])
+def test_full_evaluation_audit_is_one_insert(
+    program_a, n_people, django_assert_max_num_queries
+):
+    rule_for(program_a)
+    for person in PersonFactory.create_batch(n_people, program=program_a):
+        encounters(person, 1, 2, 3)
+    # Lock, rules, match, open flags, dismissed encounters, two updates, the
+    # insert and its read-back, the audit insert, the month: as many for 20
+    # people as for one.
+    with django_assert_max_num_queries(14):
+        evaluation.evaluate_program(program_a, now=NOW)
+    assert len(flag_events()) == n_people
+
+
+def test_every_front_door_runs_the_same_evaluation_with_the_default_rule(db):
+    from django.core.management import call_command
+
+    from cases import tasks
+
+    fresh = ProgramFactory(slug="fresh")
+    other = ProgramFactory(slug="other")
+    person = PersonFactory(program=fresh)
+    for days in (1, 2, 3, 4):
+        EncounterFactory(
+            person=person,
+            started_at=timezone.now() - datetime.timedelta(days=days),
+        )
+    call_command("evaluate_familiar_faces", "--program", "fresh", stdout=io.StringIO())
+    (rule,) = FamiliarFacesRule.objects.filter(program=fresh)
+    assert (rule.min_encounters, rule.window_days) == (4, 90)
+    assert [f.person for f in open_flags()] == [person]
+    event = AuditEvent.objects.get(object_type="cases.familiarfaceflag")
+    assert (event.source, event.endpoint) == ("command", "evaluate_familiar_faces")
+    assert not FamiliarFacesRule.objects.filter(program=other).exists()
+    assert set(tasks.familiar_faces_nightly()) >= {"fresh", "other"}
+    assert FamiliarFacesRule.objects.filter(program=other).count() == 1
+    assert FamiliarFacesRule.objects.filter(program=fresh).count() == 1

@@ -543,7 +543,8 @@ DOORS: list[Door] = [
         "familiar:rule-active",
         "POST",
         page("familiar:rule-active", lambda w: w.rule.pk),
-        nothing,
+        # Turning the rule off clears its flags: each one's event.
+        lambda w: {p.pk: (UPDATE,) for p in (w.flagged, w.enrolled)},
         status=302,
         role="manager",
         data=lambda w: {"is_active": "false"},

@@ -39,7 +39,7 @@ EXCLUDED_PREFIXES = {
 EXCLUDED_NAMES = {
     "healthz": "JSON status, no data: test_health.py",
     "followup-calendar-feed": "iCalendar: test_injection_doors.py",
-    "familiar:export": "CSV: test_injection_doors.py, test_familiar_pages.py",
+    "familiar:export": "CSV: test_injection_doors.py, test_familiar_export.py",
     "person-audit-export": "CSV: tests/cases/test_pages_person_audit.py",
 }
 

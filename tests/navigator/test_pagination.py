@@ -22,7 +22,7 @@ from rest_framework.test import APIClient
 
 from cases.models import Person
 from navigator.pagination import COUNT_LIMIT, BoundedPaginator, ExactPaginator
-from tests.cases.test_familiar_pages import flagged
+from tests.cases.familiar_world import flagged
 from tests.factories import EncounterFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db

@@ -44,7 +44,7 @@ from navigator.api.serializers import ReasonSerializer
 from navigator.errors import DomainError
 from navigator.fields import REASON_MAX_LENGTH, BoundedTextField
 from navigator.models import AuditEvent
-from tests.cases.test_familiar_pages import flag_of, flagged
+from tests.cases.familiar_world import flag_of, flagged
 from tests.factories import EncounterFactory, PersonFactory, token_client
 from tests.followups.helpers import schedule
 

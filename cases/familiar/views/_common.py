@@ -1,0 +1,76 @@
+"""What the familiar-faces pages share: the access answer as a status, the
+"back to the list" link."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec
+
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from navigator.errors import DomainError, NotFound, PermissionDenied
+from navigator.views import apply_domain_error
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+
+def denied_page(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """In scope, not for the role: a 403 page that says why (DESIGN.md).
+
+    Until ``navigator.views`` maps PermissionDenied for every page, this is
+    the one place the familiar-faces pages do it: swap it for that mapping.
+    """
+    return render(
+        request,
+        ["errors/403.html", "familiar/denied.html"],
+        {"message": exc.detail, "exception": exc},
+        status=403,
+    )
+
+
+def access_answered(view: View[P]) -> View[P]:
+    """The access functions' answer as the page's status: NotFound → 404
+    (out of scope reads as missing), PermissionDenied → 403 with the reason."""
+
+    @functools.wraps(view)
+    def wrapper(
+        request: HttpRequest, *args: P.args, **kwargs: P.kwargs
+    ) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except NotFound:
+            raise Http404 from None
+        except PermissionDenied as exc:
+            return denied_page(request, exc)
+
+    return wrapper
+
+
+def show_domain_error(
+    request: HttpRequest, exc: DomainError, form: forms.Form | None = None
+) -> None:
+    """A service's refusal on the form; an access answer (the scope or the
+    role changed since the page was opened) goes to ``access_answered``."""
+    if isinstance(exc, NotFound | PermissionDenied):
+        raise exc
+    apply_domain_error(request, exc, form)
+
+
+def list_url() -> str:
+    return reverse("familiar:list")
+
+
+def back(request: HttpRequest, default: str) -> str:
+    # Back to the list with its filters and page, but only to this site.
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
