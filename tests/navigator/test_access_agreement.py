@@ -13,8 +13,7 @@ lets through what the other refuses.
 
 Extending: a new page or API action is one ``Row`` (its object maker, who
 may, its page door and its API door). Familiar faces follow the same
-pattern; a row whose doors still disagree carries ``known_disagreement``
-(strict xfail: it starts failing the day the doors agree, to be removed).
+pattern (tests/cases/test_familiar_access.py has their other actions).
 """
 
 from __future__ import annotations
@@ -160,15 +159,6 @@ def nothing(w: World) -> None:
     return None
 
 
-# The familiar-faces pages still answer a program's navigator 404 where the
-# API (and the service) answer 403: helper "familiar" moves cases/familiar
-# to the access functions; until then these rows are marked, not skipped.
-FAMILIAR_PAGE_404 = (
-    "cases/familiar/views.py re-checks the manager role with 404 "
-    "(_require_manager_of); the API answers the service's 403"
-)
-
-
 # --- the doors ---------------------------------------------------------------
 
 
@@ -220,10 +210,6 @@ class Row:
     others: Answer | None = None
     # Roles whose answer the rules above do not give (see the row).
     special: tuple[tuple[str, Answer], ...] = ()
-    # Doors known to disagree, for these roles: strict xfail, so the row
-    # fails loudly the day they agree (then delete the marking).
-    known_disagreement: str = ""
-    disagreeing_roles: frozenset[str] = frozenset()
 
     def expected(self, role: str) -> Answer:
         if role == "anonymous":
@@ -499,7 +485,7 @@ ROWS: list[Row] = [
         None,
         others="denied",
     ),
-    # Familiar faces (helper "familiar" moves its views to this pattern).
+    # Familiar faces
     Row(
         "familiar-face",
         "dismiss",
@@ -507,8 +493,6 @@ ROWS: list[Row] = [
         MANAGERS,
         post(u("familiar:dismiss", pk), always({"reason": "Known to us"})),
         post(u("api-familiar-face-dismiss", pk), always({"reason": "Known to us"})),
-        known_disagreement=FAMILIAR_PAGE_404,
-        disagreeing_roles=frozenset({"navigator", "caseworker"}),
     ),
     Row(
         "familiar-face",
@@ -523,8 +507,6 @@ ROWS: list[Row] = [
             u("api-familiar-face-enroll", pk),
             lambda f, w: {"navigator": w.navigator.pk, "plan": ""},
         ),
-        known_disagreement=FAMILIAR_PAGE_404,
-        disagreeing_roles=frozenset({"navigator", "caseworker"}),
     ),
 ]
 
@@ -582,12 +564,7 @@ def _ask_api(user: User | None, door: Door, obj: Any, w: World):
 def _params():
     for row in ROWS:
         for role in ROLES:
-            marks = (
-                [pytest.mark.xfail(reason=row.known_disagreement, strict=True)]
-                if role in row.disagreeing_roles
-                else []
-            )
-            yield pytest.param(row, role, id=f"{row.id}-{role}", marks=marks)
+            yield pytest.param(row, role, id=f"{row.id}-{role}")
 
 
 @pytest.mark.parametrize(("row", "role"), list(_params()))
