@@ -14,7 +14,6 @@ from typing import cast
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors, services
@@ -31,6 +30,7 @@ from navigator import disclosure
 from navigator.api.schema import errors
 from navigator.api.serializers import OptionalReasonSerializer, ReasonSerializer
 from navigator.api.views import ApiViewMixin, reason_from
+from navigator.http import AuthedApiRequest
 
 REASON_REQUIRED = OpenApiParameter(
     "reason",
@@ -102,16 +102,16 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.person_list_for(user=self.request.user)
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: AuthedApiRequest) -> Response:
         people = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         disclosure.people_shown(by=request.user, people=people, kind=disclosure.PERSON)
         return self.get_paginated_response(PersonSerializer(people, many=True).data)
 
-    def retrieve(self, request: Request, pk: int) -> Response:
+    def retrieve(self, request: AuthedApiRequest, pk: int) -> Response:
         person = selectors.person_get_for(user=request.user, person_id=pk)
         return Response(_person_detail(request, person))
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: AuthedApiRequest) -> Response:
         data = _data(PersonDetailSerializer(data=request.data))
         person = services.person_create(
             by=request.user,
@@ -121,7 +121,9 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         return Response(_person_detail(request, person), status=status.HTTP_201_CREATED)
 
-    def update(self, request: Request, pk: int, partial: bool = False) -> Response:
+    def update(
+        self, request: AuthedApiRequest, pk: int, partial: bool = False
+    ) -> Response:
         person = selectors.person_get_for(
             user=request.user, person_id=pk, action="edit"
         )
@@ -135,10 +137,10 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         return Response(_person_detail(request, person))
 
-    def partial_update(self, request: Request, pk: int) -> Response:
+    def partial_update(self, request: AuthedApiRequest, pk: int) -> Response:
         return self.update(request, pk, partial=True)
 
-    def destroy(self, request: Request, pk: int) -> Response:
+    def destroy(self, request: AuthedApiRequest, pk: int) -> Response:
         person = selectors.person_get_for(
             user=request.user, person_id=pk, action="delete"
         )
@@ -153,7 +155,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=OptionalReasonSerializer,
         responses={200: PersonDetailSerializer, **errors(400, 404, 409)},
     )
-    def restore(self, request: Request, pk: int) -> Response:
+    def restore(self, request: AuthedApiRequest, pk: int) -> Response:
         person = selectors.person_get_for(
             user=request.user, person_id=pk, action="restore"
         )
@@ -163,7 +165,7 @@ class PersonViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(_person_detail(request, person))
 
 
-def _person_detail(request: Request, person: Person) -> dict:
+def _person_detail(request: AuthedApiRequest, person: Person) -> dict:
     """The record with its contacts. Every answer that carries it is a read
     of the record (audited once per request; a write's own event covers
     it), so a PATCH that changes nothing cannot read a record unseen."""
@@ -173,7 +175,7 @@ def _person_detail(request: Request, person: Person) -> dict:
     return PersonDetailSerializer(person, context={"family_contacts": contacts}).data
 
 
-def _contacts_shown(request: Request, person: Person, contacts) -> None:
+def _contacts_shown(request: AuthedApiRequest, person: Person, contacts) -> None:
     disclosure.records_shown(
         by=request.user,
         records=contacts,
@@ -183,7 +185,7 @@ def _contacts_shown(request: Request, person: Person, contacts) -> None:
     )
 
 
-def _contact_data(request: Request, contact: FamilyContact) -> dict:
+def _contact_data(request: AuthedApiRequest, contact: FamilyContact) -> dict:
     _contacts_shown(request, contact.person, [contact])
     return FamilyContactSerializer(contact).data
 
@@ -224,7 +226,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
     filter_backends: list = []
     queryset = FamilyContact.objects.none()  # schema only
 
-    def list(self, request: Request, person_pk: int) -> Response:
+    def list(self, request: AuthedApiRequest, person_pk: int) -> Response:
         person = selectors.person_get_for(user=request.user, person_id=person_pk)
         contacts = self.paginate_queryset(selectors.family_contacts_for(person=person))
         # Who a person's family is (or that there is none on record) belongs
@@ -240,7 +242,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
             FamilyContactSerializer(contacts, many=True).data
         )
 
-    def create(self, request: Request, person_pk: int) -> Response:
+    def create(self, request: AuthedApiRequest, person_pk: int) -> Response:
         person = selectors.person_get_for(user=request.user, person_id=person_pk)
         contact = services.family_contact_add(
             by=request.user,
@@ -251,12 +253,12 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         return Response(_contact_data(request, contact), status=status.HTTP_201_CREATED)
 
-    def retrieve(self, request: Request, person_pk: int, pk: int) -> Response:
+    def retrieve(self, request: AuthedApiRequest, person_pk: int, pk: int) -> Response:
         contact = _contact(request, person_pk, pk, "view")
         return Response(_contact_data(request, contact))
 
     def update(
-        self, request: Request, person_pk: int, pk: int, partial: bool = False
+        self, request: AuthedApiRequest, person_pk: int, pk: int, partial: bool = False
     ) -> Response:
         contact = _contact(request, person_pk, pk, "edit")
         data = _data(
@@ -267,10 +269,12 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         return Response(_contact_data(request, contact))
 
-    def partial_update(self, request: Request, person_pk: int, pk: int) -> Response:
+    def partial_update(
+        self, request: AuthedApiRequest, person_pk: int, pk: int
+    ) -> Response:
         return self.update(request, person_pk, pk, partial=True)
 
-    def destroy(self, request: Request, person_pk: int, pk: int) -> Response:
+    def destroy(self, request: AuthedApiRequest, person_pk: int, pk: int) -> Response:
         contact = _contact(request, person_pk, pk, "remove")
         services.family_contact_remove(
             by=request.user,
@@ -285,7 +289,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=OptionalReasonSerializer,
         responses={200: FamilyContactSerializer, **errors(400, 403, 404, 409)},
     )
-    def restore(self, request: Request, person_pk: int, pk: int) -> Response:
+    def restore(self, request: AuthedApiRequest, person_pk: int, pk: int) -> Response:
         contact = _contact(request, person_pk, pk, "restore", include_deleted=True)
         contact = services.family_contact_restore(
             by=request.user,
@@ -296,7 +300,7 @@ class FamilyContactViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
 
 def _contact(
-    request: Request,
+    request: AuthedApiRequest,
     person_pk: int,
     pk: int,
     action: selectors.FamilyContactAction,
@@ -357,18 +361,18 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.encounter_list_for(user=self.request.user)
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: AuthedApiRequest) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         disclosure.records_shown(
             by=request.user, records=page, kind=disclosure.ENCOUNTER, named=True
         )
         return self.get_paginated_response(EncounterSerializer(page, many=True).data)
 
-    def retrieve(self, request: Request, pk: int) -> Response:
+    def retrieve(self, request: AuthedApiRequest, pk: int) -> Response:
         encounter = selectors.encounter_get_for(user=request.user, encounter_id=pk)
         return Response(_encounter_data(request, encounter))
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: AuthedApiRequest) -> Response:
         data = _data(EncounterSerializer(data=request.data))
         encounter = services.encounter_log(
             by=request.user,
@@ -381,7 +385,9 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
             _encounter_data(request, encounter), status=status.HTTP_201_CREATED
         )
 
-    def update(self, request: Request, pk: int, partial: bool = False) -> Response:
+    def update(
+        self, request: AuthedApiRequest, pk: int, partial: bool = False
+    ) -> Response:
         encounter = selectors.encounter_get_for(
             user=request.user, encounter_id=pk, action="edit"
         )
@@ -397,10 +403,10 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         return Response(_encounter_data(request, encounter))
 
-    def partial_update(self, request: Request, pk: int) -> Response:
+    def partial_update(self, request: AuthedApiRequest, pk: int) -> Response:
         return self.update(request, pk, partial=True)
 
-    def destroy(self, request: Request, pk: int) -> Response:
+    def destroy(self, request: AuthedApiRequest, pk: int) -> Response:
         encounter = selectors.encounter_get_for(
             user=request.user, encounter_id=pk, action="delete"
         )
@@ -417,7 +423,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=OptionalReasonSerializer,
         responses={200: EncounterSerializer, **errors(400, 404, 409)},
     )
-    def restore(self, request: Request, pk: int) -> Response:
+    def restore(self, request: AuthedApiRequest, pk: int) -> Response:
         encounter = selectors.encounter_get_for(
             user=request.user, encounter_id=pk, action="restore"
         )
@@ -429,7 +435,7 @@ class EncounterViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(_encounter_data(request, encounter))
 
 
-def _encounter_data(request: Request, encounter: Encounter) -> dict:
+def _encounter_data(request: AuthedApiRequest, encounter: Encounter) -> dict:
     # An encounter's narrative is part of the person's record.
     disclosure.record_opened(
         by=request.user, record=encounter, kind=disclosure.ENCOUNTER

@@ -13,6 +13,7 @@ from cases.forms import FamilyContactForm, ReasonForm
 from cases.models import FamilyContact, Person
 from navigator import disclosure
 from navigator.errors import DomainError
+from navigator.http import AuthedRequest
 from navigator.views import apply_domain_error, form_data
 
 
@@ -20,7 +21,7 @@ def person_url(person: Person) -> str:
     return reverse("person-detail", args=[person.pk])
 
 
-def _contact_shown(request: HttpRequest, contact: FamilyContact) -> None:
+def _contact_shown(request: AuthedRequest, contact: FamilyContact) -> None:
     disclosure.record_opened(
         by=request.user,
         record=contact,
@@ -47,7 +48,7 @@ def _contact_of(
 
 
 @login_required
-def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
+def family_contact_add(request: AuthedRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(user=request.user, person_id=person_id)
     form = FamilyContactForm(form_data(request))
     if form.is_bound and form.is_valid():
@@ -70,7 +71,7 @@ def family_contact_add(request: HttpRequest, person_id: int) -> HttpResponse:
 
 @login_required
 def family_contact_edit(
-    request: HttpRequest, person_id: int, contact_id: int
+    request: AuthedRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
     contact = _contact_of(request, person_id, contact_id, "edit")
     form = FamilyContactForm(form_data(request), contact=contact)
@@ -94,7 +95,7 @@ def family_contact_edit(
 
 @login_required
 def family_contact_remove(
-    request: HttpRequest, person_id: int, contact_id: int
+    request: AuthedRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
     contact = _contact_of(request, person_id, contact_id, "remove")
     form = ReasonForm(form_data(request))
@@ -118,7 +119,7 @@ def family_contact_remove(
 
 @login_required
 def family_contact_restore(
-    request: HttpRequest, person_id: int, contact_id: int
+    request: AuthedRequest, person_id: int, contact_id: int
 ) -> HttpResponse:
     # Managers only (cases.selectors.family_contact_access "restore"): 403
     # with the reason for the program's other staff, as on the API.

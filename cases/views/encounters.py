@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -22,6 +22,7 @@ from cases.models import Encounter
 from cases.views._common import _with_ages, _with_concern_labels
 from navigator import disclosure
 from navigator.errors import DomainError, NotFound
+from navigator.http import AuthedRequest
 from navigator.models import User
 from navigator.selectors import (
     is_manager_of,
@@ -60,7 +61,7 @@ def _person_options(user: User, query: str, exclude: int | None = None) -> list:
 
 
 def _picker_context(
-    request: HttpRequest, chosen_id: Any, query: str = ""
+    request: AuthedRequest, chosen_id: Any, query: str = ""
 ) -> dict[str, Any]:
     """The person picker: the chosen person (if any) and search results."""
     chosen = None
@@ -89,7 +90,7 @@ def _picker_context(
 
 
 def _encounter_shown(
-    request: HttpRequest, encounter: Encounter, kind: str = disclosure.ENCOUNTER
+    request: AuthedRequest, encounter: Encounter, kind: str = disclosure.ENCOUNTER
 ) -> None:
     # An encounter is part of its person's record; an unidentified one is
     # nobody's.
@@ -104,7 +105,7 @@ def _after_encounter_saved(encounter: Encounter):
 
 @login_required
 @require_GET
-def encounter_person_options(request: HttpRequest) -> HttpResponse:
+def encounter_person_options(request: AuthedRequest) -> HttpResponse:
     """Search results for the person picker (htmx swaps them in)."""
     return render(
         request,
@@ -121,7 +122,7 @@ def encounter_person_options(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def encounter_person_plan(request: HttpRequest) -> HttpResponse:
+def encounter_person_plan(request: AuthedRequest) -> HttpResponse:
     """The safety / response plan of the person just chosen in the picker
     (htmx swaps it in beside the form); nothing for "not identified yet"."""
     person = None
@@ -136,7 +137,7 @@ def encounter_person_plan(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
+def encounter_detail(request: AuthedRequest, encounter_id: int) -> HttpResponse:
     encounter = selectors.encounter_get_for(
         user=request.user, encounter_id=encounter_id
     )
@@ -155,7 +156,7 @@ def encounter_detail(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 
 @login_required
-def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
+def encounter_edit(request: AuthedRequest, encounter_id: int) -> HttpResponse:
     user = request.user
     encounter = selectors.encounter_get_for(
         user=user, encounter_id=encounter_id, action="edit"
@@ -195,7 +196,7 @@ def encounter_edit(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 
 @login_required
-def encounter_link(request: HttpRequest, encounter_id: int) -> HttpResponse:
+def encounter_link(request: AuthedRequest, encounter_id: int) -> HttpResponse:
     encounter = selectors.encounter_get_for(
         user=request.user, encounter_id=encounter_id, action="link"
     )
@@ -225,7 +226,7 @@ def encounter_link(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 
 @login_required
-def encounter_delete(request: HttpRequest, encounter_id: int) -> HttpResponse:
+def encounter_delete(request: AuthedRequest, encounter_id: int) -> HttpResponse:
     encounter = selectors.encounter_get_for(
         user=request.user, encounter_id=encounter_id, action="delete"
     )
@@ -253,7 +254,7 @@ def encounter_delete(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 
 @login_required
-def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
+def encounter_restore(request: AuthedRequest, encounter_id: int) -> HttpResponse:
     encounter = selectors.encounter_get_for(
         user=request.user, encounter_id=encounter_id, action="restore"
     )
@@ -279,7 +280,7 @@ def encounter_restore(request: HttpRequest, encounter_id: int) -> HttpResponse:
 
 
 @login_required
-def encounter_unidentified_list(request: HttpRequest) -> HttpResponse:
+def encounter_unidentified_list(request: AuthedRequest) -> HttpResponse:
     """Unidentified encounters waiting to be linked, for anyone who logs them
     (Today shows only the user's own of the last 14 days)."""
     encounters = EncounterFilter(
@@ -306,7 +307,7 @@ def encounter_unidentified_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def encounter_list(request: HttpRequest) -> HttpResponse:
+def encounter_list(request: AuthedRequest) -> HttpResponse:
     """The program's encounters, for its program managers only."""
     program_access(user=request.user)
     show_deleted = request.GET.get("deleted") == "1"

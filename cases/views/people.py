@@ -31,6 +31,7 @@ from navigator.audit_display import (
 )
 from navigator.csvsafe import csv_cell
 from navigator.errors import DomainError
+from navigator.http import AuthedRequest
 from navigator.models import AuditEvent
 from navigator.selectors import (
     audit_trail_actors_for_person,
@@ -50,7 +51,7 @@ AUDIT_PAGE_SIZE = 50
 
 
 @login_required
-def person_list(request: HttpRequest) -> HttpResponse:
+def person_list(request: AuthedRequest) -> HttpResponse:
     people = PersonFilter(
         request.GET or None,
         queryset=selectors.person_list_for(user=request.user),
@@ -73,7 +74,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_deleted_list(request: HttpRequest) -> HttpResponse:
+def person_deleted_list(request: AuthedRequest) -> HttpResponse:
     qs = selectors.person_list_deleted_for_manager(user=request.user).select_related(
         "deleted_by"
     )
@@ -85,7 +86,7 @@ def person_deleted_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_create(request: HttpRequest) -> HttpResponse:
+def person_create(request: AuthedRequest) -> HttpResponse:
     programs = program_list_for(user=request.user)
     back_to = safe_next(request)
     form = PersonForm(form_data(request), programs=programs)
@@ -110,7 +111,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_edit(request: AuthedRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(
         user=request.user, person_id=person_id, action="edit"
     )
@@ -135,7 +136,7 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_delete(request: AuthedRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(
         user=request.user, person_id=person_id, action="delete"
     )
@@ -163,7 +164,7 @@ def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-def person_restore(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_restore(request: AuthedRequest, person_id: int) -> HttpResponse:
     person = selectors.person_get_for(
         user=request.user, person_id=person_id, action="restore"
     )
@@ -213,7 +214,7 @@ def _audit_trail(
 
 
 @login_required
-def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_audit(request: AuthedRequest, person_id: int) -> HttpResponse:
     person, form, trail = _audit_trail(request, person_id)
     page = paginate(
         request,
@@ -239,7 +240,7 @@ def person_audit(request: HttpRequest, person_id: int) -> HttpResponse:
 
 
 @login_required
-def person_audit_export(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_audit_export(request: AuthedRequest, person_id: int) -> HttpResponse:
     """The trail (as filtered on the page) as CSV, times in the program's
     time zone; the export is audited as a read of the trail."""
     person, _form, trail = _audit_trail(request, person_id)

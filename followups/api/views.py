@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from cases import selectors as cases_selectors
@@ -39,6 +38,7 @@ from navigator.api.schema import errors
 from navigator.api.serializers import ReasonSerializer
 from navigator.api.views import ApiViewMixin, reason_from
 from navigator.errors import DomainError, NotFound
+from navigator.http import AuthedApiRequest
 from navigator.models import Program, User
 
 T = TypeVar("T")
@@ -82,7 +82,7 @@ def _assignee(program: Program, user_id: int | None) -> User | None:
     return user
 
 
-def _contact(request: Request, contact_id: int | None) -> FamilyContact | None:
+def _contact(request: AuthedApiRequest, contact_id: int | None) -> FamilyContact | None:
     if contact_id is None:
         return None
     return _in_body(
@@ -93,7 +93,7 @@ def _contact(request: Request, contact_id: int | None) -> FamilyContact | None:
     )
 
 
-def _encounter(request: Request, encounter_id: int | None) -> Encounter | None:
+def _encounter(request: AuthedApiRequest, encounter_id: int | None) -> Encounter | None:
     if encounter_id is None:
         return None
     return _in_body(
@@ -104,7 +104,7 @@ def _encounter(request: Request, encounter_id: int | None) -> Encounter | None:
     )
 
 
-def _detail(request: Request, followup: Followup) -> dict:
+def _detail(request: AuthedApiRequest, followup: Followup) -> dict:
     # Purpose and outcome notes are part of the person's record; a write's
     # own event covers the answer to it.
     disclosure.record_opened(by=request.user, record=followup, kind=disclosure.FOLLOWUP)
@@ -153,18 +153,18 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.followup_list_detailed_for(user=self.request.user)
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: AuthedApiRequest) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         disclosure.records_shown(
             by=request.user, records=page, kind=disclosure.FOLLOWUP, named=True
         )
         return self.get_paginated_response(FollowupSerializer(page, many=True).data)
 
-    def retrieve(self, request: Request, pk: int) -> Response:
+    def retrieve(self, request: AuthedApiRequest, pk: int) -> Response:
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
         return Response(_detail(request, followup))
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: AuthedApiRequest) -> Response:
         data = _data(FollowupSerializer(data=request.data))
         person = _in_body(
             "person",
@@ -186,7 +186,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         )
         return Response(_detail(request, followup), status=status.HTTP_201_CREATED)
 
-    def partial_update(self, request: Request, pk: int) -> Response:
+    def partial_update(self, request: AuthedApiRequest, pk: int) -> Response:
         followup = selectors.followup_get_for(
             user=request.user, followup_id=pk, action="edit"
         )
@@ -218,7 +218,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=FollowupCompleteSerializer,
         responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
-    def complete(self, request: Request, pk: int) -> Response:
+    def complete(self, request: AuthedApiRequest, pk: int) -> Response:
         followup = selectors.followup_get_for(
             user=request.user, followup_id=pk, action="complete"
         )
@@ -237,7 +237,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=FollowupMissedSerializer,
         responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
-    def missed(self, request: Request, pk: int) -> Response:
+    def missed(self, request: AuthedApiRequest, pk: int) -> Response:
         followup = selectors.followup_get_for(
             user=request.user, followup_id=pk, action="missed"
         )
@@ -255,7 +255,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=ReasonSerializer,
         responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
-    def cancel(self, request: Request, pk: int) -> Response:
+    def cancel(self, request: AuthedApiRequest, pk: int) -> Response:
         followup = selectors.followup_get_for(
             user=request.user, followup_id=pk, action="cancel"
         )
@@ -272,7 +272,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=FollowupAttemptSerializer,
         responses={200: FollowupDetailSerializer, **errors(400, 404, 409, 413)},
     )
-    def attempt(self, request: Request, pk: int) -> Response:
+    def attempt(self, request: AuthedApiRequest, pk: int) -> Response:
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
         data = _data(FollowupAttemptSerializer(data=request.data))
         attempt = services.followup_attempt(
@@ -290,7 +290,7 @@ class FollowupViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=None,
         responses={200: FollowupDetailSerializer, **errors(403, 404, 409)},
     )
-    def undo(self, request: Request, pk: int) -> Response:
+    def undo(self, request: AuthedApiRequest, pk: int) -> Response:
         followup = selectors.followup_get_for(user=request.user, followup_id=pk)
         followup = services.followup_undo_close(by=request.user, followup=followup)
         return Response(_detail(request, followup))
@@ -318,7 +318,7 @@ class DeliveryViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.delivery_list_for_manager(user=self.request.user)
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: AuthedApiRequest) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         services.deliveries_shown(by=request.user, deliveries=page)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)

@@ -27,6 +27,7 @@ from followups.models import Followup, Status
 from followups.views._common import _failed, _mask, _with_overdue
 from navigator import disclosure
 from navigator.errors import DomainError
+from navigator.http import AuthedRequest
 from navigator.selectors import is_manager_of, staff_program_ids_for
 from navigator.views import paginate
 
@@ -37,7 +38,7 @@ FOLLOWUP_FILTER_KEYS = set(FollowupFilter.base_filters)
 
 
 @login_required
-def followup_list(request: HttpRequest) -> HttpResponse:
+def followup_list(request: AuthedRequest) -> HttpResponse:
     # A list shows what is the user's (DESIGN.md): none for admins and
     # partners, as from the API.
     data = request.GET.copy()
@@ -85,7 +86,7 @@ def _action_forms(followup: Followup) -> dict[str, forms.Form]:
 
 
 def _followup_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     followup: Followup,
     *,
     bound: tuple[str, forms.Form] | None = None,
@@ -144,7 +145,7 @@ def _get(
 
 
 @login_required
-def followup_detail(request: HttpRequest, followup_id: int) -> HttpResponse:
+def followup_detail(request: AuthedRequest, followup_id: int) -> HttpResponse:
     return _followup_page(request, _get(request, followup_id))
 
 
@@ -159,7 +160,7 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def _act(
-    request: HttpRequest,
+    request: AuthedRequest,
     followup: Followup,
     name: str,
     form: forms.Form,
@@ -183,7 +184,7 @@ def _act(
 
 @login_required
 @require_POST
-def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
+def followup_complete(request: AuthedRequest, followup_id: int) -> HttpResponse:
     followup = _get(request, followup_id, "complete")
     form = FollowupCompleteForm(request.POST, time_zone=followup.program.time_zone)
     return _act(
@@ -204,7 +205,7 @@ def followup_complete(request: HttpRequest, followup_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_missed(request: HttpRequest, followup_id: int) -> HttpResponse:
+def followup_missed(request: AuthedRequest, followup_id: int) -> HttpResponse:
     followup = _get(request, followup_id, "missed")
     form = FollowupMissedForm(request.POST, time_zone=followup.program.time_zone)
     return _act(
@@ -224,7 +225,7 @@ def followup_missed(request: HttpRequest, followup_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
+def followup_cancel(request: AuthedRequest, followup_id: int) -> HttpResponse:
     followup = _get(request, followup_id, "cancel")
     form = FollowupCancelForm(request.POST)
     return _act(
@@ -241,7 +242,7 @@ def followup_cancel(request: HttpRequest, followup_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_reschedule(request: HttpRequest, followup_id: int) -> HttpResponse:
+def followup_reschedule(request: AuthedRequest, followup_id: int) -> HttpResponse:
     followup = _get(request, followup_id, "reschedule")
     form = FollowupRescheduleForm(request.POST, followup=followup)
     return _act(
@@ -261,7 +262,7 @@ def followup_reschedule(request: HttpRequest, followup_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_reassign(request: HttpRequest, followup_id: int) -> HttpResponse:
+def followup_reassign(request: AuthedRequest, followup_id: int) -> HttpResponse:
     followup = _get(request, followup_id, "reassign")
     form = FollowupReassignForm(
         request.POST,
@@ -284,7 +285,7 @@ def followup_reassign(request: HttpRequest, followup_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_attempt(request: HttpRequest, followup_id: int) -> HttpResponse:
+def followup_attempt(request: AuthedRequest, followup_id: int) -> HttpResponse:
     followup = _get(request, followup_id)
     form = FollowupAttemptForm(request.POST, time_zone=followup.program.time_zone)
 
@@ -311,7 +312,7 @@ def followup_attempt(request: HttpRequest, followup_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def followup_undo(request: HttpRequest, followup_id: int) -> HttpResponse:
+def followup_undo(request: AuthedRequest, followup_id: int) -> HttpResponse:
     """Reopen a follow-up its author closed a few minutes ago (a mis-tap)."""
     followup = _get(request, followup_id)
     try:

@@ -15,6 +15,7 @@ from followups.forms import FollowupSettingsForm, PlanStepForm
 from followups.views._common import _failed, _mask, _with_overdue
 from navigator import disclosure
 from navigator.errors import DomainError, NotFound
+from navigator.http import AuthedRequest
 from navigator.models import Program
 from navigator.selectors import (
     managed_program_ids_for,
@@ -25,7 +26,7 @@ from navigator.views import apply_domain_error, paginate
 
 
 @login_required
-def overdue(request: HttpRequest) -> HttpResponse:
+def overdue(request: AuthedRequest) -> HttpResponse:
     """The team's overdue follow-ups: per navigator, then the list."""
     program_access(user=request.user)
     managed = managed_program_ids_for(user=request.user)
@@ -58,7 +59,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def deliveries(request: HttpRequest) -> HttpResponse:
+def deliveries(request: AuthedRequest) -> HttpResponse:
     found = DeliveryFilter(
         request.GET or None,
         queryset=selectors.delivery_list_for_manager(user=request.user),
@@ -82,7 +83,7 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _settings_program(request: HttpRequest) -> tuple[Program, list[Program]]:
+def _settings_program(request: AuthedRequest) -> tuple[Program, list[Program]]:
     program_access(user=request.user)
     programs = list(managed_program_list_for(user=request.user))
     wanted = request.GET.get("program")
@@ -127,7 +128,7 @@ def _settings_url(program: Program, anchor: str = "") -> str:
 
 
 @login_required
-def followup_settings(request: HttpRequest) -> HttpResponse:
+def followup_settings(request: AuthedRequest) -> HttpResponse:
     program, programs = _settings_program(request)
     if request.method != "POST":
         return _settings_page(request, program, programs)
@@ -150,7 +151,7 @@ def followup_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_step_add(request: HttpRequest) -> HttpResponse:
+def plan_step_add(request: AuthedRequest) -> HttpResponse:
     program, programs = _settings_program(request)
     form = PlanStepForm(request.POST)
     status = 200
@@ -169,7 +170,7 @@ def plan_step_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_step_remove(request: HttpRequest, step_id: int) -> HttpResponse:
+def plan_step_remove(request: AuthedRequest, step_id: int) -> HttpResponse:
     step = selectors.followup_plan_step_get_for_manager(
         user=request.user, step_id=step_id
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,11 +15,12 @@ from followups import calendar, selectors, services
 from followups.forms import NotificationPreferenceForm
 from followups.views._common import _failed
 from navigator.errors import DomainError
+from navigator.http import AuthedRequest
 from navigator.links import absolute_url
 
 
 def _preferences_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     *,
     form: NotificationPreferenceForm | None = None,
     feed_url: str = "",
@@ -39,7 +40,7 @@ def _preferences_page(
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthedRequest) -> HttpResponse:
     if request.method != "POST":
         return _preferences_page(request)
     form = NotificationPreferenceForm(
@@ -65,7 +66,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 @require_POST
-def calendar_feed_create(request: HttpRequest) -> HttpResponse:
+def calendar_feed_create(request: AuthedRequest) -> HttpResponse:
     """A new private feed URL, shown in this one response and never again."""
     _feed, token = services.calendar_feed_create(by=request.user)
     url = absolute_url(reverse("followup-calendar-feed", args=[token]))
@@ -77,7 +78,7 @@ def calendar_feed_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_feed_revoke(request: HttpRequest) -> HttpResponse:
+def calendar_feed_revoke(request: AuthedRequest) -> HttpResponse:
     if services.calendar_feed_revoke(by=request.user):
         messages.success(request, "Calendar link revoked. It no longer works.")
     return redirect(reverse("followup-preferences") + "#calendar")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,11 +15,12 @@ from followups.forms import FollowupPlanForm, FollowupScheduleForm
 from followups.views._common import _failed
 from navigator import disclosure
 from navigator.errors import DomainError
+from navigator.http import AuthedRequest
 from navigator.views import form_data
 
 
 @login_required
-def followup_schedule(request: HttpRequest) -> HttpResponse:
+def followup_schedule(request: AuthedRequest) -> HttpResponse:
     """Schedule a follow-up with a person (``?person=<id>``)."""
     person = cases_selectors.person_get_for(
         user=request.user, person_id=request.GET.get("person")
@@ -76,7 +77,7 @@ def followup_schedule(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def followup_plan(request: HttpRequest, encounter_id: int) -> HttpResponse:
+def followup_plan(request: AuthedRequest, encounter_id: int) -> HttpResponse:
     """The program's default follow-ups for a just-logged encounter."""
     encounter = cases_selectors.encounter_get_for(
         user=request.user, encounter_id=encounter_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -20,10 +20,11 @@ from cases.familiar.views._common import (
 from cases.models import FamiliarFaceFlag, FlagStatus
 from navigator import disclosure
 from navigator.errors import DomainError
+from navigator.http import AuthedRequest
 from navigator.views import form_data
 
 
-def _flag_shown(request: HttpRequest, flag: FamiliarFaceFlag) -> None:
+def _flag_shown(request: AuthedRequest, flag: FamiliarFaceFlag) -> None:
     # The page says why the person is on the list (familiar/_why.html).
     disclosure.record_opened(
         by=request.user, record=flag, kind=disclosure.FAMILIAR_FACES
@@ -32,7 +33,7 @@ def _flag_shown(request: HttpRequest, flag: FamiliarFaceFlag) -> None:
 
 @login_required
 @access_answered
-def familiar_enroll(request: HttpRequest, flag_id: int) -> HttpResponse:
+def familiar_enroll(request: AuthedRequest, flag_id: int) -> HttpResponse:
     flag = selectors.familiar_face_get_for(
         user=request.user, flag_id=flag_id, action="enroll"
     )
@@ -66,7 +67,7 @@ def familiar_enroll(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 @access_answered
-def familiar_dismiss(request: HttpRequest, flag_id: int) -> HttpResponse:
+def familiar_dismiss(request: AuthedRequest, flag_id: int) -> HttpResponse:
     flag = selectors.familiar_face_get_for(
         user=request.user, flag_id=flag_id, action="dismiss"
     )
@@ -100,7 +101,7 @@ def familiar_dismiss(request: HttpRequest, flag_id: int) -> HttpResponse:
 
 @login_required
 @access_answered
-def familiar_enrollment_end(request: HttpRequest, enrollment_id: int) -> HttpResponse:
+def familiar_enrollment_end(request: AuthedRequest, enrollment_id: int) -> HttpResponse:
     enrollment = selectors.enrollment_get_for(
         user=request.user, enrollment_id=enrollment_id, action="end"
     )

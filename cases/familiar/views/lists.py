@@ -6,7 +6,7 @@ import csv
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -16,6 +16,7 @@ from cases.familiar.filters import FamiliarFaceFilter
 from cases.familiar.selectors import FamiliarFaceRow
 from cases.familiar.views._common import access_answered, list_url
 from cases.models import FamiliarFaceFlag
+from navigator.http import AuthedRequest
 from navigator.selectors import program_ids_for
 from navigator.views import paginate
 
@@ -23,7 +24,7 @@ from navigator.views import paginate
 @login_required
 @require_GET
 @access_answered
-def familiar_list(request: HttpRequest) -> HttpResponse:
+def familiar_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     selectors.familiar_faces_access(user=user, action="list")
     flags = FamiliarFaceFilter(
@@ -123,7 +124,7 @@ def _csv_row(row: FamiliarFaceRow) -> list[CsvCell]:
 @login_required
 @require_GET
 @access_answered
-def familiar_export(request: HttpRequest) -> HttpResponse:
+def familiar_export(request: AuthedRequest) -> HttpResponse:
     """The list as CSV, for managers: the same columns, no narrative text
     (no plans, no dismissal reasons). What is audited is the service's
     decision (``services.familiar_list_export``)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -14,6 +14,7 @@ from cases.familiar import selectors
 from cases.familiar.forms import MonthForm, OutcomesForm
 from cases.familiar.views._common import access_answered
 from navigator import disclosure
+from navigator.http import AuthedRequest
 from navigator.selectors import program_ids_for
 from navigator.views import paginate
 
@@ -28,7 +29,7 @@ def _percent_change(before: int, after: int) -> int | None:
 @login_required
 @require_GET
 @access_answered
-def familiar_outcomes(request: HttpRequest) -> HttpResponse:
+def familiar_outcomes(request: AuthedRequest) -> HttpResponse:
     """Contacts in the N days before enrollment vs the N days after."""
     user = request.user
     selectors.familiar_faces_access(user=user, action="outcomes")
@@ -75,7 +76,7 @@ def _shift_month(month: datetime.date, by: int) -> datetime.date:
 @login_required
 @require_GET
 @access_answered
-def familiar_history(request: HttpRequest) -> HttpResponse:
+def familiar_history(request: AuthedRequest) -> HttpResponse:
     """Who was on the list in a month (kept by the evaluation each run)."""
     user = request.user
     selectors.familiar_faces_access(user=user, action="history")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
@@ -14,6 +14,7 @@ from cases import selectors as cases_selectors
 from cases.familiar import selectors, services
 from cases.familiar.views._common import access_answered
 from cases.models import Person
+from navigator.http import AuthedRequest
 from navigator.models import User
 
 
@@ -40,7 +41,7 @@ def person_panel_context(user: User, person: Person) -> dict[str, Any]:
 @login_required
 @require_GET
 @access_answered
-def familiar_person_panel(request: HttpRequest, person_id: int) -> HttpResponse:
+def familiar_person_panel(request: AuthedRequest, person_id: int) -> HttpResponse:
     """The panel the person page loads when it scrolls into view (htmx), or,
     without JavaScript, a page of its own."""
     person = cases_selectors.person_get_for(user=request.user, person_id=person_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,6 +13,7 @@ from cases.familiar.forms import RuleForm
 from cases.familiar.services import DEFAULT_RULE
 from cases.familiar.views._common import access_answered, show_domain_error
 from navigator.errors import DomainError
+from navigator.http import AuthedRequest
 from navigator.selectors import program_ids_for
 from navigator.views import form_data
 
@@ -20,7 +21,7 @@ from navigator.views import form_data
 @login_required
 @require_GET
 @access_answered
-def familiar_rules(request: HttpRequest) -> HttpResponse:
+def familiar_rules(request: AuthedRequest) -> HttpResponse:
     """The rules the list is computed from. A read: a program without a rule
     is said so here and gets the default one from the evaluation
     (``services.familiar_faces_evaluate_program``), not from this GET."""
@@ -50,7 +51,7 @@ def familiar_rules(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access_answered
-def familiar_rule_create(request: HttpRequest) -> HttpResponse:
+def familiar_rule_create(request: AuthedRequest) -> HttpResponse:
     selectors.familiar_faces_access(user=request.user, action="rule_create")
     form = RuleForm(
         form_data(request),
@@ -74,7 +75,7 @@ def familiar_rule_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @access_answered
-def familiar_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
+def familiar_rule_edit(request: AuthedRequest, rule_id: int) -> HttpResponse:
     rule = selectors.familiar_rule_get_for(
         user=request.user, rule_id=rule_id, action="edit"
     )
@@ -97,7 +98,7 @@ def familiar_rule_edit(request: HttpRequest, rule_id: int) -> HttpResponse:
 @login_required
 @require_POST
 @access_answered
-def familiar_rule_active(request: HttpRequest, rule_id: int) -> HttpResponse:
+def familiar_rule_active(request: AuthedRequest, rule_id: int) -> HttpResponse:
     """Turn a rule off or on. The wanted state is sent (not "toggle"), so a
     double submit does not undo itself."""
     rule = selectors.familiar_rule_get_for(

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from followups import services as followup_services
 from followups.forms import EncounterFollowupForm
 from navigator.errors import DomainError
 from navigator.forms import local_now_or
+from navigator.http import AuthedRequest
 from navigator.selectors import program_list_for
 from navigator.views import apply_domain_error, form_data, or_404
 
@@ -46,7 +47,7 @@ def _after_encounter_logged(encounter: Encounter):
 
 
 @login_required
-def encounter_create(request: HttpRequest) -> HttpResponse:
+def encounter_create(request: AuthedRequest) -> HttpResponse:
     user = request.user
     programs = program_list_for(user=user)
     preset = None

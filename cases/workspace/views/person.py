@@ -8,7 +8,7 @@ features, so it lives in the workspace (docs/decisions/0010-layers.md).
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from cases import selectors, services
@@ -16,6 +16,7 @@ from cases.models import Gender, RaceEthnicity
 from cases.views._common import _with_ages, _with_concern_labels
 from cases.workspace import selectors as workspace_selectors
 from navigator import disclosure
+from navigator.http import AuthedRequest
 from navigator.selectors import is_manager_of
 from navigator.views import or_404, paginate
 
@@ -26,7 +27,7 @@ _RACES = dict(RaceEthnicity.choices)
 
 
 @login_required
-def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
     person = or_404(selectors.person_get_for, user=request.user, person_id=person_id)
     # HIPAA access accounting: every opening of a record is in the audit log.
     services.person_record_viewed(by=request.user, person=person)
@@ -80,7 +81,7 @@ TIMELINE_DISCLOSES = {
 
 
 def _timeline_and_contacts_shown(
-    request: HttpRequest, person, entries: list[dict], contacts: list
+    request: AuthedRequest, person, entries: list[dict], contacts: list
 ) -> None:
     # The same one event as the record itself (HIPAA access accounting),
     # naming the page's encounters, follow-ups and contacts.

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from cases import selectors
 from cases.views._common import _with_concern_labels
 from followups import selectors as followup_selectors
 from navigator import disclosure
+from navigator.http import AuthedRequest
 from navigator.views import paginate
 
 
 @login_required
-def today(request: HttpRequest) -> HttpResponse:
+def today(request: AuthedRequest) -> HttpResponse:
     page = paginate(
         request, selectors.encounter_list_recent_for_navigator(user=request.user)
     )
