@@ -9,29 +9,20 @@ from typing import Concatenate, ParamSpec
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from navigator.errors import DomainError, NotFound, PermissionDenied
-from navigator.views import apply_domain_error
+from navigator.views import access_error_response, apply_domain_error
 
 P = ParamSpec("P")
 View = Callable[Concatenate[HttpRequest, P], HttpResponse]
 
 
 def denied_page(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    """In scope, not for the role: a 403 page that says why (DESIGN.md).
-
-    Until ``navigator.views`` maps PermissionDenied for every page, this is
-    the one place the familiar-faces pages do it: swap it for that mapping.
-    """
-    return render(
-        request,
-        ["errors/403.html", "familiar/denied.html"],
-        {"message": exc.detail, "exception": exc},
-        status=403,
-    )
+    """In scope, not for the role: the one page mapping's 403 with the reason
+    (navigator.views.access_error_response)."""
+    return access_error_response(request, exc)
 
 
 def access_answered(view: View[P]) -> View[P]:
