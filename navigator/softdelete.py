@@ -7,10 +7,15 @@ way when they come. A record type takes part in three steps:
 
 1. Its model inherits ``SoftDeletable`` (``deleted_at``, ``deleted_by``,
    ``deleted_reason``; a migration adds the columns).
-2. Its ``<entity>_soft_delete`` / ``<entity>_restore`` services, each
-   ``@transaction.atomic``, lock the row scoped to the user (out of scope is
-   ``NotFound``, as everywhere), check what is their own (e.g. "the person's
-   record is deleted"), then call ``soft_delete`` / ``restore`` here.
+2. Its access function (``<entity>_access`` in its selectors) answers the
+   actions ``delete`` and ``restore``: restore for the program's managers
+   only (``PermissionDenied`` for its other staff, ``NotFound`` outside it),
+   as ``cases.selectors.person_access`` does. Who may is decided there, once
+   per entity and action, not here.
+   Its ``<entity>_soft_delete`` / ``<entity>_restore`` services, each
+   ``@transaction.atomic``, lock the row and ask that access function of the
+   locked row, check what is their own (e.g. "the person's record is
+   deleted"), then call ``soft_delete`` / ``restore`` here.
 3. They queue their own side effects after (``transaction.on_commit`` /
    ``navigator.outbox``), e.g. re-evaluating familiar faces.
 
@@ -19,10 +24,9 @@ The rules, written once here:
 - Delete: any staff member the caller's scoped lock let through; a reason is
   required (``clean_reason``: stripped, bounded, no NUL), kept on the record
   and in the DELETE audit event.
-- Restore: only a manager of the record's program (``PermissionDenied``
-  otherwise: deleted records are hidden from navigators, and bringing one back
-  is a manager's decision); the reason is optional, cleaned the same way, and
-  kept in the RESTORE audit event with the delete it undoes.
+- Restore: a manager's decision (deleted records are hidden from navigators;
+  the access function of step 2 says so); the reason is optional, cleaned the
+  same way, and kept in the RESTORE audit event with the delete it undoes.
 - Deleting a deleted record, or restoring one that is not deleted, is a
   ``Conflict`` (a state error, not a silent success that could hide a double
   submit of another id).
@@ -37,10 +41,9 @@ from django.db import models
 from django.utils import timezone
 
 from navigator.audit import audit_record, snapshot
-from navigator.errors import Conflict, PermissionDenied
+from navigator.errors import Conflict
 from navigator.fields import REASON_MAX_LENGTH, BoundedTextField
 from navigator.models import AuditAction, User
-from navigator.selectors import is_manager_of
 from navigator.services import clean_reason
 
 
@@ -117,8 +120,6 @@ def restore(
     reason = clean_reason(reason)
     if not obj.is_deleted:
         raise Conflict(f"This {what} is not deleted.")
-    if not is_manager_of(user=by, program_id=program_id):
-        raise PermissionDenied(f"Only a program manager can restore a deleted {what}.")
     changes = {
         "deleted_at": [snapshot(obj, ["deleted_at"])["deleted_at"], None],
         "deleted_reason": [obj.deleted_reason, ""],

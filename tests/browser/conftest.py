@@ -44,7 +44,7 @@ def browser():
     if not CHROMIUM.exists():
         _unavailable(f"{CHROMIUM} is missing")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable(
             "the playwright package is not installed (pip install -e '.[dev]')"
@@ -53,6 +53,10 @@ def browser():
     # then refuse ORM calls from the test body, which is synchronous all the
     # same. Only while these tests run: the deploy check rejects the variable.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    # An assertion waits as long as an action does (the context's 10 s): on a
+    # loaded two-core CI machine a page after a POST can take longer than
+    # expect()'s 5 s default, and such a test failed without a defect.
+    expect.set_options(timeout=10_000)
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
