@@ -11,7 +11,7 @@ therefore the services' argument names (``due_at``, ``assigned_to``,
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
@@ -54,7 +54,11 @@ EXACT = "exact"
 
 def _model_field(model: type[models.Model], name: str, **kwargs) -> forms.Field:
     """The form field Django derives from the model, so limits stay in sync."""
-    return model._meta.get_field(name).formfield(**kwargs)
+    field = model._meta.get_field(name)
+    formfield = field.formfield(**kwargs) if isinstance(field, models.Field) else None
+    if formfield is None:
+        raise TypeError(f"{model.__name__}.{name} has no form field of its own.")
+    return formfield
 
 
 def _helper(*fields: Any) -> FormHelper:
@@ -155,16 +159,18 @@ class FollowupScheduleForm(forms.Form):
         self.person = person
         zone = person.program.time_zone
         self.fields["due_at"].help_text = f"Local time, {zone}."
-        self.fields["contact"].queryset = contacts
+        # self.fields holds copies of the fields declared above.
+        contact = cast(ContactChoiceField, self.fields["contact"])
+        contact.queryset = contacts
         # Labels and help texts hold no data (issue 7): the page names the
         # person where the template escapes it.
-        self.fields["contact"].empty_label = "The person themselves"
+        contact.empty_label = "The person themselves"
         self.fields[
             "contact"
         ].help_text = "Family and caregivers the person agreed we may contact."
-        self.fields["assigned_to"].queryset = assignees.order_by(
-            "first_name", "last_name", "username"
-        )
+        # self.fields holds a copy of the field declared above.
+        assigned_to = cast(UserChoiceField, self.fields["assigned_to"])
+        assigned_to.queryset = assignees.order_by("first_name", "last_name", "username")
         remind = self.fields["remind_person"]
         if can_remind:
             remind.help_text = (
@@ -198,7 +204,8 @@ class FollowupScheduleForm(forms.Form):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("when") == EXACT:
             if data.get("due_at") is None and "due_at" not in self.errors:
                 self.add_error("due_at", "Give the date and time.")
@@ -242,7 +249,8 @@ class EncounterFollowupForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("days") is not None and not data.get("method"):
             self.add_error("method", "Choose how to follow up.")
         return data
@@ -272,12 +280,15 @@ class FollowupPlanForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["at"].help_text = f"Local time, {time_zone}."
-        self.steps = {str(s.pk): s for s in steps}
-        self.fields["steps"].choices = [(k, str(s)) for k, s in self.steps.items()]
-        self.fields["steps"].initial = list(self.steps)
+        # Not "steps": that names the field declared above.
+        self.step_by_pk = {str(s.pk): s for s in steps}
+        # self.fields holds a copy of the field declared above.
+        field = cast(forms.MultipleChoiceField, self.fields["steps"])
+        field.choices = [(k, str(s)) for k, s in self.step_by_pk.items()]
+        field.initial = list(self.step_by_pk)
 
     def chosen_steps(self) -> list[FollowupPlanStep]:
-        return [self.steps[k] for k in self.cleaned_data["steps"]]
+        return [self.step_by_pk[k] for k in self.cleaned_data["steps"]]
 
 
 # --- acting on one follow-up -------------------------------------------------
@@ -435,9 +446,9 @@ class FollowupReassignForm(forms.Form):
         kwargs.setdefault("prefix", "reassign")
         kwargs.setdefault("initial", {"assigned_to": followup.assigned_to_id})
         super().__init__(*args, **kwargs)
-        self.fields["assigned_to"].queryset = assignees.order_by(
-            "first_name", "last_name", "username"
-        )
+        # self.fields holds a copy of the field declared above.
+        assigned_to = cast(UserChoiceField, self.fields["assigned_to"])
+        assigned_to.queryset = assignees.order_by("first_name", "last_name", "username")
         self.helper = _helper("assigned_to")
 
 

@@ -183,6 +183,10 @@ class NotificationPreference(models.Model):
 
 
 class Followup(models.Model):
+    # Set by the follow-up pages for their templates (followups/views/
+    # _common.py, _with_overdue). An annotation only: not a field.
+    is_overdue: bool
+
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="followups"
     )
@@ -409,6 +413,11 @@ class DeliveryStatus(models.TextChoices):
 
 class Delivery(models.Model):
     """One message on one channel to one address: sent at most once."""
+
+    # Set by the managers' pages for their templates, the address masked
+    # (followups/views/_common.py, _mask). Annotations only: not fields.
+    masked_recipient: str
+    masked_error: str
 
     reminder = models.ForeignKey(
         Reminder, on_delete=models.PROTECT, related_name="deliveries"

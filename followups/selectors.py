@@ -157,7 +157,7 @@ def followups_today_for(
         )
         .annotate(attempt_count=Count("attempts"))
     )
-    just_closed = sorted(
+    just_closed: list[Followup] = sorted(
         (f for f in rows if f.status != Status.SCHEDULED),
         key=lambda f: f.closed_at or now,
         reverse=True,

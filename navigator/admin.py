@@ -40,7 +40,7 @@ from navigator.selectors import is_administrator
 
 
 def _site_permission(request: HttpRequest) -> bool:
-    return is_administrator(user=request.user)  # type: ignore[arg-type]
+    return is_administrator(user=request.user)
 
 
 # The site's own door (its index, and every page through admin_view). Set on

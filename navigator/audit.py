@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.utils import timezone
 
@@ -54,7 +55,7 @@ def diff(before: dict, after: dict) -> dict:
 
 def audit_record(
     *,
-    actor: User | None,
+    actor: User | AnonymousUser | None,
     action: str,
     obj: models.Model,
     person_id: int | None,
@@ -63,7 +64,7 @@ def audit_record(
     reason: str = "",
 ) -> AuditEvent:
     event = AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor if isinstance(actor, User) else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -101,7 +102,7 @@ AUDIT_BULK_BATCH = 2000
 
 
 def audit_records_bulk(
-    *, actor: User | None, entries: Sequence[AuditEntry]
+    *, actor: User | AnonymousUser | None, entries: Sequence[AuditEntry]
 ) -> list[AuditEvent]:
     """The events of a bulk write (an import), in one INSERT per 2,000 rows.
 
@@ -109,12 +110,12 @@ def audit_records_bulk(
     id, source and endpoint from the context, and each accounts for its
     person in the request's disclosures. The objects must be saved (have a pk).
     """
-    actor = actor if actor is not None and actor.is_authenticated else None
+    by = actor if isinstance(actor, User) else None
     request_id, source = request_id_var.get(), source_var.get() or "command"
     endpoint = endpoint_var.get()
     events = [
         AuditEvent(
-            actor=actor,
+            actor=by,
             action=entry.action,
             object_type=entry.obj._meta.label_lower,
             object_id=str(entry.obj.pk),

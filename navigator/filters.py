@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import TYPE_CHECKING
 
 import django_filters
 from django import forms
@@ -20,6 +21,10 @@ from drf_spectacular.utils import extend_schema_field
 
 from navigator.api.fields import ISO_DATE, ISO_DATETIME
 from navigator.api.serializers import MAX_ID
+
+if TYPE_CHECKING:
+    # Type-only: a form field's error message may be a lazy translation.
+    from django_stubs_ext import StrOrPromise
 
 # Offsets in use run from UTC-12:00 to UTC+14:00 (IANA time zone database);
 # PostgreSQL refuses anything from 16 hours on ("time zone displacement out
@@ -79,7 +84,7 @@ class InstantField(IsoDateTimeField):
         return value
 
 
-def _check_spelling(value, pattern: str, message: str) -> None:
+def _check_spelling(value: object, pattern: str, message: StrOrPromise) -> None:
     # The parsers take more spellings than the schema gives (fromisoformat:
     # "20260101", a bare hour; DateField: "1/2/2026"); a filter takes the
     # one its schema shows, so clients, pages and the schema agree.

@@ -86,6 +86,10 @@ STAFF_ROLES = (Role.NAVIGATOR, Role.CASEWORKER, Role.PROGRAM_MANAGER)
 class User(AbstractUser):
     """A person who signs in. Roles come from memberships, per program."""
 
+    # navigator.selectors caches the active memberships on the user object
+    # (asked many times per request). An annotation only: not a field.
+    _navigator_memberships: list[Membership]
+
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 

@@ -19,10 +19,10 @@ from navigator.errors import NotFound, PermissionDenied
 from navigator.models import STAFF_ROLES, AuditEvent, Membership, Program, Role, User
 
 
-def _memberships(user: User) -> list[Membership]:
+def _memberships(user: User | AnonymousUser) -> list[Membership]:
     # An anonymous or deactivated user holds no role anywhere, whatever rows
     # remain: every role question (not only scoping) must answer "none".
-    if not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return []
     # Cached per user object: scoping is asked many times per request.
     cached = getattr(user, "_navigator_memberships", None)
@@ -38,18 +38,20 @@ def _memberships(user: User) -> list[Membership]:
     return cached
 
 
-def memberships_for(*, user: User) -> list[Membership]:
+def memberships_for(*, user: User | AnonymousUser) -> list[Membership]:
     """The user's active memberships with their programs (cached per user)."""
     return _memberships(user)
 
 
-def program_ids_for(*, user: User, roles: Collection[str] = STAFF_ROLES) -> list[int]:
+def program_ids_for(
+    *, user: User | AnonymousUser, roles: Collection[str] = STAFF_ROLES
+) -> list[int]:
     """Programs where the user holds one of ``roles`` (by default: staff)."""
     return sorted({m.program_id for m in _memberships(user) if m.role in roles})
 
 
 def program_list_for(
-    *, user: User, roles: Collection[str] = STAFF_ROLES
+    *, user: User | AnonymousUser, roles: Collection[str] = STAFF_ROLES
 ) -> QuerySet[Program]:
     return Program.objects.filter(id__in=program_ids_for(user=user, roles=roles))
 
@@ -57,17 +59,17 @@ def program_list_for(
 # --- staff and managers of a program: the one definition ---------------------
 
 
-def staff_program_ids_for(*, user: User) -> list[int]:
+def staff_program_ids_for(*, user: User | AnonymousUser) -> list[int]:
     """Programs whose people's records the user works with: those where they
     are staff (``STAFF_ROLES``). Admins and partners are staff of none."""
     return program_ids_for(user=user, roles=STAFF_ROLES)
 
 
-def is_staff_of(*, user: User, program_id: int | None) -> bool:
+def is_staff_of(*, user: User | AnonymousUser, program_id: int | None) -> bool:
     return program_id in staff_program_ids_for(user=user)
 
 
-def managed_program_ids_for(*, user: User) -> list[int]:
+def managed_program_ids_for(*, user: User | AnonymousUser) -> list[int]:
     """Programs the user manages (program manager)."""
     return program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
 
@@ -83,7 +85,7 @@ def staff_users_of(
     colleagues). ``active_only=False`` also keeps those who have left (a
     follow-up stays assigned to them)."""
     # One filter() call: every condition holds for the same membership.
-    membership = {
+    membership: dict[str, object] = {
         "memberships__program_id__in": list(program_ids),
         "memberships__role__in": STAFF_ROLES,
     }
@@ -120,20 +122,20 @@ def program_access(
     )
 
 
-def primary_program_for(*, user: User) -> Program | None:
+def primary_program_for(*, user: User | AnonymousUser) -> Program | None:
     """The program a user works in first: the oldest active membership,
     preferring one with access to people's records."""
     memberships = _memberships(user)
     staff = [m for m in memberships if m.role in STAFF_ROLES]
-    first = (staff or memberships or [None])[0]
-    return first.program if first is not None else None
+    first = (staff or memberships)[:1]
+    return first[0].program if first else None
 
 
-def roles_for(*, user: User, program_id: int) -> set[str]:
+def roles_for(*, user: User | AnonymousUser, program_id: int) -> set[str]:
     return {m.role for m in _memberships(user) if m.program_id == program_id}
 
 
-def user_has_role(*, user: User, role: str) -> bool:
+def user_has_role(*, user: User | AnonymousUser, role: str) -> bool:
     return any(m.role == role for m in _memberships(user))
 
 
@@ -156,7 +158,7 @@ def administration_access(*, user: User | AnonymousUser) -> None:
         raise PermissionDenied("Only an administrator may do this.")
 
 
-def is_manager_of(*, user: User, program_id: int | None) -> bool:
+def is_manager_of(*, user: User | AnonymousUser, program_id: int | None) -> bool:
     return program_id in managed_program_ids_for(user=user)
 
 
@@ -170,13 +172,16 @@ class AuditTrailFilters:
     by_system: bool = False
 
 
-def _trail(*, user: User, person_id: int) -> QuerySet[AuditEvent]:
+def _trail(*, user: User | AnonymousUser, person_id: int) -> QuerySet[AuditEvent]:
     managed = managed_program_ids_for(user=user)
     return AuditEvent.objects.filter(person_id=person_id, program_id__in=managed)
 
 
 def audit_trail_for_person(
-    *, user: User, person_id: int, filters: AuditTrailFilters | None = None
+    *,
+    user: User | AnonymousUser,
+    person_id: int,
+    filters: AuditTrailFilters | None = None,
 ) -> QuerySet[AuditEvent]:
     """A person's audit trail, for program managers of the person's program.
 

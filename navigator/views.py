@@ -105,11 +105,10 @@ def paginate(
     paginator = (ExactPaginator if exact else BoundedPaginator)(items, per_page)
     try:
         cursor = request.GET.get("cursor")
-        page = paginator.page_after(cursor) if cursor else None
+        after: Page | None = paginator.page_after(cursor) if cursor else None
     except InvalidPage:
-        page = None
-    if page is None:
-        page = paginator.get_page(request.GET.get("page"))
+        after = None
+    page = after if after is not None else paginator.get_page(request.GET.get("page"))
     # Evaluated once here, so helpers and the template share the rows.
     page.object_list = list(page.object_list)
     return page

@@ -26,6 +26,7 @@ from cases.models import (
     FlagStatus,
     Person,
 )
+from cases.services import EncounterData, PersonData
 from followups import services as followup_services
 from followups.models import (
     Delivery,
@@ -98,7 +99,7 @@ def _staff(program: Program, role: str, username: str) -> User:
 
 
 def _person(by: User, n: int) -> Person:
-    data = {
+    data: PersonData = {
         "external_id": f"{n}{hostile(98)}",  # unique in the program
         "first_name": hostile(100),
         "middle_name": hostile(100),
@@ -121,7 +122,7 @@ def _person(by: User, n: int) -> Person:
 
 
 def _encounter(by: User, person: Person | None, days_ago: float = 1) -> Encounter:
-    data = {
+    data: EncounterData = {
         "started_at": timezone.now() - datetime.timedelta(days=days_ago),
         "minutes_engaged": 20,
         "location_text": hostile(300),

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Encounter, FamilyContact, Person
-from cases.services import encounter_log
+from cases.services import EncounterData, encounter_log
 from followups import reminders
 from followups.models import Followup, FollowupPlanStep, Priority
 from followups.selectors import assignable_users_for
@@ -243,14 +243,15 @@ def followups_schedule_plan(
     at: datetime.time = datetime.time(10, 0),
 ) -> list[Followup]:
     """Schedule the chosen default follow-ups of an encounter's disposition."""
-    if encounter.person_id is None:
+    person = encounter.person
+    if person is None:
         raise DomainError.for_field(
             "person", "Identify the person before scheduling follow-ups."
         )
     return [
         followup_schedule(
             by=by,
-            person=encounter.person,
+            person=person,
             encounter=encounter,
             due_at=due_in_days(
                 program=encounter.program,
@@ -285,7 +286,7 @@ _AFTER_ENCOUNTER_FIELDS = {"due_at": "days"}
 def encounter_log_with_followup(
     *,
     by: User,
-    data: dict[str, Any],
+    data: EncounterData,
     program: Program | int | None = None,
     person: Person | int | None = None,
     navigators: Iterable[User | int] | None = None,

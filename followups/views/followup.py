@@ -135,7 +135,7 @@ def _followup_page(
 
 
 def _get(
-    request: HttpRequest,
+    request: AuthedRequest,
     followup_id: int,
     action: selectors.FollowupAction = "view",
 ) -> Followup:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime
 import decimal
 import zoneinfo
+from typing import Unpack
 
 import pytest
 from django.utils import timezone
 
 from cases import selectors, services
 from cases.models import Encounter
+from cases.services.inputs import EncounterData, Officer
 from cases.workspace import selectors as workspace_selectors
 from navigator.context import audit_context
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -35,8 +37,8 @@ def field_error(call) -> set[str]:
     return set(exc.value.fields)
 
 
-def data(**overrides) -> dict:
-    values = {
+def data(**overrides: Unpack[EncounterData]) -> EncounterData:
+    values: EncounterData = {
         "started_at": timezone.now() - datetime.timedelta(minutes=30),
         "source": "911_call",
         "disposition": "resolved_on_scene",
@@ -106,7 +108,10 @@ class TestLog:
         assert set(encounter.navigators.all()) == {navigator_a, partner_nav}
 
     def test_officers_are_kept(self, log):
-        officers = [{"name": "Ofc. Chen", "badge": "4411"}, {"badge": "17"}]
+        officers: list[Officer] = [
+            {"name": "Ofc. Chen", "badge": "4411"},
+            {"badge": "17"},
+        ]
         encounter = log(data=data(officers=officers))
         encounter.refresh_from_db()
         assert encounter.officers == officers
@@ -133,7 +138,8 @@ class TestLog:
         encounter = services.encounter_log(
             by=navigator_a,
             person=person,
-            data=data(started_at="2024-03-01T08:30:00+00:00"),
+            # deliberately wrong type: text, as a client may send it, is parsed.
+            data=data(started_at="2024-03-01T08:30:00+00:00"),  # type: ignore[arg-type]
         )
         encounter.refresh_from_db()
         assert encounter.started_at == datetime.datetime(
@@ -192,11 +198,13 @@ class TestValidation:
         ],
     )
     def test_bad_values_name_the_field(self, log, field, value):
-        extra = {"longitude": 0} if field == "latitude" else {}
+        extra: EncounterData = {"longitude": 0} if field == "latitude" else {}
         assert field_error(lambda: log(data=data(**{field: value}, **extra))) == {field}
 
     def test_unknown_fields_are_refused(self, log):
-        assert field_error(lambda: log(data=data(weather="rain"))) == {"weather"}
+        # deliberately wrong type: a field EncounterData does not have.
+        unknown = data(weather="rain")  # type: ignore[call-arg]
+        assert field_error(lambda: log(data=unknown)) == {"weather"}
 
     def test_unknown_responder_ids(self, log):
         assert field_error(lambda: log(navigators=["abc"])) == {"navigators"}

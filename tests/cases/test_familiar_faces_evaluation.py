@@ -19,6 +19,7 @@ from cases.models import (
     FlagStatus,
     Person,
 )
+from cases.services import EncounterData
 from navigator.context import audit_context
 from navigator.models import AuditEvent, Role
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
@@ -338,7 +339,7 @@ def test_logging_encounters_flags_the_person_once_committed(
 ):
     rule_for(program_a, min_encounters=2)
     person = PersonFactory(program=program_a)
-    data = {"source": "911_call", "disposition": "resolved_on_scene"}
+    data: EncounterData = {"source": "911_call", "disposition": "resolved_on_scene"}
     with django_capture_on_commit_callbacks(execute=True):
         for hours in (5, 3):
             case_services.encounter_log(
@@ -383,6 +384,7 @@ def test_raising_clearing_and_closing_flags_are_audited_as_the_system(
         for p in sorted((stays, leaves), key=lambda p: raised[p.pk].pk)
     ]
     event = AuditEvent.objects.filter(object_type="cases.familiarfaceflag").first()
+    assert event is not None
     assert (event.source, event.request_id, event.program_id) == (
         "task",
         "nightly-1",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Unpack
+
 import pytest
 
 from cases import selectors, services
 from cases.models import FamilyContact
+from cases.services import FamilyContactData
 from navigator.context import audit_context
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
 from navigator.models import AuditAction, AuditEvent
@@ -36,7 +39,7 @@ def person(program_a):
 
 @pytest.fixture
 def add(navigator_a, person):
-    def _add(**data):
+    def _add(**data: Unpack[FamilyContactData]) -> FamilyContact:
         data.setdefault("name", "Carla Diaz")
         data.setdefault("relationship", "mother")
         return services.family_contact_add(by=navigator_a, person=person, data=data)

@@ -90,7 +90,9 @@ def test_the_person_services_birth_rules_apply(program_a):
             ),
         ],
     )
+    assert estimated.person is not None and exact.person is not None
     assert estimated.person.dob_precision == DobPrecision.ESTIMATED
+    assert estimated.person.date_of_birth is not None
     assert estimated.person.date_of_birth.month == 1
     assert exact.person.dob_precision == DobPrecision.EXACT
 
@@ -98,7 +100,8 @@ def test_the_person_services_birth_rules_apply(program_a):
 def test_an_unknown_field_rejects_its_row(program_a):
     [result] = people_upsert_bulk(
         program=program_a,
-        rows=[PersonRow(ref=1, data={"first_name": "A", "program_id": 9})],
+        # deliberately wrong type: a key PersonData does not have.
+        rows=[PersonRow(ref=1, data={"first_name": "A", "program_id": 9})],  # type: ignore[typeddict-unknown-key]
     )
     assert result.outcome == "rejected"
     assert "program_id" in result.message
@@ -141,4 +144,6 @@ def test_audited_with_one_insert_per_batch(program_a, navigator_a, monkeypatch):
         "command",
     )
     assert event.changes["first_name"] == [None, "P7"]
-    assert event.person_id == results[7].person.pk
+    person = results[7].person
+    assert person is not None
+    assert event.person_id == person.pk

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import threading
+from collections.abc import Iterable
+from typing import Unpack
 
 import pytest
 from django.db import connection, transaction
@@ -11,9 +13,10 @@ from django.utils import timezone
 
 from cases import selectors, services
 from cases.models import Alias, DobPrecision, Person
+from cases.services import PersonData
 from navigator.context import audit_context
 from navigator.errors import Conflict, DomainError, NotFound, PermissionDenied
-from navigator.models import AuditAction, AuditEvent, Role
+from navigator.models import AuditAction, AuditEvent, Role, User
 from tests.factories import PersonFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +30,7 @@ def events_for(obj) -> list[AuditEvent]:
     )
 
 
-def create(by, **data) -> Person:
-    aliases = data.pop("aliases", ())
+def create(by: User, aliases: Iterable[str] = (), **data: Unpack[PersonData]) -> Person:
     data.setdefault("first_name", "Ana")
     data.setdefault("last_name", "Ruiz")
     return services.person_create(by=by, data=data, aliases=aliases)
@@ -91,14 +93,17 @@ class TestCreate:
 
     def test_none_for_an_optional_text_field_means_empty(self, navigator_a):
         # API clients send JSON null for fields they leave out.
-        person = create(navigator_a, middle_name=None, gender=None, email=None)
+        # deliberately wrong type: PersonData does not admit the nulls the
+        # service accepts (cases/services/inputs.py).
+        person = create(navigator_a, middle_name=None, gender=None, email=None)  # type: ignore[arg-type]
         person.refresh_from_db()
         assert person.middle_name == ""
         assert person.gender == []
         assert person.email == ""
 
     def test_a_date_of_birth_given_as_text_is_parsed(self, navigator_a):
-        person = create(navigator_a, date_of_birth="1975-03-09")
+        # deliberately wrong type: the text a client sends, parsed.
+        person = create(navigator_a, date_of_birth="1975-03-09")  # type: ignore[arg-type]
         person.refresh_from_db()
         assert person.date_of_birth == datetime.date(1975, 3, 9)
 
@@ -163,7 +168,8 @@ class TestValidation:
         }
 
     def test_unknown_field_names_are_refused(self, navigator_a):
-        assert field_error(lambda: create(navigator_a, shoe_size=44, ssn="x")) == {
+        # deliberately wrong type: keys PersonData does not have.
+        assert field_error(lambda: create(navigator_a, shoe_size=44, ssn="x")) == {  # type: ignore[call-arg]
             "shoe_size",
             "ssn",
         }
@@ -171,7 +177,8 @@ class TestValidation:
     def test_fields_users_may_not_set_are_unknown(self, navigator_a, program_b):
         # The program, search text and audit columns are not input.
         assert field_error(
-            lambda: create(navigator_a, search_text="x", deleted_at=timezone.now())
+            # deliberately wrong type: keys PersonData does not have.
+            lambda: create(navigator_a, search_text="x", deleted_at=timezone.now())  # type: ignore[call-arg]
         ) == {"search_text", "deleted_at"}
 
     @pytest.mark.parametrize(
@@ -267,7 +274,8 @@ class TestUpdate:
             by=navigator_a,
             person=person,
             # The same values, as a form would send them back (text dates).
-            data={"phone": "555-0101", "date_of_birth": "1980-01-02"},
+            # deliberately wrong type: the text a form sends, parsed.
+            data={"phone": "555-0101", "date_of_birth": "1980-01-02"},  # type: ignore[typeddict-item]
             aliases=["Bird"],
         )
         assert len(events_for(person)) == 1
@@ -365,7 +373,10 @@ class TestUpdate:
         person = create(navigator_a)
         assert field_error(
             lambda: services.person_update(
-                by=navigator_a, person=person, data={"program": program_b}
+                by=navigator_a,
+                person=person,
+                # deliberately wrong type: PersonData has no program.
+                data={"program": program_b},  # type: ignore[typeddict-unknown-key]
             )
         ) == {"program"}
 

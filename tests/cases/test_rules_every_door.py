@@ -7,6 +7,7 @@ as an error on the field.
 from __future__ import annotations
 
 import datetime
+from typing import Unpack
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.models import DobPrecision, Encounter, Person
+from cases.services import EncounterData
 from navigator.errors import DomainError
 from navigator.models import Membership, Role
 from tests.cases.test_api_people import assert_error, client_for
@@ -32,8 +34,8 @@ def field_error(call) -> dict[str, list[str]]:
     return exc.value.fields
 
 
-def encounter_data(**overrides) -> dict:
-    values = {
+def encounter_data(**overrides: Unpack[EncounterData]) -> EncounterData:
+    values: EncounterData = {
         "started_at": timezone.now() - datetime.timedelta(minutes=30),
         "source": "911_call",
         "disposition": "resolved_on_scene",

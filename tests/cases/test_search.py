@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import importlib
 import unicodedata
+from collections.abc import Iterable
 from types import SimpleNamespace
+from typing import Unpack
 
 import pytest
 from django.apps import apps
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 
 from cases import selectors, services
 from cases.models import Person
+from cases.services import PersonData
 from cases.text import normalize_name, person_search_text
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +31,12 @@ postgres_only = pytest.mark.skipif(
 
 @pytest.fixture
 def add(navigator_a):
-    def _add(first="", last="", aliases=(), **data):
+    def _add(
+        first: str = "",
+        last: str = "",
+        aliases: Iterable[str] = (),
+        **data: Unpack[PersonData],
+    ) -> Person:
         return services.person_create(
             by=navigator_a,
             data={"first_name": first, "last_name": last, **data},

@@ -142,6 +142,7 @@ def test_escalated_ones_are_on_the_managers_overdue_list(navigator_a, manager_a)
 def test_an_attempt_is_one_audit_event_with_the_reschedule(navigator_a):
     followup = schedule(navigator_a, in_minutes=-30)
     last = AuditEvent.objects.order_by("id").last()
+    assert last is not None  # scheduling is audited
     attempt = try_once(navigator_a, followup, note="Voicemail full")
     (event,) = AuditEvent.objects.filter(id__gt=last.pk)
     assert (event.object_type, event.object_id, event.action) == (

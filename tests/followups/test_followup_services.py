@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from cases.models import Encounter
-from cases.services import family_contact_add
+from cases.services import EncounterData, family_contact_add
 from followups import services
 from followups.models import Reminder, ReminderKind, ReminderStatus, Status
 from navigator.errors import Conflict, DomainError
@@ -165,7 +165,7 @@ def test_person_reminder_only_with_consent(navigator_a, program_a):
 
 # --- an encounter and its follow-up: one transaction (issue 8) ----------------
 
-ENCOUNTER = {
+ENCOUNTER: EncounterData = {
     "location_text": "Main St",
     "source": "911_call",
     "response_model": "embedded",

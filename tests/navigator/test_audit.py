@@ -115,11 +115,17 @@ class TestRecord:
             services.person_update(
                 by=navigator_a,
                 person=person,
-                data={"first_name": "Anita", "date_of_birth": "2999-01-01"},
+                data={
+                    "first_name": "Anita",
+                    "date_of_birth": datetime.date(2999, 1, 1),
+                },
             )
         with pytest.raises(DomainError):
             services.encounter_log(
-                by=navigator_a, person=person, data={"started_at": None}
+                by=navigator_a,
+                person=person,
+                # deliberately wrong type: a missing start time is refused.
+                data={"started_at": None},  # type: ignore[typeddict-item]
             )
         assert AuditEvent.objects.count() == count
         assert Person.objects.get(pk=person.pk).first_name == "Ana"

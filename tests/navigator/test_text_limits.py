@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import io
 from pathlib import Path
+from typing import Unpack
 
 import pytest
 from django.apps import apps
@@ -36,6 +37,7 @@ from cases.models import (
     Person,
 )
 from cases.models.validators import MAX_OFFICERS, UNPARSED_VALUE_MAX_LENGTH
+from cases.services.inputs import EncounterData, Officer
 from followups import services as followup_services
 from followups.api.serializers import FollowupCompleteSerializer
 from followups.forms import FollowupCompleteForm
@@ -121,13 +123,13 @@ def assert_refused(field: str, call) -> None:
 
 def test_encounter_narrative(navigator_a, program_a):
     person = PersonFactory(program=program_a)
-    data = {
+    data: EncounterData = {
         "started_at": timezone.now() - datetime.timedelta(hours=1),
         "source": "officer_request",
         "disposition": "resources_provided",
     }
 
-    def log(**more):
+    def log(**more: Unpack[EncounterData]) -> Encounter:
         return cases_services.encounter_log(
             by=navigator_a, person=person, data={**data, **more}
         )
@@ -141,7 +143,7 @@ def test_encounter_narrative(navigator_a, program_a):
 
 def test_encounter_lists(navigator_a, program_a):
     encounter = EncounterFactory(person=PersonFactory(program=program_a))
-    officers = [{"name": f"Ofc {i}"} for i in range(MAX_OFFICERS + 1)]
+    officers: list[Officer] = [{"name": f"Ofc {i}"} for i in range(MAX_OFFICERS + 1)]
     assert_refused(
         "officers",
         lambda: cases_services.encounter_update(
