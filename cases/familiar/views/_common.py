@@ -32,7 +32,8 @@ def denied_page(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return render(
         request,
         ["errors/403.html", "familiar/denied.html"],
-        {"message": exc.detail, "exception": exc},
+        # errors/403.html reads ``detail``; familiar/denied.html ``message``.
+        {"detail": exc.detail, "message": exc.detail, "exception": exc},
         status=403,
     )
 
