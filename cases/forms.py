@@ -41,7 +41,12 @@ from navigator.models import Program, ResponseModel, User
 
 def _model_field(model: type[models.Model], name: str, **kwargs) -> forms.Field:
     """The form field Django derives from the model, so lengths stay in sync."""
-    return model._meta.get_field(name).formfield(**kwargs)
+    field = model._meta.get_field(name)
+    formfield = field.formfield(**kwargs) if isinstance(field, models.Field) else None
+    if formfield is None:
+        # A relation's reverse side, or a field with no form counterpart.
+        raise TypeError(f"{model.__name__}.{name} has no form field")
+    return formfield
 
 
 def _helper(layout: Layout) -> FormHelper:
@@ -393,7 +398,8 @@ class EncounterForm(forms.Form):
         if encounter is not None:
             self.fields["updated_at"] = EditTokenField()
         if responders is not None:
-            self.fields["navigators"].queryset = responders
+            # Declared above as a NavigatorChoiceField; ``fields`` copies it.
+            cast(NavigatorChoiceField, self.fields["navigators"]).queryset = responders
         zone = time_zone or timezone.get_current_timezone_name()
         self.fields["started_at"].help_text = f"Local time, {zone}."
         if encounter is None and programs is not None and len(programs) > 1:

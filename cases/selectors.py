@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from typing import Literal
+from typing import Literal, TypedDict
 
 from django.contrib.postgres.search import TrigramWordSimilarity
 from django.db import connection
 from django.db.models import (
     Case,
+    Expression,
     FloatField,
     IntegerField,
     Q,
@@ -179,13 +180,14 @@ def person_search(qs: QuerySet[Person], query: str) -> QuerySet[Person]:
         _use_trigram_threshold()
     match = Q()
     close = Q()  # every word matched without its Soundex code
-    rank = None
+    rank: Expression | None = None
     for i, word in enumerate(words):
         word_match = Q(search_text__contains=word)
         code = soundex(word) if len(word) >= MIN_FUZZY_WORD else ""
         sounds_alike = Q(search_phonetic__contains=f" {code} ")
         if postgres:
-            score = similarity = TrigramWordSimilarity(word, "search_text")
+            similarity = TrigramWordSimilarity(word, "search_text")
+            score: Expression = similarity
             if code:
                 score = Greatest(
                     similarity,
@@ -304,7 +306,13 @@ def family_contact_get_for(
     return contact
 
 
-def deleted_people() -> QuerySet[Person]:
+class PkRow(TypedDict):
+    """A ``.values("pk")`` row."""
+
+    pk: int
+
+
+def deleted_people() -> QuerySet[Person, PkRow]:
     """The ids of soft-deleted people (few; the ``person_deleted`` index).
 
     ``.exclude(person__in=deleted_people())`` keeps the rows of live people

@@ -14,7 +14,6 @@ from typing import Any
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.serializer_helpers import ReturnDict
 
@@ -31,6 +30,7 @@ from navigator.api.schema import errors
 from navigator.api.serializers import MAX_ID, ReasonSerializer, StrictSerializer
 from navigator.api.views import ApiViewMixin
 from navigator.errors import DomainError
+from navigator.http import AuthedApiRequest
 from navigator.models import User
 
 # --- shapes ------------------------------------------------------------------
@@ -74,7 +74,10 @@ class FamiliarFaceReasonSerializer(serializers.Serializer):
 
 class CodeLabelSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable code, as in the encounters API.")
-    label = serializers.CharField()
+    # DRF's serializer metaclass pops declared fields off the class, so this
+    # names the output key and never shadows ``Field.label`` (the stubs
+    # cannot tell).
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class FamiliarFaceEnrollmentSerializer(serializers.Serializer):
@@ -184,13 +187,13 @@ class FamiliarFaceViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.familiar_faces_for(user=self.request.user)
 
-    def list(self, request: Request) -> Response:
+    def list(self, request: AuthedApiRequest) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         rows = selectors.familiar_faces_rows(page)
         services.familiar_rows_shown(by=request.user, rows=rows)
         return self.get_paginated_response(FamiliarFaceSerializer(rows, many=True).data)
 
-    def retrieve(self, request: Request, pk: int) -> Response:
+    def retrieve(self, request: AuthedApiRequest, pk: int) -> Response:
         return Response(_detail(request.user, pk))
 
     @extend_schema(
@@ -198,7 +201,7 @@ class FamiliarFaceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=ReasonSerializer,
         responses={200: FamiliarFaceSerializer, **errors(400, 404, 409, 413)},
     )
-    def dismiss(self, request: Request, pk: int) -> Response:
+    def dismiss(self, request: AuthedApiRequest, pk: int) -> Response:
         flag = selectors.familiar_face_detail_for(
             user=request.user, flag_id=pk, action="dismiss"
         )
@@ -213,7 +216,7 @@ class FamiliarFaceViewSet(ApiViewMixin, viewsets.GenericViewSet):
         request=FamiliarFaceEnrollSerializer,
         responses={200: FamiliarFaceSerializer, **errors(400, 404, 409, 413)},
     )
-    def enroll(self, request: Request, pk: int) -> Response:
+    def enroll(self, request: AuthedApiRequest, pk: int) -> Response:
         flag = selectors.familiar_face_detail_for(
             user=request.user, flag_id=pk, action="enroll"
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import cast
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row
@@ -59,7 +60,8 @@ class EnrollForm(forms.Form):
 
     def __init__(self, *args, navigators: QuerySet[User], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["navigator"].queryset = navigators
+        # Declared above as a StaffChoiceField; ``fields`` copies the declared.
+        cast(StaffChoiceField, self.fields["navigator"]).queryset = navigators
         self.helper = _helper(Layout("navigator", "plan"))
 
 
@@ -157,12 +159,16 @@ class RuleForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The program is chosen once, on creation, and only among several.
         programs_list = list(programs) if programs is not None else []
+        self._program: Program | None = None
         if rule is not None or len(programs_list) <= 1:
             del self.fields["program"]
-            self._program = rule.program if rule else (programs_list or [None])[0]
+            if rule is not None:
+                self._program = rule.program
+            elif programs_list:
+                self._program = programs_list[0]
         else:
-            self.fields["program"].queryset = programs
-            self._program = None
+            # Declared above as a ModelChoiceField; ``fields`` copies the declared.
+            cast(forms.ModelChoiceField, self.fields["program"]).queryset = programs
         layout = ["program"] if "program" in self.fields else []
         layout += [
             "name",
@@ -177,8 +183,21 @@ class RuleForm(forms.Form):
         ]
         self.helper = _helper(Layout(*layout))
 
-    def chosen_program(self) -> Program | None:
-        return self.cleaned_data.get("program") or self._program
+    def clean(self) -> dict[str, object] | None:
+        cleaned = super().clean()
+        if "program" not in self.fields and self._program is None:
+            # No program to add a rule to (none managed): said on the form,
+            # not a service call with no program.
+            raise forms.ValidationError("There is no program to add a rule to.")
+        return cleaned
+
+    def chosen_program(self) -> Program:
+        """The program of the rule; only after ``is_valid()``, whose
+        ``clean`` makes sure there is one."""
+        program: Program | None = self.cleaned_data.get("program") or self._program
+        if program is None:
+            raise ValueError("chosen_program() needs a valid form")
+        return program
 
     def rule_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in RULE_FIELDS}

@@ -82,6 +82,10 @@ class Encounter(SoftDeletable):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not a column: set on a page's encounters for display
+    # (``cases.views._common._with_concern_labels``), read by the templates.
+    concern_labels: list[str]
+
     class Meta:
         ordering = ["-started_at", "-id"]
         indexes = [

@@ -91,6 +91,10 @@ class Person(SoftDeletable):
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not a column: set on a page's people for display
+    # (``cases.views._common._with_ages``), read by the templates.
+    age: int | None
+
     class Meta:
         ordering = ["last_name", "first_name", "id"]
         constraints = [

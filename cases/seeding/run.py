@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -22,6 +22,10 @@ from cases.seeding.specs import PROGRAMS, _ensure_programs, _ensure_users
 from navigator.context import request_id_var, source_var
 from navigator.models import AuditAction, AuditEvent, Program, Role, User
 from navigator.progress import Progress
+
+if TYPE_CHECKING:
+    # For the annotations only: the evaluation is imported where it runs.
+    from cases.familiar.evaluation import Stats
 
 DEFAULT_PEOPLE = 300
 DEFAULT_ENCOUNTERS = 2000
@@ -40,7 +44,7 @@ class SeedResult:
     contacts_added: int = 0
     encounters_added: int = 0
     responders_added: int = 0
-    familiar_faces: dict[str, dict] = field(default_factory=dict)  # per program
+    familiar_faces: dict[str, Stats] = field(default_factory=dict)  # per program
     followups: int = 0  # demo follow-ups the seed has scheduled, this run or before
     followups_added: int = 0
     # Per program, status -> how many of the follow-ups added by this run.
@@ -93,7 +97,7 @@ def seed_demo(
     return result
 
 
-def familiar_faces_refresh(*, progress: Progress) -> dict[str, dict]:
+def familiar_faces_refresh(*, progress: Progress) -> dict[str, Stats]:
     """Evaluate the demo programs' familiar-faces rules now.
 
     Encounters logged through encounter_log queue this person by person; the
@@ -102,7 +106,7 @@ def familiar_faces_refresh(*, progress: Progress) -> dict[str, dict]:
     """
     from cases.familiar import services as familiar
 
-    stats = {}
+    stats: dict[str, Stats] = {}
     programs = Program.objects.filter(slug__in=[p.slug for p in PROGRAMS])
     with progress.phase("familiar faces", total=len(PROGRAMS), unit="programs") as bar:
         for program in programs.order_by("slug"):

@@ -39,6 +39,9 @@ def assign(instance: models.Model, data: Mapping[str, Any]) -> None:
     """
     for name, value in data.items():
         field = instance._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            # A reverse relation or generic key: not something input sets.
+            raise TypeError(f"{name!r} is not a field of {type(instance).__name__}")
         if value is None and not field.null:
             value = field.get_default()
         elif isinstance(value, str) and isinstance(field, models.CharField):
@@ -88,7 +91,9 @@ def check_not_moved(
         raise DomainError.for_field(field, message, code="invalid")
 
 
-def check_not_stale(obj: Person | Encounter, expected: datetime.datetime | str | None):
+def check_not_stale(
+    obj: Person | Encounter, expected: datetime.datetime | str | None
+) -> None:
     """Optimistic concurrency for edit forms.
 
     The row lock serialises two saves, but a form opened before someone
@@ -96,7 +101,7 @@ def check_not_stale(obj: Person | Encounter, expected: datetime.datetime | str |
     loaded with. A caller that sends back the ``updated_at`` it showed gets a
     Conflict instead of silently undoing another user's edit.
     """
-    if expected in (None, ""):
+    if expected is None or expected == "":
         return
     if isinstance(expected, str):
         parsed = parse_datetime(expected)

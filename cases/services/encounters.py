@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from types import EllipsisType
 
 from django.db import transaction
@@ -270,7 +270,10 @@ def encounter_update(
         encounter.navigators.set(responders)
     # A relink shows on both people's trails: the person it was taken from
     # and the person it now belongs to (one event each).
-    for person_id in sorted({old_person_id, encounter.person_id} - {None}) or [None]:
+    linked: Sequence[int | None] = sorted(
+        {pid for pid in (old_person_id, encounter.person_id) if pid is not None}
+    )
+    for person_id in linked or [None]:
         audit_record(
             actor=by,
             action=AuditAction.UPDATE,

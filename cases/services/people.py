@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -54,7 +54,9 @@ PERSON_FIELDS = (
 )
 
 
-ALIAS_MAX_LENGTH = Alias._meta.get_field("name").max_length
+# Alias.name is a CharField, which Django refuses without a max_length
+# (system check fields.E120), so this is never None.
+ALIAS_MAX_LENGTH = cast(int, Alias._meta.get_field("name").max_length)
 
 
 def _clean_aliases(aliases: Iterable[str]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -31,7 +31,7 @@ def _contact_shown(request: AuthedRequest, contact: FamilyContact) -> None:
 
 
 def _contact_of(
-    request: HttpRequest,
+    request: AuthedRequest,
     person_id: int,
     contact_id: int,
     action: selectors.FamilyContactAction,

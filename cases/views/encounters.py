@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from cases import selectors, services
 from cases.filters import EncounterFilter
 from cases.forms import EncounterForm, PersonPickForm, ReasonForm
-from cases.models import Encounter
+from cases.models import Encounter, Person
 from cases.views._common import _with_ages, _with_concern_labels
 from navigator import disclosure
 from navigator.errors import DomainError, NotFound
@@ -47,14 +47,13 @@ def _responders_for(user: User) -> QuerySet[User]:
     )
 
 
-def _person_options(user: User, query: str, exclude: int | None = None) -> list:
+def _person_options(user: User, query: str, exclude: int | None = None) -> list[Person]:
     if not query.strip():
         return []
-    people = list(
-        selectors.person_search(selectors.person_list_for(user=user), query).exclude(
-            pk=exclude
-        )[:PERSON_OPTIONS_LIMIT]
-    )
+    found = selectors.person_search(selectors.person_list_for(user=user), query)
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    people = list(found[:PERSON_OPTIONS_LIMIT])
     _with_ages(people)
     disclosure.people_shown(by=user, people=people, kind=disclosure.PERSON_SUMMARY)
     return people

@@ -11,7 +11,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from cases import selectors, services
@@ -190,7 +190,7 @@ def person_restore(request: AuthedRequest, person_id: int) -> HttpResponse:
 
 
 def _audit_trail(
-    request: HttpRequest, person_id: int
+    request: AuthedRequest, person_id: int
 ) -> tuple[Person, AuditTrailFilterForm, QuerySet[AuditEvent]]:
     """The person, the trail's filter form and the trail it selects (one
     door for the page and its export)."""

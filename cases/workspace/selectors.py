@@ -7,13 +7,29 @@ Each feature's own reads stay in its selectors (``cases.selectors``,
 
 from __future__ import annotations
 
+import datetime
+from typing import Literal, NotRequired, TypedDict
+
 from django.utils import timezone
 
-from cases.models import Person
+from cases.models import Encounter, Person
+from followups.models import Followup
 from followups.selectors import followup_is_overdue, followup_list_for_person
 
 
-def person_timeline(*, person: Person) -> list[dict]:
+class TimelineEntry(TypedDict):
+    """One entry of a person's timeline."""
+
+    kind: Literal["encounter", "followup"]
+    at: datetime.datetime
+    object: Encounter | Followup
+    # Follow-ups only: open past its due time.
+    overdue: NotRequired[bool]
+    # Set by the person page: the templates that show the entry.
+    templates: NotRequired[list[str]]
+
+
+def person_timeline(*, person: Person) -> list[TimelineEntry]:
     """Everything that happened with a person, newest first.
 
     Encounters and follow-ups now; screenings and referrals join as they
@@ -27,7 +43,7 @@ def person_timeline(*, person: Person) -> list[dict]:
         .prefetch_related("navigators")
         .order_by("-started_at", "-id")
     )
-    entries = [
+    entries: list[TimelineEntry] = [
         {"kind": "encounter", "at": e.started_at, "object": e} for e in encounters
     ]
     now = timezone.now()

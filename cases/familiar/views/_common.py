@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec
+from typing import Concatenate, ParamSpec, TypeVar
 
 from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,7 +16,10 @@ from navigator.errors import DomainError, NotFound, PermissionDenied
 from navigator.views import access_error_response, apply_domain_error
 
 P = ParamSpec("P")
-View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+# The request type the view takes (``AuthedRequest`` behind login_required),
+# kept by the decorator so the view's own annotation still holds.
+R = TypeVar("R", bound=HttpRequest)
+View = Callable[Concatenate[R, P], HttpResponse]
 
 
 def denied_page(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
@@ -25,14 +28,12 @@ def denied_page(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return access_error_response(request, exc)
 
 
-def access_answered(view: View[P]) -> View[P]:
+def access_answered(view: View[R, P]) -> View[R, P]:
     """The access functions' answer as the page's status: NotFound → 404
     (out of scope reads as missing), PermissionDenied → 403 with the reason."""
 
     @functools.wraps(view)
-    def wrapper(
-        request: HttpRequest, *args: P.args, **kwargs: P.kwargs
-    ) -> HttpResponse:
+    def wrapper(request: R, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except NotFound:

@@ -33,7 +33,7 @@ def familiar_list(request: AuthedRequest) -> HttpResponse:
         request=request,
     )
     page = paginate(request, flags.qs)
-    rows = selectors.familiar_faces_rows(page.object_list)
+    rows = selectors.familiar_faces_rows(list(page.object_list))
     for row in rows:
         row["can_act"] = selectors.familiar_face_allowed(
             user=user, flag=row["flag"], action="enroll"

@@ -28,15 +28,17 @@ def familiar_rules(request: AuthedRequest) -> HttpResponse:
     user = request.user
     selectors.familiar_faces_access(user=user, action="rules")
     rules = list(selectors.familiar_rules_overview_for(user=user))
-    for rule in rules:
-        rule.can_edit = selectors.familiar_rule_allowed(
-            user=user, rule=rule, action="edit"
-        )
+    editable = {
+        rule.pk
+        for rule in rules
+        if selectors.familiar_rule_allowed(user=user, rule=rule, action="edit")
+    }
     return render(
         request,
         "familiar/rules.html",
         {
             "rules": rules,
+            "editable": editable,
             "without_rules": list(
                 selectors.familiar_programs_without_rules_for(user=user)
             ),

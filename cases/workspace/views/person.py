@@ -7,14 +7,17 @@ features, so it lives in the workspace (docs/decisions/0010-layers.md).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
 from cases import selectors, services
-from cases.models import Gender, RaceEthnicity
+from cases.models import FamilyContact, Gender, Person, RaceEthnicity
 from cases.views._common import _with_ages, _with_concern_labels
 from cases.workspace import selectors as workspace_selectors
+from cases.workspace.selectors import TimelineEntry
 from navigator import disclosure
 from navigator.http import AuthedRequest
 from navigator.selectors import is_manager_of
@@ -81,7 +84,10 @@ TIMELINE_DISCLOSES = {
 
 
 def _timeline_and_contacts_shown(
-    request: AuthedRequest, person, entries: list[dict], contacts: list
+    request: AuthedRequest,
+    person: Person,
+    entries: Iterable[TimelineEntry],
+    contacts: list[FamilyContact],
 ) -> None:
     # The same one event as the record itself (HIPAA access accounting),
     # naming the page's encounters, follow-ups and contacts.

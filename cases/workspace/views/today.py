@@ -29,7 +29,12 @@ def today(request: AuthedRequest) -> HttpResponse:
     )
     disclosure.records_shown(
         by=request.user,
-        records=[f for group in followups.values() for f in group],
+        records=[
+            *followups["overdue"],
+            *followups["today"],
+            *followups["upcoming"],
+            *followups["just_closed"],
+        ],
         kind=disclosure.FOLLOWUP,
         named=True,
     )
