@@ -4,8 +4,9 @@ history (``outcomes``), the person page's panel (``panel``).
 
 Who may open what is decided by the access functions of
 ``cases.familiar.selectors`` (called by the selectors and services the views
-use); ``_common.access_answered`` maps their answer to the page's status:
-out of scope → 404, in scope but not for the role → 403 with the reason.
+use); the one page mapping (``navigator.views.AccessErrorsMiddleware``)
+turns their answer into the page's status: out of scope → 404, in scope but
+not for the role → 403 with the reason.
 """
 
 from cases.familiar.views.flags import (

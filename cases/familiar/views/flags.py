@@ -12,16 +12,14 @@ from django.urls import reverse
 from cases.familiar import selectors, services
 from cases.familiar.forms import DismissForm, EndEnrollmentForm, EnrollForm
 from cases.familiar.views._common import (
-    access_answered,
     back,
     list_url,
-    show_domain_error,
 )
 from cases.models import FamiliarFaceFlag, FlagStatus
 from navigator import disclosure
 from navigator.errors import DomainError
 from navigator.http import AuthedRequest
-from navigator.views import form_data
+from navigator.views import apply_domain_error, form_data
 
 
 def _flag_shown(request: AuthedRequest, flag: FamiliarFaceFlag) -> None:
@@ -32,7 +30,6 @@ def _flag_shown(request: AuthedRequest, flag: FamiliarFaceFlag) -> None:
 
 
 @login_required
-@access_answered
 def familiar_enroll(request: AuthedRequest, flag_id: int) -> HttpResponse:
     flag = selectors.familiar_face_get_for(
         user=request.user, flag_id=flag_id, action="enroll"
@@ -50,7 +47,7 @@ def familiar_enroll(request: AuthedRequest, flag_id: int) -> HttpResponse:
                 plan=form.cleaned_data["plan"],
             )
         except DomainError as exc:
-            show_domain_error(request, exc, form)
+            apply_domain_error(request, exc, form)
         else:
             messages.success(
                 request,
@@ -66,7 +63,6 @@ def familiar_enroll(request: AuthedRequest, flag_id: int) -> HttpResponse:
 
 
 @login_required
-@access_answered
 def familiar_dismiss(request: AuthedRequest, flag_id: int) -> HttpResponse:
     flag = selectors.familiar_face_get_for(
         user=request.user, flag_id=flag_id, action="dismiss"
@@ -78,7 +74,7 @@ def familiar_dismiss(request: AuthedRequest, flag_id: int) -> HttpResponse:
                 by=request.user, flag=flag, reason=form.cleaned_data["reason"]
             )
         except DomainError as exc:
-            show_domain_error(request, exc, form)
+            apply_domain_error(request, exc, form)
         else:
             messages.success(
                 request,
@@ -100,7 +96,6 @@ def familiar_dismiss(request: AuthedRequest, flag_id: int) -> HttpResponse:
 
 
 @login_required
-@access_answered
 def familiar_enrollment_end(request: AuthedRequest, enrollment_id: int) -> HttpResponse:
     enrollment = selectors.enrollment_get_for(
         user=request.user, enrollment_id=enrollment_id, action="end"
@@ -115,7 +110,7 @@ def familiar_enrollment_end(request: AuthedRequest, enrollment_id: int) -> HttpR
                 reason=form.cleaned_data["reason"],
             )
         except DomainError as exc:
-            show_domain_error(request, exc, form)
+            apply_domain_error(request, exc, form)
         else:
             messages.success(request, "The enrollment has ended.")
             return redirect(person_page + "#familiar-faces")

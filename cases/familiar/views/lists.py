@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from cases.familiar import selectors, services
 from cases.familiar.filters import FamiliarFaceFilter
 from cases.familiar.selectors import FamiliarFaceRow
-from cases.familiar.views._common import access_answered, list_url
+from cases.familiar.views._common import list_url
 from cases.models import FamiliarFaceFlag
 from navigator.http import AuthedRequest
 from navigator.selectors import program_ids_for
@@ -23,7 +23,6 @@ from navigator.views import paginate
 
 @login_required
 @require_GET
-@access_answered
 def familiar_list(request: AuthedRequest) -> HttpResponse:
     user = request.user
     selectors.familiar_faces_access(user=user, action="list")
@@ -123,7 +122,6 @@ def _csv_row(row: FamiliarFaceRow) -> list[CsvCell]:
 
 @login_required
 @require_GET
-@access_answered
 def familiar_export(request: AuthedRequest) -> HttpResponse:
     """The list as CSV, for managers: the same columns, no narrative text
     (no plans, no dismissal reasons). What is audited is the service's

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET
 
 from cases.familiar import selectors
 from cases.familiar.forms import MonthForm, OutcomesForm
-from cases.familiar.views._common import access_answered
 from navigator import disclosure
 from navigator.http import AuthedRequest
 from navigator.selectors import program_ids_for
@@ -28,7 +27,6 @@ def _percent_change(before: int, after: int) -> int | None:
 
 @login_required
 @require_GET
-@access_answered
 def familiar_outcomes(request: AuthedRequest) -> HttpResponse:
     """Contacts in the N days before enrollment vs the N days after."""
     user = request.user
@@ -75,7 +73,6 @@ def _shift_month(month: datetime.date, by: int) -> datetime.date:
 
 @login_required
 @require_GET
-@access_answered
 def familiar_history(request: AuthedRequest) -> HttpResponse:
     """Who was on the list in a month (kept by the evaluation each run)."""
     user = request.user

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET
 
 from cases import selectors as cases_selectors
 from cases.familiar import selectors, services
-from cases.familiar.views._common import access_answered
 from cases.models import Person
 from navigator.http import AuthedRequest
 from navigator.models import User
@@ -40,7 +39,6 @@ def person_panel_context(user: User, person: Person) -> dict[str, Any]:
 
 @login_required
 @require_GET
-@access_answered
 def familiar_person_panel(request: AuthedRequest, person_id: int) -> HttpResponse:
     """The panel the person page loads when it scrolls into view (htmx), or,
     without JavaScript, a page of its own."""

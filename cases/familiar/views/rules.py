@@ -11,16 +11,14 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.familiar import selectors, services
 from cases.familiar.forms import RuleForm
 from cases.familiar.services import DEFAULT_RULE
-from cases.familiar.views._common import access_answered, show_domain_error
 from navigator.errors import DomainError
 from navigator.http import AuthedRequest
 from navigator.selectors import program_ids_for
-from navigator.views import form_data
+from navigator.views import apply_domain_error, form_data
 
 
 @login_required
 @require_GET
-@access_answered
 def familiar_rules(request: AuthedRequest) -> HttpResponse:
     """The rules the list is computed from. A read: a program without a rule
     is said so here and gets the default one from the evaluation
@@ -52,7 +50,6 @@ def familiar_rules(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-@access_answered
 def familiar_rule_create(request: AuthedRequest) -> HttpResponse:
     selectors.familiar_faces_access(user=request.user, action="rule_create")
     form = RuleForm(
@@ -66,7 +63,7 @@ def familiar_rule_create(request: AuthedRequest) -> HttpResponse:
                 by=request.user, program=form.chosen_program(), data=form.rule_data()
             )
         except DomainError as exc:
-            show_domain_error(request, exc, form)
+            apply_domain_error(request, exc, form)
         else:
             messages.success(
                 request, "Rule added. The list is being recomputed with it."
@@ -76,7 +73,6 @@ def familiar_rule_create(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
-@access_answered
 def familiar_rule_edit(request: AuthedRequest, rule_id: int) -> HttpResponse:
     rule = selectors.familiar_rule_get_for(
         user=request.user, rule_id=rule_id, action="edit"
@@ -88,7 +84,7 @@ def familiar_rule_edit(request: AuthedRequest, rule_id: int) -> HttpResponse:
                 by=request.user, rule=rule, data=form.rule_data()
             )
         except DomainError as exc:
-            show_domain_error(request, exc, form)
+            apply_domain_error(request, exc, form)
         else:
             messages.success(
                 request, "Rule saved. The list is being recomputed with it."
@@ -99,7 +95,6 @@ def familiar_rule_edit(request: AuthedRequest, rule_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@access_answered
 def familiar_rule_active(request: AuthedRequest, rule_id: int) -> HttpResponse:
     """Turn a rule off or on. The wanted state is sent (not "toggle"), so a
     double submit does not undo itself."""
@@ -112,7 +107,7 @@ def familiar_rule_active(request: AuthedRequest, rule_id: int) -> HttpResponse:
             by=request.user, rule=rule, data={"is_active": active}
         )
     except DomainError as exc:
-        show_domain_error(request, exc)
+        apply_domain_error(request, exc)
     else:
         messages.success(
             request,
