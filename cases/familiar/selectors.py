@@ -48,8 +48,14 @@ from cases.models import (
 from cases.selectors import deleted_people
 from followups.selectors import overdue_followups
 from navigator.errors import NotFound, PermissionDenied
-from navigator.models import STAFF_ROLES, Membership, Program, Role, User
-from navigator.selectors import is_manager_of, program_ids_for
+from navigator.models import STAFF_ROLES, Membership, Program, User
+from navigator.selectors import (
+    is_manager_of,
+    is_staff_of,
+    managed_program_ids_for,
+    staff_program_ids_for,
+    staff_users_of,
+)
 
 # --- who may see and do what -------------------------------------------------
 
@@ -78,7 +84,7 @@ def _decide(*, user: User, program_id: int, action: Action, missing: str) -> Non
     """The one rule: out of the user's programs → NotFound (404 everywhere,
     the same as absent); in them, a manager's action by anyone else →
     PermissionDenied (403)."""
-    if program_id not in program_ids_for(user=user, roles=STAFF_ROLES):
+    if not is_staff_of(user=user, program_id=program_id):
         raise NotFound(missing)
     if action in MANAGER_ONLY and not is_manager_of(user=user, program_id=program_id):
         raise PermissionDenied(MANAGER_ONLY[action])
@@ -132,18 +138,16 @@ def familiar_faces_access(
             user=user, program_id=program_id, action=action, missing="No such program."
         )
         return
-    if not program_ids_for(user=user, roles=STAFF_ROLES):
+    if not staff_program_ids_for(user=user):
         raise NotFound("No such page.")
-    if action in MANAGER_ONLY and not program_ids_for(
-        user=user, roles=(Role.PROGRAM_MANAGER,)
-    ):
+    if action in MANAGER_ONLY and not managed_program_ids_for(user=user):
         raise PermissionDenied(MANAGER_ONLY[action])
 
 
 def familiar_faces_managed_ids(*, user: User) -> list[int]:
     """Programs whose list the user acts on (what they export, add rules to,
     see the outcomes of)."""
-    return program_ids_for(user=user, roles=(Role.PROGRAM_MANAGER,))
+    return managed_program_ids_for(user=user)
 
 
 # Whether to offer an action (a button, a link): the same answer as the
@@ -195,7 +199,7 @@ def familiar_programs_without_rules_for(*, user: User) -> QuerySet[Program]:
     """The user's programs that have no rule yet: the evaluation gives them
     the default one (``services.rules_ensure_default``)."""
     return Program.objects.filter(
-        pk__in=program_ids_for(user=user, roles=STAFF_ROLES),
+        pk__in=staff_program_ids_for(user=user),
         familiar_faces_rules__isnull=True,
     ).order_by("name")
 
@@ -213,7 +217,7 @@ def familiar_faces_for(
     """People on the list (active flags) in the user's programs."""
     return _with_row_annotations(
         FamiliarFaceFlag.objects.filter(
-            program_id__in=program_ids_for(user=user), status=FlagStatus.ACTIVE
+            program_id__in=staff_program_ids_for(user=user), status=FlagStatus.ACTIVE
         ).exclude(person__in=deleted_people()),
         now or timezone.now(),
     ).order_by("-encounter_count", "person__last_name", "person__first_name", "id")
@@ -384,7 +388,7 @@ def _previous_window_counts(
 
 def familiar_faces_rules_for(*, user: User) -> QuerySet[FamiliarFacesRule]:
     return FamiliarFacesRule.objects.filter(
-        program_id__in=program_ids_for(user=user)
+        program_id__in=staff_program_ids_for(user=user)
     ).select_related("program")
 
 
@@ -478,7 +482,7 @@ def month_list_for(
     """Who was on the list in a month (first day of the month)."""
     return (
         FamiliarFacesMonthEntry.objects.filter(
-            program_id__in=program_ids_for(user=user), month=month.replace(day=1)
+            program_id__in=staff_program_ids_for(user=user), month=month.replace(day=1)
         )
         .select_related("person", "rule")
         .order_by("-max_count", "person__last_name")
@@ -603,21 +607,10 @@ def familiar_rule_get_for(
     return rule
 
 
-# The roles ``familiar_enroll`` accepts as the assigned navigator.
-ENROLLMENT_STAFF_ROLES = (Role.NAVIGATOR, Role.CASEWORKER, Role.PROGRAM_MANAGER)
-
-
 def enrollment_navigators_for(*, program_id: int) -> QuerySet[User]:
     """Who can be assigned to an enrollment in a program: its active staff."""
-    return (
-        User.objects.filter(
-            is_active=True,
-            memberships__program_id=program_id,
-            memberships__is_active=True,
-            memberships__role__in=ENROLLMENT_STAFF_ROLES,
-        )
-        .distinct()
-        .order_by("first_name", "last_name", "username")
+    return staff_users_of(program_ids=[program_id]).order_by(
+        "first_name", "last_name", "username"
     )
 
 
@@ -628,7 +621,7 @@ def enrollment_navigator_choices(*, program_ids: list[int]) -> dict[int, list[Us
         Membership.objects.filter(
             program_id__in=program_ids,
             is_active=True,
-            role__in=ENROLLMENT_STAFF_ROLES,
+            role__in=STAFF_ROLES,
             user__is_active=True,
         )
         .select_related("user")

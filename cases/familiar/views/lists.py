@@ -17,7 +17,7 @@ from cases.familiar.selectors import FamiliarFaceRow
 from cases.familiar.views._common import list_url
 from cases.models import FamiliarFaceFlag
 from navigator.http import AuthedRequest
-from navigator.selectors import program_ids_for
+from navigator.selectors import staff_program_ids_for
 from navigator.views import paginate
 
 
@@ -54,7 +54,7 @@ def familiar_list(request: AuthedRequest) -> HttpResponse:
             "page_obj": page,
             "rows": rows,
             "is_manager": selectors.familiar_faces_allowed(user=user, action="export"),
-            "show_program": len(program_ids_for(user=user)) > 1,
+            "show_program": len(staff_program_ids_for(user=user)) > 1,
             "here": request.get_full_path(),
         },
     )

@@ -14,7 +14,7 @@ from cases.familiar import selectors
 from cases.familiar.forms import MonthForm, OutcomesForm
 from navigator import disclosure
 from navigator.http import AuthedRequest
-from navigator.selectors import program_ids_for
+from navigator.selectors import staff_program_ids_for
 from navigator.views import paginate
 
 LONG_PAGE_SIZE = 50
@@ -102,6 +102,6 @@ def familiar_history(request: AuthedRequest) -> HttpResponse:
             "previous_month": _shift_month(month, -1),
             "next_month": _shift_month(month, 1) if month < this_month else None,
             "page_obj": page,
-            "show_program": len(program_ids_for(user=user)) > 1,
+            "show_program": len(staff_program_ids_for(user=user)) > 1,
         },
     )

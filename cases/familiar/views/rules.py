@@ -13,7 +13,7 @@ from cases.familiar.forms import RuleForm
 from cases.familiar.services import DEFAULT_RULE
 from navigator.errors import DomainError
 from navigator.http import AuthedRequest
-from navigator.selectors import program_ids_for
+from navigator.selectors import staff_program_ids_for
 from navigator.views import apply_domain_error, form_data
 
 
@@ -44,7 +44,7 @@ def familiar_rules(request: AuthedRequest) -> HttpResponse:
             "is_manager": selectors.familiar_faces_allowed(
                 user=user, action="rule_create"
             ),
-            "show_program": len(program_ids_for(user=user)) > 1,
+            "show_program": len(staff_program_ids_for(user=user)) > 1,
         },
     )
 
