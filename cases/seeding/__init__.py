@@ -18,13 +18,13 @@ Everything here is invented: names come from common-name lists, phones use the
   ``followups_seed``.
 
 Layout: ``specs`` (the programs and their users), ``vocabulary`` (word lists
-and weighted tables), ``people`` and ``encounters`` (the generators), ``bulk``
-(COPY / bulk_create and PostgreSQL's bulk mode), ``run`` (``seed_demo``, the
-familiar-faces refresh) and ``followups`` (the demo follow-ups step). Patch a
-setting where it is read, e.g. ``cases.seeding.bulk.BULK_MODE_ABOVE``.
+and weighted tables), ``people`` and ``encounters`` (the generators), ``run``
+(``seed_demo``, the familiar-faces refresh) and ``followups`` (the demo follow-ups step); COPY /
+bulk_create and PostgreSQL's bulk mode are the platform's ``navigator.bulk``
+(people_upsert_bulk inserts with it too). Patch a
+setting where it is read, e.g. ``navigator.bulk.BULK_MODE_ABOVE``.
 """
 
-from cases.seeding.bulk import BulkLoader
 from cases.seeding.encounters import ENCOUNTER_KEY, generate_encounters
 from cases.seeding.followups import (
     FOLLOWUP_POOL,
@@ -50,6 +50,7 @@ from cases.seeding.run import (
     seed_demo,
 )
 from cases.seeding.specs import PROGRAMS, ProgramSpec
+from navigator.bulk import BulkLoader
 
 __all__ = [
     "DEFAULT_ENCOUNTERS",

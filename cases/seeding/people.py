@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cases.phonetic import person_search_phonetic
-from cases.seeding.bulk import _json
 from cases.seeding.specs import PROGRAMS, ProgramSpec
 from cases.seeding.vocabulary import (
     _SHARES,
@@ -35,6 +34,7 @@ from cases.seeding.vocabulary import (
     _table,
 )
 from cases.text import normalize_name, person_search_text
+from navigator.bulk import _json
 
 PERSON_KEY = "demo-"
 

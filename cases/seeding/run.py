@@ -14,11 +14,11 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from cases.models import Alias, Encounter, FamilyContact, Person
-from cases.seeding.bulk import BulkLoader
 from cases.seeding.encounters import ENCOUNTER_KEY, generate_encounters
 from cases.seeding.followups import followups_seed
 from cases.seeding.people import PERSON_KEY, PersonSeed, generate_people
 from cases.seeding.specs import PROGRAMS, _ensure_programs, _ensure_users
+from navigator.bulk import BulkLoader
 from navigator.context import request_id_var, source_var
 from navigator.models import AuditAction, AuditEvent, Program, Role, User
 from navigator.progress import Progress

@@ -37,6 +37,7 @@ from cases.services.people import (
     refresh_search_text,
 )
 from navigator.audit import AuditEntry, audit_records_bulk, diff, snapshot
+from navigator.bulk import BulkLoader
 from navigator.errors import DomainError
 from navigator.models import AuditAction, Program, User
 from navigator.services import program_for_write
@@ -147,7 +148,7 @@ def _upsert_batch(
             results.append(RowResult(row.ref, "updated", person))
         else:
             results.append(RowResult(row.ref, "unchanged", person))
-    Person.objects.bulk_create([p for p, _ in created])
+    BulkLoader().create([p for p, _ in created])
     if updated:
         Person.objects.bulk_update(
             [p for p, _, _ in updated],

@@ -327,7 +327,7 @@ def test_bulk_mode_restores_keys_and_indexes(db, monkeypatch):
             return set(cursor.fetchall())
 
     before = schema()
-    monkeypatch.setattr("cases.seeding.bulk.BULK_MODE_ABOVE", 0)
+    monkeypatch.setattr("navigator.bulk.BULK_MODE_ABOVE", 0)
     seed()
     assert schema() == before
     assert counts()["encounters"] == ENCOUNTERS

@@ -1,5 +1,6 @@
-"""Bulk loading of seeded rows: COPY on PostgreSQL, bulk_create elsewhere,
-and for big loads on PostgreSQL the dropping and re-creating of foreign keys
+"""Bulk loading of many rows: COPY on PostgreSQL, bulk_create elsewhere,
+of plain values (the seed) or of model instances (``BulkLoader.create``: the
+bulk services, their audit events); and for big loads on PostgreSQL the dropping and re-creating of foreign keys
 and plain indexes around the load (``BulkLoader.bulk_mode``)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.db import connection, models
 
@@ -17,6 +18,8 @@ from navigator.progress import Progress
 # Above this many new rows in one table, PostgreSQL loads go without foreign
 # keys and plain indexes, re-created afterwards (see BulkLoader.bulk_mode).
 BULK_MODE_ABOVE = 50_000
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _json(value: Any) -> str:
@@ -105,6 +108,44 @@ class BulkLoader:
                     write((*row.values(), *tail))
                     count += 1
         return count
+
+    def create(self, objs: Sequence[M]) -> Sequence[M]:
+        """Insert new instances of one model, as ``bulk_create`` would (the
+        fields' ``pre_save`` and database values, so ``auto_now_add`` and JSON
+        fields behave the same), but with COPY on PostgreSQL: ``bulk_create``
+        spends about twice as long building and binding its INSERTs as the
+        server takes to store the rows (docs/performance.md). The instances
+        get their primary keys and are marked saved.
+        """
+        if not objs:
+            return objs
+        model = type(objs[0])
+        if not self.postgres:
+            model._default_manager.bulk_create(objs)
+            return objs
+        for obj, pk in zip(objs, self.take_ids(model, len(objs)), strict=True):
+            obj.pk = pk
+        # The values as COPY takes them: each field's pre_save (auto_now_add),
+        # JSON as text; the rest are the plain values psycopg adapts itself
+        # (get_db_prep_save per value cost half the time of the whole load).
+        fields = [
+            (f.attname, f.pre_save, isinstance(f, models.JSONField))
+            for f in model._meta.concrete_fields
+        ]
+        rows = (
+            {
+                name: _json(value) if is_json and value is not None else value
+                for name, pre_save, is_json in fields
+                for value in (pre_save(obj, True),)
+            }
+            for obj in objs
+        )
+        self.insert(model, rows)
+        db = connection.alias
+        for obj in objs:
+            obj._state.adding = False
+            obj._state.db = db
+        return objs
 
     @staticmethod
     def _bulk_create(
