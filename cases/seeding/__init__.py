@@ -10,9 +10,13 @@ Everything here is invented: names come from common-name lists, phones use the
   missing from 1..people and 1..encounters: the same arguments twice add
   nothing the second time, bigger numbers top up. Programs and users are
   created or updated (password reset) by slug / username.
+- People go through the one write path for people,
+  ``cases.services.people_bulk.people_upsert_bulk`` (the person rules, an
+  audit event each), as an import does.
 - Fast: rows are plain values with pre-allocated ids, streamed with COPY on
-  PostgreSQL (bulk_create elsewhere). Synthetic rows get no audit event each;
-  one ``seed`` audit event records what the run added.
+  PostgreSQL (bulk_create elsewhere; people too, inside the service).
+  Encounters and contacts get no audit event each; one ``seed`` audit event
+  records what the run added.
 - Follow-ups are few (under a hundred) and go through the follow-up services
   like real ones (validated, audited, reminders planned), once: see
   ``followups_seed``.
@@ -38,7 +42,6 @@ from cases.seeding.people import (
     PERSON_KEY,
     PersonSeed,
     generate_people,
-    seed_search_text,
 )
 from cases.seeding.run import (
     DEFAULT_ENCOUNTERS,
@@ -74,5 +77,4 @@ __all__ = [
     "generate_encounters",
     "generate_people",
     "seed_demo",
-    "seed_search_text",
 ]
