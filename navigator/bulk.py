@@ -118,6 +118,30 @@ class BulkLoader:
         return count
 
     @staticmethod
+    def _bulk_create_keeping_stamps(
+        model: type[models.Model], objs: Sequence[M]
+    ) -> Sequence[M]:
+        # bulk_create overwrites auto_now(_add) stamps in pre_save; put back
+        # the ones the caller set, as COPY keeps them.
+        stamps = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if _special(f) and not isinstance(f, models.JSONField)
+        ]
+        kept = [[getattr(obj, name) for name in stamps] for obj in objs]
+        model._default_manager.bulk_create(objs)
+        changed = []
+        for obj, values in zip(objs, kept, strict=True):
+            if any(v is not None for v in values):
+                for name, value in zip(stamps, values, strict=True):
+                    if value is not None:
+                        setattr(obj, name, value)
+                changed.append(obj)
+        if changed and stamps:
+            model._default_manager.bulk_update(changed, stamps)
+        return objs
+
+    @staticmethod
     def _copy(
         model: type[models.Model],
         fields: list[models.Field],
@@ -144,8 +168,7 @@ class BulkLoader:
             return objs
         model = type(objs[0])
         if not self.postgres:
-            model._default_manager.bulk_create(objs)
-            return objs
+            return self._bulk_create_keeping_stamps(model, objs)
         for obj, pk in zip(objs, self.take_ids(model, len(objs)), strict=True):
             obj.pk = pk
         # The values as COPY takes them: JSON as text, time stamps from the

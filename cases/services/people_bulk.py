@@ -206,7 +206,9 @@ def _upsert_batch(
 
 
 def _aliases(row: PersonRow) -> list[tuple[str, str]]:
-    kinds = {" ".join(name.split()).casefold(): kind for name, kind in row.aliases}
+    kinds: dict[str, str] = {}
+    for name, kind in row.aliases:  # the first spelling kept, with its kind
+        kinds.setdefault(" ".join(name.split()).casefold(), kind)
     names = _clean_aliases(name for name, _ in row.aliases)
     return [(name, kinds.get(name.casefold(), AliasKind.ALIAS)) for name in names]
 
