@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -27,8 +28,20 @@ def person_search_text(names: list[str]) -> str:
     """
     seen: list[str] = []
     for name in names:
-        for variant in (name or "", _INNER_MARKS.sub("", name or "")):
-            norm = normalize_name(variant)
-            if norm and norm not in seen:
+        for norm in _search_forms(name or ""):
+            if norm not in seen:
                 seen.append(norm)
     return " | ".join(seen)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _search_forms(name: str) -> tuple[str, ...]:
+    # Cached: names repeat (a bulk import, the seed's 100,000 people drawn
+    # from a few hundred names), and normalising is most of a person's
+    # search text's cost.
+    forms: list[str] = []
+    for variant in (name, _INNER_MARKS.sub("", name)):
+        norm = normalize_name(variant)
+        if norm and norm not in forms:
+            forms.append(norm)
+    return tuple(forms)

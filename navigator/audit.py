@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from navigator import disclosure
+from navigator.bulk import BulkLoader
 from navigator.context import endpoint_var, request_id_var, source_var
 from navigator.models import AuditEvent, User
 
@@ -95,16 +96,11 @@ class AuditEntry:
     reason: str = ""
 
 
-# Rows per INSERT statement: PostgreSQL takes any number of parameters up to
-# 65,535 (14 columns a row); SQLite's default limit is lower, and Django's
-# bulk_create splits by it on its own.
-AUDIT_BULK_BATCH = 2000
-
-
 def audit_records_bulk(
     *, actor: User | AnonymousUser | None, entries: Sequence[AuditEntry]
 ) -> list[AuditEvent]:
-    """The events of a bulk write (an import), in one INSERT per 2,000 rows.
+    """The events of a bulk write (an import, the seed), in one COPY on
+    PostgreSQL (navigator.bulk; bulk_create elsewhere).
 
     The same events ``audit_record`` writes one by one: same fields, request
     id, source and endpoint from the context, and each accounts for its
@@ -129,7 +125,7 @@ def audit_records_bulk(
         )
         for entry in entries
     ]
-    AuditEvent.objects.bulk_create(events, batch_size=AUDIT_BULK_BATCH)
+    BulkLoader().create(events)
     for event in events:
         disclosure.written(event)
     return events

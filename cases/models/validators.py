@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
@@ -9,6 +10,15 @@ from django.utils.deconstruct import deconstructible
 # Codes here must differ from the field's own error_messages keys ("invalid",
 # "invalid_choice"): Django replaces a validator's message with the field's
 # when the codes match, and users would see "Value must be valid JSON."
+
+
+@functools.cache
+def _allowed_values(choices_path: str) -> frozenset[str]:
+    # Per path, once: TextChoices.values builds a new list on every call, and
+    # a bulk import validates each row's lists (cases.services.people_bulk).
+    from django.utils.module_loading import import_string
+
+    return frozenset(import_string(choices_path).values)
 
 
 @deconstructible
@@ -23,10 +33,13 @@ class ChoiceListValidator:
 
         return import_string(self.choices_path)
 
+    def _allowed(self) -> frozenset[str]:
+        return _allowed_values(self.choices_path)
+
     def __call__(self, value) -> None:
         if not isinstance(value, list):
             raise ValidationError("Must be a list of choices.", code="not_a_list")
-        allowed = set(self._choices().values)
+        allowed = self._allowed()
         unknown = [v for v in value if v not in allowed]
         if unknown:
             raise ValidationError(

@@ -10,21 +10,25 @@ Everything here is invented: names come from common-name lists, phones use the
   missing from 1..people and 1..encounters: the same arguments twice add
   nothing the second time, bigger numbers top up. Programs and users are
   created or updated (password reset) by slug / username.
+- People go through the one write path for people,
+  ``cases.services.people_bulk.people_upsert_bulk`` (the person rules, an
+  audit event each), as an import does.
 - Fast: rows are plain values with pre-allocated ids, streamed with COPY on
-  PostgreSQL (bulk_create elsewhere). Synthetic rows get no audit event each;
-  one ``seed`` audit event records what the run added.
+  PostgreSQL (bulk_create elsewhere; people too, inside the service).
+  Encounters and contacts get no audit event each; one ``seed`` audit event
+  records what the run added.
 - Follow-ups are few (under a hundred) and go through the follow-up services
   like real ones (validated, audited, reminders planned), once: see
   ``followups_seed``.
 
 Layout: ``specs`` (the programs and their users), ``vocabulary`` (word lists
-and weighted tables), ``people`` and ``encounters`` (the generators), ``bulk``
-(COPY / bulk_create and PostgreSQL's bulk mode), ``run`` (``seed_demo``, the
-familiar-faces refresh) and ``followups`` (the demo follow-ups step). Patch a
-setting where it is read, e.g. ``cases.seeding.bulk.BULK_MODE_ABOVE``.
+and weighted tables), ``people`` and ``encounters`` (the generators), ``run``
+(``seed_demo``, the familiar-faces refresh) and ``followups`` (the demo follow-ups step); COPY /
+bulk_create and PostgreSQL's bulk mode are the platform's ``navigator.bulk``
+(people_upsert_bulk inserts with it too). Patch a
+setting where it is read, e.g. ``navigator.bulk.BULK_MODE_ABOVE``.
 """
 
-from cases.seeding.bulk import BulkLoader
 from cases.seeding.encounters import ENCOUNTER_KEY, generate_encounters
 from cases.seeding.followups import (
     FOLLOWUP_POOL,
@@ -38,7 +42,6 @@ from cases.seeding.people import (
     PERSON_KEY,
     PersonSeed,
     generate_people,
-    seed_search_text,
 )
 from cases.seeding.run import (
     DEFAULT_ENCOUNTERS,
@@ -50,6 +53,7 @@ from cases.seeding.run import (
     seed_demo,
 )
 from cases.seeding.specs import PROGRAMS, ProgramSpec
+from navigator.bulk import BulkLoader
 
 __all__ = [
     "DEFAULT_ENCOUNTERS",
@@ -73,5 +77,4 @@ __all__ = [
     "generate_encounters",
     "generate_people",
     "seed_demo",
-    "seed_search_text",
 ]

@@ -14,7 +14,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cases.seeding.bulk import _json
 from cases.seeding.people import PersonSeed
 from cases.seeding.specs import PROGRAMS, ProgramSpec
 from cases.seeding.vocabulary import (
@@ -32,6 +31,7 @@ from cases.seeding.vocabulary import (
     _pick,
     _table,
 )
+from navigator.bulk import _json
 from navigator.models import ResponseModel
 
 ENCOUNTER_KEY = "DEMO-"

@@ -11,8 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cases.phonetic import person_search_phonetic
-from cases.seeding.bulk import _json
 from cases.seeding.specs import PROGRAMS, ProgramSpec
 from cases.seeding.vocabulary import (
     _SHARES,
@@ -34,7 +32,8 @@ from cases.seeding.vocabulary import (
     WOMEN,
     _table,
 )
-from cases.text import normalize_name, person_search_text
+from cases.text import normalize_name
+from navigator.bulk import _json
 
 PERSON_KEY = "demo-"
 
@@ -148,8 +147,6 @@ def generate_people(
             "created_at": created_at,
             "updated_at": created_at,
         }
-        values["search_text"] = seed_search_text(values, aliases)
-        values["search_phonetic"] = person_search_phonetic(values["search_text"])
         contacts = []
         for _ in range((1 if rand() < 0.75 else 2) if rand() < 0.25 else 0):
             relative = last if rand() < 0.6 else pick(SURNAMES)
@@ -189,29 +186,3 @@ def _unique_aliases(aliases: list[tuple[str, str]]) -> list[tuple[str, str]]:
             seen.add(name.casefold())
             out.append((name, kind))
     return out
-
-
-@functools.lru_cache(maxsize=200_000)
-def _search_forms(name: str) -> tuple[str, ...]:
-    return tuple(form for form in person_search_text([name]).split(" | ") if form)
-
-
-def seed_search_text(values: dict[str, Any], aliases: list[tuple[str, str]]) -> str:
-    """What cases.services' _refresh_search_text stores for these names.
-
-    person_search_text of the same names in the same order, computed name by
-    name with a cache: the vocabulary repeats, and uncached this is most of
-    the time spent generating people. tests/cases/test_seed_demo.py checks
-    that every seeded person matches what the service computes.
-    """
-    first, last = values["first_name"], values["last_name"]
-    names = [first, values["middle_name"], last, values["preferred_name"]]
-    names.append(f"{first} {last}")
-    # Aliases sorted, as person_update passes them when it recomputes.
-    names.extend(sorted(name for name, _ in aliases))
-    seen: list[str] = []
-    for name in names:
-        for form in _search_forms(name):
-            if form not in seen:
-                seen.append(form)
-    return " | ".join(seen)

@@ -13,7 +13,16 @@ one audit INSERT (``navigator.audit.audit_records_bulk``) per batch.
   date of birth and estimated age, SMS consent, model validation.
 - A rejected row writes nothing and is reported with why; the other rows
   still go in.
+- A new person's aliases (with their kind) are written with it, by the
+  person service's alias rules; an existing person's aliases are left alone.
+- SMS consent given is stamped (``sms_consent_at``), withdrawn is cleared, as
+  ``person_create`` / ``person_update`` do.
 - Every person created or changed gets its audit event (reason: the row's).
+
+Used by ``import_people`` (cases.importing) and ``seed_demo``
+(cases.seeding): one write path for people. New rows go in with COPY on
+PostgreSQL (navigator.bulk), their audit events too; the checks are the
+person service's functions run in Python, no query per row.
 """
 
 from __future__ import annotations
@@ -27,16 +36,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Person
+from cases.models import Alias, AliasKind, Person
 from cases.services._input import pick
 from cases.services.inputs import PersonData
 from cases.services.people import (
     PERSON_FIELDS,
     _apply_estimated_age,
+    _clean_aliases,
     check_person_rules,
     refresh_search_text,
 )
 from navigator.audit import AuditEntry, audit_records_bulk, diff, snapshot
+from navigator.bulk import BulkLoader
 from navigator.errors import DomainError
 from navigator.models import AuditAction, Program, User
 from navigator.services import program_for_write
@@ -67,6 +78,10 @@ class PersonRow:
     unparsed: dict[str, str] = field(default_factory=dict)
     resolved: frozenset[str] = frozenset()
     reason: str = ""  # for the audit event, e.g. "import_people f.csv line 3"
+    # A new person's aliases, (name, AliasKind); ignored for an existing one.
+    aliases: Sequence[tuple[str, str]] = ()
+    # When a new person was first recorded, if not now (the seed's history).
+    created_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -101,17 +116,20 @@ def people_upsert_bulk(
     rows: Sequence[PersonRow],
     by: User | None = None,
     on_batch: Callable[[int], None] | None = None,
+    batch_size: int | None = None,
 ) -> list[RowResult]:
     """Create or update the program's people; one result per row, in order.
 
     ``by``: the user, who must be staff of the program; ``None`` for a
     command (the audit events then have no actor, their source says
-    "command"). ``on_batch(n)`` is called after each batch of ``n`` rows.
+    "command"). ``on_batch(n)`` is called after each batch of ``n`` rows;
+    ``batch_size`` (default ``BATCH``) is how many rows a lookup, a COPY and
+    a lock take at once.
     """
     if by is not None:
         program = program_for_write(user=by, program=program)
     results: list[RowResult] = []
-    for batch in _batches(rows, BATCH):
+    for batch in _batches(rows, batch_size or BATCH):
         results += _upsert_batch(program=program, batch=batch, by=by)
         if on_batch is not None:
             on_batch(len(batch))
@@ -147,7 +165,15 @@ def _upsert_batch(
             results.append(RowResult(row.ref, "updated", person))
         else:
             results.append(RowResult(row.ref, "unchanged", person))
-    Person.objects.bulk_create([p for p, _ in created])
+    loader = BulkLoader()
+    loader.create([p for p, _ in created])
+    loader.create(
+        [
+            Alias(person_id=person.pk, name=name, kind=kind)
+            for person, row in created
+            for name, kind in _aliases(row)
+        ]
+    )
     if updated:
         Person.objects.bulk_update(
             [p for p, _, _ in updated],
@@ -159,11 +185,7 @@ def _upsert_batch(
             obj=person,
             person_id=person.pk,
             program_id=program.pk,
-            changes={
-                k: [None, v]
-                for k, v in snapshot(person, PERSON_FIELDS).items()
-                if v not in ("", None, [], {}, False)
-            },
+            changes=_created_changes(person, row),
             reason=row.reason,
         )
         for person, row in created
@@ -181,6 +203,25 @@ def _upsert_batch(
     ]
     audit_records_bulk(actor=by, entries=entries)
     return results
+
+
+def _aliases(row: PersonRow) -> list[tuple[str, str]]:
+    kinds: dict[str, str] = {}
+    for name, kind in row.aliases:  # the first spelling kept, with its kind
+        kinds.setdefault(" ".join(name.split()).casefold(), kind)
+    names = _clean_aliases(name for name, _ in row.aliases)
+    return [(name, kinds.get(name.casefold(), AliasKind.ALIAS)) for name in names]
+
+
+def _created_changes(person: Person, row: PersonRow) -> dict[str, Any]:
+    # Only what was given, as person_create writes it (no field is numeric,
+    # so a false value is an empty one).
+    changes: dict[str, Any] = {
+        k: [None, v] for k, v in snapshot(person, PERSON_FIELDS).items() if v
+    }
+    if row.aliases:
+        changes["aliases"] = [[], sorted(name for name, _ in _aliases(row))]
+    return changes
 
 
 def _apply(
@@ -207,9 +248,11 @@ def _apply(
                 "first_name",
                 "no first_name, last_name or preferred_name; row not imported",
             )
-        person = Person(program=program, created_by=by, created_at=now)
+        person = Person(
+            program=program, created_by=by, created_at=row.created_at or now
+        )
         before: dict[str, Any] = {}
-        aliases: list[str] = []
+        aliases = sorted(name for name, _ in _aliases(row))
     else:
         before = snapshot(person, PERSON_FIELDS)
         aliases = sorted(a.name for a in person.aliases.all())
@@ -224,16 +267,32 @@ def _apply(
     try:
         # The model's field validation, then the services' rules on the typed
         # values (date of birth, SMS consent), in the services' order.
-        person.clean_fields(exclude=["program", "created_by", "deleted_by"])
+        person.clean_fields(exclude=_not_given(data))
         check_person_rules(person)
     except ValidationError as exc:
         raise DomainError(f"not imported: {_message(exc)}") from exc
     except DomainError as exc:
         raise DomainError(f"not imported: {exc.detail}", fields=exc.fields) from exc
-    person.updated_at = now
+    if person.sms_consent and not before.get("sms_consent"):
+        person.sms_consent_at = person.created_at if not before else now
+    elif not person.sms_consent:
+        person.sms_consent_at = None
+    person.updated_at = person.created_at if not before else now
     if before:
         return person, diff(before, snapshot(person, PERSON_FIELDS))
     return person, {}
+
+
+# Fields the bulk path derives itself; validated with what the row gives.
+_DERIVED = frozenset({"unparsed", "search_text", "search_phonetic"})
+
+
+def _not_given(data: dict[str, Any]) -> list[str]:
+    """The fields a row leaves as they are: a default (a new person) or the
+    stored value, valid when it was stored. Validating only what the row
+    sets keeps the model's checks per field and halves their cost."""
+    given = _DERIVED | data.keys()
+    return [f.name for f in Person._meta.concrete_fields if f.name not in given]
 
 
 def _message(exc: ValidationError) -> str:

@@ -130,9 +130,9 @@ def test_audited_with_one_insert_per_batch(program_a, navigator_a, monkeypatch):
     ):
         results = people_upsert_bulk(program=program_a, rows=rows, by=navigator_a)
     assert {r.outcome for r in results} == {"created"}
-    audit_inserts = [
-        q for q in queries if q["sql"].startswith('INSERT INTO "navigator_auditevent"')
-    ]
+    # COPY on PostgreSQL, an INSERT elsewhere (navigator.bulk).
+    writes = ('INSERT INTO "navigator_auditevent"', 'COPY "navigator_auditevent"')
+    audit_inserts = [q for q in queries if q["sql"].startswith(writes)]
     assert len(audit_inserts) == 3  # 50 + 50 + 20 rows
     events = AuditEvent.objects.filter(object_type="cases.person")
     assert events.count() == 120
@@ -147,3 +147,52 @@ def test_audited_with_one_insert_per_batch(program_a, navigator_a, monkeypatch):
     person = results[7].person
     assert person is not None
     assert event.person_id == person.pk
+
+
+def test_new_person_gets_aliases_history_and_consent_time(program_a):
+    met = datetime.datetime(2024, 3, 1, 12, tzinfo=datetime.UTC)
+    [result] = people_upsert_bulk(
+        program=program_a,
+        rows=[
+            PersonRow(
+                ref=1,
+                external_id="S-1",
+                data={"first_name": "Ana", "phone": "555-0100", "sms_consent": True},
+                aliases=[
+                    ("Annie", "nickname"),
+                    ("annie", "alias"),
+                    ("Ana B", "former"),
+                ],
+                created_at=met,
+            )
+        ],
+    )
+    assert result.person is not None
+    person = Person.objects.get(pk=result.person.pk)
+    assert sorted(person.aliases.values_list("name", "kind")) == [
+        ("Ana B", "former"),
+        ("Annie", "nickname"),
+    ]
+    assert (person.created_at, person.updated_at, person.sms_consent_at) == (
+        met,
+        met,
+        met,
+    )
+    assert "annie" in person.search_text
+    [event] = person_events(person)
+    assert event.changes["aliases"] == [[], ["Ana B", "Annie"]]
+
+
+def test_a_bad_alias_rejects_only_its_row(program_a):
+    results = people_upsert_bulk(
+        program=program_a,
+        rows=[
+            PersonRow(ref=1, data={"first_name": "A"}, aliases=[("x" * 500, "alias")]),
+            PersonRow(ref=2, data={"first_name": "B"}),
+        ],
+    )
+    assert [r.outcome for r in results] == ["rejected", "created"]
+    assert "alias" in results[0].message
+    assert list(
+        Person.objects.filter(program=program_a).values_list("first_name", flat=True)
+    ) == ["B"]

@@ -18,7 +18,7 @@ from cases import seeding
 from cases.models import Alias, Encounter, FamiliarFaceFlag, FamilyContact, Person
 from cases.selectors import person_search
 from cases.services.people import refresh_search_text
-from navigator.models import AuditEvent, Membership, Program, Role, User
+from navigator.models import AuditAction, AuditEvent, Membership, Program, Role, User
 from navigator.progress import Progress
 from navigator.selectors import is_administrator, program_ids_for
 
@@ -327,7 +327,7 @@ def test_bulk_mode_restores_keys_and_indexes(db, monkeypatch):
             return set(cursor.fetchall())
 
     before = schema()
-    monkeypatch.setattr("cases.seeding.bulk.BULK_MODE_ABOVE", 0)
+    monkeypatch.setattr("navigator.bulk.BULK_MODE_ABOVE", 0)
     seed()
     assert schema() == before
     assert counts()["encounters"] == ENCOUNTERS
@@ -342,3 +342,17 @@ def test_seeded_emails_are_valid_addresses(seeded):
     assert emails
     for email in emails:
         validate_email(email)
+
+
+def test_every_seeded_person_has_its_audit_event(seeded):
+    # Seeded people go through people_upsert_bulk, the import's write path.
+    people = Person.objects.filter(external_id__startswith="demo-")
+    events = AuditEvent.objects.filter(
+        object_type="cases.person", action=AuditAction.CREATE
+    )
+    assert set(events.values_list("object_id", flat=True)) == {
+        str(pk) for pk in people.values_list("pk", flat=True)
+    }
+    assert set(events.values_list("reason", flat=True)) == {
+        "seed_demo: synthetic demo person"
+    }
