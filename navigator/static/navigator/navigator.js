@@ -56,6 +56,27 @@
       }
     });
 
+    // The safety / response plan of the person just chosen in the picker.
+    // One listener on the form, not an hx-get on each radio: search results
+    // are swapped in, and htmx wires a new element only once the swap has
+    // settled, so a radio chosen at once (a quick tap, Enter, a slow phone)
+    // fetched nothing and the plan silently did not show.
+    document.querySelectorAll("[data-plan-url]").forEach(function (plan) {
+      var form = plan.closest("form");
+      if (!form || !window.htmx) return;
+      form.addEventListener("change", function (event) {
+        var radio = event.target;
+        if (!radio.matches("input[type=radio][name=person]") || !radio.checked) {
+          return;
+        }
+        window.htmx.ajax("GET", plan.dataset.planUrl, {
+          target: plan,
+          swap: "innerHTML",
+          values: { person: radio.value },
+        });
+      });
+    });
+
     // "Here" fills latitude / longitude from the phone's location, if allowed.
     document.querySelectorAll("[data-geolocate]").forEach(function (button) {
       if (!("geolocation" in navigator)) return;
