@@ -30,6 +30,7 @@ from navigator.selectors import (
     managed_program_ids_for,
     program_access,
     staff_program_ids_for,
+    staff_users_of,
 )
 
 # pg_trgm word similarity at or above which a misspelt query word still
@@ -321,6 +322,17 @@ def deleted_people() -> QuerySet[Person, PkRow]:
     joined (docs/decisions/0008-list-pagination.md).
     """
     return Person.objects.filter(deleted_at__isnull=False).values("pk")
+
+
+def encounter_responders_for(*, user: User) -> QuerySet[User]:
+    """Whom the user may name as an encounter's responders: staff of the
+    user's programs (whom ``encounter_log`` accepts), and the user."""
+    staff = staff_users_of(program_ids=staff_program_ids_for(user=user))
+    return (
+        User.objects.filter(Q(pk=user.pk) | Q(pk__in=staff.values("pk")))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
 
 
 def encounter_list_for(

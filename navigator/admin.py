@@ -36,7 +36,7 @@ from navigator.accounts.admin import (
 )
 from navigator.errors import DomainError
 from navigator.models import ApiToken, Membership, Program, User
-from navigator.selectors import is_administrator
+from navigator.selectors import account_administration_allowed, is_administrator
 
 
 def _site_permission(request: HttpRequest) -> bool:
@@ -208,8 +208,11 @@ class UserAdmin(AdministratorOnly, DjangoUserAdmin):
     )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A superuser's account (and so its password) only for a superuser.
-        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+        # A superuser's account (and so its password) only for a superuser:
+        # the services' rule (navigator.selectors), asked here for the page.
+        if obj is not None and not account_administration_allowed(
+            user=request.user, account=obj
+        ):
             return False
         return super().has_change_permission(request, obj)
 

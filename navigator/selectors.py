@@ -158,6 +158,20 @@ def administration_access(*, user: User | AnonymousUser) -> None:
         raise PermissionDenied("Only an administrator may do this.")
 
 
+def account_administration_allowed(
+    *, user: User | AnonymousUser, account: User | None = None
+) -> bool:
+    """May ``user`` administer ``account`` (or accounts at all)? An
+    administrator may, except a superuser's account: only a superuser changes
+    that one (its password included), so the admin role cannot take over the
+    account that bootstraps every other."""
+    if not is_administrator(user=user):
+        return False
+    if account is not None and account.is_superuser:
+        return isinstance(user, User) and user.is_superuser
+    return True
+
+
 def is_manager_of(*, user: User | AnonymousUser, program_id: int | None) -> bool:
     return program_id in managed_program_ids_for(user=user)
 

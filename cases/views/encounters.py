@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
@@ -29,7 +29,6 @@ from navigator.selectors import (
     managed_program_ids_for,
     program_access,
     staff_program_ids_for,
-    staff_users_of,
 )
 from navigator.views import apply_domain_error, form_data, paginate
 
@@ -37,14 +36,7 @@ PERSON_OPTIONS_LIMIT = 10
 
 
 def _responders_for(user: User) -> QuerySet[User]:
-    """Staff of the user's programs (whom the service accepts as responders),
-    and the user."""
-    staff = staff_users_of(program_ids=staff_program_ids_for(user=user))
-    return (
-        User.objects.filter(Q(pk=user.pk) | Q(pk__in=staff.values("pk")))
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+    return selectors.encounter_responders_for(user=user)
 
 
 def _person_options(user: User, query: str, exclude: int | None = None) -> list[Person]:

@@ -14,7 +14,7 @@ from navigator.accounts.throttling import attempted_username
 from navigator.audit import audit_record
 from navigator.errors import DomainError, PermissionDenied
 from navigator.models import AuditAction, User
-from navigator.selectors import administration_access
+from navigator.selectors import account_administration_allowed, is_administrator
 from navigator.services import save_audited
 
 
@@ -31,13 +31,15 @@ def _audit(*, by: User, user: User, action: str, changes: dict, reason: str) -> 
     )
 
 
-def _require_user_admin(by: User) -> None:
+def _require_user_admin(by: User, user: User | None = None) -> None:
     # The admin site asks the same selector; the rule lives here so that any
     # other door (a command, an API) must meet it too.
-    try:
-        administration_access(user=by)
-    except PermissionDenied:
-        raise PermissionDenied("Only an administrator of users may do this.") from None
+    if not account_administration_allowed(user=by, account=user):
+        raise PermissionDenied(
+            "Only a superuser may change a superuser's account."
+            if user is not None and user.is_superuser and is_administrator(user=by)
+            else "Only an administrator of users may do this."
+        )
 
 
 # What the audit log shows of an account. Never the password hash: a change
@@ -80,7 +82,7 @@ def user_update(*, by: User, user: User, reason: str = "") -> User:
     """Save the changes an administrator made to an account (names, e-mail,
     active or not). A deactivated account can no longer sign in or use its
     API tokens; nothing of it is deleted."""
-    _require_user_admin(by)
+    _require_user_admin(by, user)
     if user.pk == by.pk and not user.is_active:
         raise DomainError.for_field(
             "is_active", "You cannot deactivate your own account."
@@ -96,7 +98,7 @@ def user_deactivate(*, by: User, user: User) -> bool:
     """Deactivate an account (it keeps its records). Returns False when it
     was already inactive (nothing written)."""
     if not user.is_active:
-        _require_user_admin(by)
+        _require_user_admin(by, user)
         return False
     user.is_active = False
     user_update(by=by, user=user, reason="Account deactivated by an administrator")
@@ -107,7 +109,7 @@ def user_deactivate(*, by: User, user: User) -> bool:
 def user_password_changed(*, by: User, user: User) -> None:
     """Audit a password an administrator set for an account (Django's admin
     form has saved it, inside the caller's transaction)."""
-    _require_user_admin(by)
+    _require_user_admin(by, user)
     _audit(
         by=by,
         user=user,
@@ -125,7 +127,7 @@ def login_lockout_clear(*, by: User, user: User) -> int:
     event is still recorded, as the administrator did act). Failures counted
     against an address are left alone: they are not this user's.
     """
-    _require_user_admin(by)
+    _require_user_admin(by, user)
     before = login_lockout_for(user=user)
     username = attempted_username(None, {"username": user.get_username()})
     AccessAttempt.objects.filter(username=username).delete()
@@ -149,7 +151,7 @@ def mfa_reset(*, by: User, user: User, reason: str) -> list[str]:
 
     Returns the kinds of factor removed.
     """
-    _require_user_admin(by)
+    _require_user_admin(by, user)
     reason = (reason or "").strip()
     if not reason:
         raise DomainError.for_field(

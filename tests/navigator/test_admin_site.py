@@ -14,6 +14,8 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
+from navigator.accounts import services as account_services
+from navigator.errors import PermissionDenied
 from navigator.models import (
     ApiToken,
     AuditAction,
@@ -323,6 +325,23 @@ def test_only_a_superuser_changes_a_superuser(admin_client, django_user_model):
     assert response.status_code == 403
     root.refresh_from_db()
     assert not root.check_password("taken-over-now")
+
+
+def test_the_services_refuse_an_administrator_a_superusers_account(
+    administrator, django_user_model
+):
+    # The same rule at every door: a direct service call (a command, a
+    # script) meets it as the admin page does.
+    root = django_user_model.objects.create_superuser(
+        username="root", password="x" * 16
+    )
+    root.first_name = "Taken"
+    with pytest.raises(PermissionDenied, match="superuser"):
+        account_services.user_update(by=administrator, user=root)
+    with pytest.raises(PermissionDenied):
+        account_services.user_deactivate(by=administrator, user=root)
+    root.refresh_from_db()
+    assert root.is_active and root.first_name == ""
 
 
 def test_an_administrator_unlocks_and_resets_mfa_with_the_role_alone(
