@@ -9,6 +9,14 @@ from cases.models.choices import (
     RaceEthnicity,
     VeteranStatus,
 )
+from cases.models.consent import (
+    Consent,
+    ConsentMethod,
+    ConsentPurpose,
+    InfoClass,
+    RecipientKind,
+    RevokeMethod,
+)
 from cases.models.encounter import MAX_RESPONDERS, Encounter
 from cases.models.familiar import (
     EnrollmentStatus,
@@ -26,6 +34,9 @@ __all__ = [
     "Alias",
     "AliasKind",
     "Concern",
+    "Consent",
+    "ConsentMethod",
+    "ConsentPurpose",
     "Disposition",
     "DobPrecision",
     "Encounter",
@@ -39,7 +50,10 @@ __all__ = [
     "FamilyContact",
     "Gender",
     "HousingSituation",
+    "InfoClass",
     "Person",
     "RaceEthnicity",
+    "RecipientKind",
+    "RevokeMethod",
     "VeteranStatus",
 ]

@@ -1,0 +1,276 @@
+"""Reads of the directory and of referrals, scoped to the user; the access
+functions of agencies, services and referrals (decided once, every door)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from cases.models import Person
+from navigator.errors import NotFound, PermissionDenied
+from navigator.models import Program, User
+from navigator.selectors import (
+    is_administrator,
+    is_manager_of,
+    managed_program_ids_for,
+    staff_program_ids_for,
+)
+from referrals.lifecycle import AWAITING_RESPONSE
+from referrals.models import (
+    Agency,
+    Referral,
+    ReferralSettings,
+    ReferralStatusChange,
+    Service,
+)
+
+# --- the directory ----------------------------------------------------------
+
+DirectoryAction = Literal["search", "manage"]
+
+
+def directory_program_ids_for(*, user: User) -> list[int]:
+    """Programs whose directory the user searches (their staff programs)."""
+    return staff_program_ids_for(user=user)
+
+
+def agency_access(*, user: User, agency: Agency, action: DirectoryAction) -> None:
+    """Search: staff of a program the agency works with (admins see every
+    agency: they keep the directory). Manage: an administrator, or a manager
+    of a program the agency works with."""
+    if is_administrator(user=user):
+        return
+    program_ids = set(agency.programs.values_list("id", flat=True))
+    if not program_ids & set(staff_program_ids_for(user=user)):
+        raise NotFound("No such agency.")
+    if action == "manage" and not program_ids & set(managed_program_ids_for(user=user)):
+        raise PermissionDenied(
+            "Only an administrator or the program's managers keep the directory.",
+            code="manager_only",
+        )
+
+
+def directory_manage_access(*, user: User, program: Program | None = None) -> None:
+    """May the user add agencies (to ``program``, or to any)?"""
+    if is_administrator(user=user):
+        return
+    if program is None:
+        if not managed_program_ids_for(user=user):
+            raise PermissionDenied(
+                "Only an administrator or a program manager keeps the directory.",
+                code="manager_only",
+            )
+        return
+    if not is_manager_of(user=user, program_id=program.pk):
+        if program.pk not in staff_program_ids_for(user=user):
+            raise NotFound("No such program.")
+        raise PermissionDenied(
+            "Only the program's managers keep its directory.", code="manager_only"
+        )
+
+
+def agency_list_for(*, user: User, include_inactive: bool = False) -> QuerySet[Agency]:
+    qs = Agency.objects.all()
+    if not is_administrator(user=user):
+        qs = qs.filter(programs__in=staff_program_ids_for(user=user)).distinct()
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    return qs.prefetch_related("programs").order_by("name", "id")
+
+
+def agency_get_for(
+    *, user: User, pk: int | str, action: DirectoryAction = "search"
+) -> Agency:
+    lookup = {"pk": pk} if str(pk).isdigit() else {"slug": pk}
+    agency = Agency.objects.filter(**lookup).first()
+    if agency is None:
+        raise NotFound("No such agency.")
+    agency_access(user=user, agency=agency, action=action)
+    return agency
+
+
+@dataclass(frozen=True)
+class ServiceSearch:
+    text: str = ""
+    category: str = ""
+    city: str = ""
+    accepting: str = ""
+    agency_id: int | None = None
+    program_id: int | None = None
+
+
+def service_search_for(
+    *, user: User, search: ServiceSearch | None = None
+) -> QuerySet[Service]:
+    """Active services of active agencies the user may refer to, filtered."""
+    search = search or ServiceSearch()
+    qs = Service.objects.filter(is_active=True, agency__is_active=True)
+    if not is_administrator(user=user):
+        program_ids = staff_program_ids_for(user=user)
+        if search.program_id is not None:
+            program_ids = [p for p in program_ids if p == search.program_id]
+        qs = qs.filter(agency__programs__in=program_ids).distinct()
+    if search.text:
+        qs = qs.filter(
+            Q(name__icontains=search.text)
+            | Q(agency__name__icontains=search.text)
+            | Q(description__icontains=search.text)
+        )
+    if search.category:
+        qs = qs.filter(categories__contains=[search.category])
+    if search.city:
+        qs = qs.filter(city__iexact=search.city.strip())
+    if search.accepting:
+        qs = qs.filter(accepting=search.accepting)
+    if search.agency_id is not None:
+        qs = qs.filter(agency_id=search.agency_id)
+    return qs.select_related("agency").order_by("agency__name", "name", "id")
+
+
+def service_get_for(*, user: User, pk: int | str) -> Service:
+    service = Service.objects.select_related("agency").filter(pk=pk).first()
+    if service is None:
+        raise NotFound("No such service.")
+    try:
+        agency_access(user=user, agency=service.agency, action="search")
+    except NotFound:
+        raise NotFound("No such service.") from None
+    return service
+
+
+# --- referrals --------------------------------------------------------------
+
+ReferralAction = Literal[
+    "view",
+    "create",
+    "edit",
+    "request",
+    "cancel",
+    "enter_in_error",
+    "accept",
+    "reject",
+    "start",
+    "hold",
+    "resume",
+    "complete",
+    "note",
+    "attach",
+]
+
+
+def referral_access(*, user: User, referral: Referral, action: ReferralAction) -> None:
+    """Any staff of the sending program may do any of these (the agency's
+    moves are then recorded as made on its behalf). Another program's
+    referral, or one of a deleted person, is out of scope. Partner agencies'
+    own access is decided in the partner selectors (next issue) and reaches
+    nothing here."""
+    if (
+        referral.program_id not in staff_program_ids_for(user=user)
+        or referral.person.is_deleted
+    ):
+        raise NotFound("No such referral.")
+
+
+def referral_settings_for(*, program: Program) -> ReferralSettings:
+    """The program's settings, or unsaved defaults (a read never writes)."""
+    return ReferralSettings.objects.filter(program=program).first() or ReferralSettings(
+        program=program
+    )
+
+
+@dataclass(frozen=True)
+class ReferralFilters:
+    status: tuple[str, ...] = ()
+    agency_id: int | None = None
+    urgency: str = ""
+    overdue: bool = False
+    assigned_to_id: int | None = None
+    person_id: int | None = None
+    program_id: int | None = None
+
+
+def referral_list_for(
+    *, user: User, filters: ReferralFilters | None = None
+) -> QuerySet[Referral]:
+    """Referrals of the user's programs, newest first, with what a board row
+    or an API item shows (person, agency, service, assignee)."""
+    filters = filters or ReferralFilters()
+    program_ids = staff_program_ids_for(user=user)
+    if filters.program_id is not None:
+        program_ids = [p for p in program_ids if p == filters.program_id]
+    qs = Referral.objects.filter(
+        program_id__in=program_ids, person__deleted_at__isnull=True
+    )
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.agency_id is not None:
+        qs = qs.filter(agency_id=filters.agency_id)
+    if filters.urgency:
+        qs = qs.filter(urgency=filters.urgency)
+    if filters.overdue:
+        qs = overdue_response(qs)
+    if filters.assigned_to_id is not None:
+        qs = qs.filter(assigned_to_id=filters.assigned_to_id)
+    if filters.person_id is not None:
+        qs = qs.filter(person_id=filters.person_id)
+    return qs.select_related(
+        "person", "agency", "service", "assigned_to", "program"
+    ).order_by("-created_at", "-id")
+
+
+def overdue_response(qs: QuerySet[Referral]) -> QuerySet[Referral]:
+    """Requested, with no answer by the respond-by date (past the date in
+    UTC terms; the sweeps use each program's own date)."""
+    return qs.filter(status__in=AWAITING_RESPONSE, respond_by__lt=timezone.localdate())
+
+
+def referral_get_for(
+    *, user: User, pk: int | str, action: ReferralAction = "view"
+) -> Referral:
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound("No such referral.") from None
+    referral = (
+        Referral.objects.select_related(
+            "person",
+            "person__program",
+            "program",
+            "agency",
+            "service",
+            "assigned_to",
+            "created_by",
+            "consent",
+            "consent__agency",
+            "encounter",
+            "consent_override_by",
+        )
+        .prefetch_related(
+            Prefetch(
+                "history",
+                queryset=ReferralStatusChange.objects.select_related("by").order_by(
+                    "at", "id"
+                ),
+            ),
+            "notes__author",
+            "attachments__file",
+        )
+        .filter(pk=key)
+        .first()
+    )
+    if referral is None:
+        raise NotFound("No such referral.")
+    referral_access(user=user, referral=referral, action=action)
+    return referral
+
+
+def person_referrals(*, person: Person) -> QuerySet[Referral]:
+    """A person's referrals for their page (the caller checked the person)."""
+    return (
+        Referral.objects.filter(person=person)
+        .select_related("agency", "service", "assigned_to")
+        .order_by("-created_at", "-id")
+    )
