@@ -51,6 +51,11 @@ ENROLLMENT = "enrollment"
 AUDIT_TRAIL = "audit_trail"
 TIMELINE = "timeline"
 DELIVERY = "delivery"
+REFERRAL = "referral"
+REFERRAL_SUMMARY = "referral.summary"
+REFERRAL_ATTACHMENT = "referral.attachment"
+CONSENT = "consent"
+CONSENT_FORM = "consent.form"
 
 KINDS = {
     PERSON: "the record (identity, contact details, safety and location notes)",
@@ -69,6 +74,11 @@ KINDS = {
     AUDIT_TRAIL: "the record's audit trail (old and new values)",
     TIMELINE: "other entries of the person's timeline",
     DELIVERY: "reminders to the person (masked address)",
+    REFERRAL: "referrals, with the need, notes and status history",
+    REFERRAL_SUMMARY: "referrals (agency, service, status, urgency, dates)",
+    REFERRAL_ATTACHMENT: "a referral's attached document",
+    CONSENT: "consents / releases of information",
+    CONSENT_FORM: "a consent's scanned form",
 }
 
 # Every disclosure event is about a person: its object is the person's row
