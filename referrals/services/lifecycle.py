@@ -42,7 +42,8 @@ def _illegal(referral: Referral, to: str) -> Conflict:
 def _check_reason(move: Move, reason_code: str, declined_by: str, note: str) -> None:
     if not move.needs_reason:
         return
-    if reason_code not in ReasonCode.values:
+    # "expired" is the sweep's reason (referral_expire), never a person's.
+    if reason_code not in ReasonCode.values or reason_code == ReasonCode.EXPIRED:
         raise DomainError.for_field(
             "reason_code",
             "Choose why.",
