@@ -21,6 +21,7 @@ the next issue); and the system (``referral_expire``).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -82,7 +83,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     (S.REQUESTED, S.ENTERED_IN_ERROR): PROGRAM,
 }
 # The API's action per target (POST referrals/{id}/<action>/).
-ACTION_FOR = {
+ACTION_FOR: dict[str, str | tuple[str, ...]] = {
     S.REQUESTED: "request",
     S.ACCEPTED: "accept",
     S.REJECTED: "reject",
@@ -153,7 +154,7 @@ def world(db) -> World:
 
 def _state(referral: Referral) -> dict[str, Any]:
     """Everything a refused move must leave as it was."""
-    row = Referral.objects.filter(pk=referral.pk).values().get()
+    row: dict[str, Any] = dict(Referral.objects.filter(pk=referral.pk).values().get())
     row.pop("updated_at")
     return {
         "row": row,
@@ -168,7 +169,7 @@ def _state(referral: Referral) -> dict[str, Any]:
     }
 
 
-def _arguments(to: str) -> dict[str, str]:
+def _arguments(to: str) -> dict[str, Any]:
     # What each move needs, so that an illegal one fails for no other reason.
     return {
         "reason_code": ReasonCode.NOT_ELIGIBLE if to in NEEDS_REASON else "",
@@ -542,7 +543,7 @@ def _yesterday() -> datetime.date:
     return timezone.localdate() - datetime.timedelta(days=1)
 
 
-CONSENTS = {
+CONSENTS: dict[str, Callable[[World], object] | None] = {
     "none": None,
     "expired": lambda w: ConsentFactory(
         person=w.person,
@@ -591,13 +592,14 @@ def gate(world):
 
 @pytest.mark.parametrize("case", list(CONSENTS))
 def test_no_request_without_a_consent_that_allows_it(world, gate, case):
-    if CONSENTS[case] is not None:
-        CONSENTS[case](world)
+    make = CONSENTS[case]
+    if make is not None:
+        make(world)
     before = _state(gate)
-    with pytest.raises(Conflict) as refused:
+    with pytest.raises(Conflict) as conflict:
         referral_act(by=world.author, referral=gate, action="request")
-    assert refused.value.code == "consent_required"
-    assert list(refused.value.fields) == ["consent"]
+    assert conflict.value.code == "consent_required"
+    assert list(conflict.value.fields) == ["consent"]
     assert _state(gate) == before
     # Not an emergency: an override is refused too, naming it.
     with pytest.raises(DomainError) as refused:
@@ -613,8 +615,9 @@ def test_no_request_without_a_consent_that_allows_it(world, gate, case):
 
 @pytest.mark.parametrize("case", list(CONSENTS))
 def test_an_emergency_goes_with_an_override_audited_on_its_own(world, gate, case):
-    if CONSENTS[case] is not None:
-        CONSENTS[case](world)
+    make = CONSENTS[case]
+    if make is not None:
+        make(world)
     Referral.objects.filter(pk=gate.pk).update(urgency=Urgency.EMERGENCY)
     before = _state(gate)
     with pytest.raises(Conflict):  # an emergency still needs the reason
