@@ -456,6 +456,10 @@ SPECTACULAR_SETTINGS = {
         "FollowupStatusEnum": "followups.models.Status",
         "FollowupOutcomeEnum": "followups.models.Outcome",
         "AttemptOutcomeEnum": "followups.models.AttemptOutcome",
+        # Referrals (FHIR Task statuses; outcome and reason codes).
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "ReferralOutcomeEnum": "referrals.models.ReferralOutcome",
+        "ReferralReasonCodeEnum": "referrals.models.ReasonCode",
     },
     # The default enum hook; every status an operation can answer (405, 406,
     # 415, a page past the end...: clients and CI's schemathesis run rely on

@@ -22,6 +22,7 @@ from referrals.lifecycle import AWAITING_RESPONSE
 from referrals.models import (
     Agency,
     Referral,
+    ReferralNote,
     ReferralSettings,
     ReferralStatusChange,
     Service,
@@ -273,4 +274,14 @@ def person_referrals(*, person: Person) -> QuerySet[Referral]:
         Referral.objects.filter(person=person)
         .select_related("agency", "service", "assigned_to")
         .order_by("-created_at", "-id")
+    )
+
+
+def referral_notes_for(*, referral: Referral) -> QuerySet[ReferralNote]:
+    """A referral's notes thread, oldest first (the caller checked the
+    referral with ``referral_get_for``)."""
+    return (
+        ReferralNote.objects.filter(referral=referral)
+        .select_related("author")
+        .order_by("created_at", "id")
     )

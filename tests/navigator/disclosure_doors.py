@@ -33,6 +33,8 @@ from navigator.services import api_token_create
 from tests.cases.test_pages_encounters import encounter_post
 from tests.cases.test_pages_people import person_post
 from tests.navigator.disclosure_world import World
+from tests.referrals.helpers import fixed, more_services, referral_id, referral_in
+from tests.referrals.helpers import service_of as referral_service
 
 VIEW, LIST = AuditAction.VIEW, AuditAction.LIST
 CREATE, UPDATE = AuditAction.CREATE, AuditAction.UPDATE
@@ -1077,6 +1079,107 @@ DOORS: list[Door] = [
         api("followups/{}/cancel/", F),
         lambda w: {w.person.pk: (UPDATE,)},
         data=lambda w: {"reason": "Moved away"},
+    ),
+    # --- the API: referrals (issue 9) ---
+    # Referrals are made on first use (tests/referrals/helpers.py), before
+    # the request, so their own events are not counted.
+    Door(
+        "api-referral-list",
+        "GET",
+        lambda w: (referral_in(w, "requested"), "/api/v1/referrals/")[1],
+        lambda w: each([w.person], LIST, d.REFERRAL_SUMMARY, NAME),
+    ),
+    Door(
+        "api-referral-list",
+        "POST",
+        api("referrals/"),
+        lambda w: {w.person.pk: (CREATE,)},
+        status=201,
+        data=lambda w: {
+            "person": w.person.pk,
+            "service": referral_service(w).pk,
+            "reason": "Needs a crisis bed",
+        },
+    ),
+    Door(
+        "api-referral-list",
+        "POST",
+        api("referrals/"),
+        lambda w: {w.person.pk: (CREATE, UPDATE)},
+        status=201,
+        data=lambda w: {
+            "person": w.person.pk,
+            "service": referral_service(w).pk,
+            "reason": "Needs a crisis bed",
+            "send": True,
+        },
+        label="and send",
+    ),
+    Door(
+        "api-referral-group",
+        "POST",
+        api("referrals/groups/"),
+        lambda w: {w.person.pk: (CREATE, UPDATE)},
+        status=201,
+        data=lambda w: {
+            "person": w.person.pk,
+            "services": [s.pk for s in more_services(w, 2)],
+            "reason": "Detox bed tonight",
+        },
+    ),
+    Door(
+        "api-referral-detail",
+        "GET",
+        api("referrals/{}/", lambda w: referral_in(w, "requested").pk),
+        lambda w: each([w.person], VIEW, d.REFERRAL, d.CONSENT, NAME),
+    ),
+    Door(
+        "api-referral-detail",
+        "GET",
+        api("referrals/{}/", lambda w: referral_in(w, "draft").pk),
+        lambda w: each([w.person], VIEW, d.REFERRAL, NAME),
+        label="draft (no consent yet)",
+    ),
+    Door(
+        "api-referral-detail",
+        "PATCH",
+        api("referrals/{}/", lambda w: referral_in(w, "requested").pk),
+        lambda w: {w.person.pk: (UPDATE,)},
+        data=lambda w: {"urgency": "urgent"},
+    ),
+    Door(
+        "api-referral-notes",
+        "GET",
+        api("referrals/{}/notes/", lambda w: referral_in(w, "requested").pk),
+        lambda w: each([w.person], VIEW, d.REFERRAL, NAME),
+    ),
+    Door(
+        "api-referral-notes",
+        "POST",
+        api("referrals/{}/notes/", lambda w: referral_in(w, "requested").pk),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=201,
+        data=lambda w: {"text": "Left a message with intake."},
+    ),
+    *(
+        Door(
+            f"api-referral-{action}",
+            "POST",
+            api(f"referrals/{{}}/{action}/", referral_id(status)),
+            lambda w: {w.person.pk: (UPDATE,)},
+            data=fixed(body),
+        )
+        for action, status, body in [
+            ("request", "draft", {}),
+            ("accept", "requested", {"note": "Bed 4"}),
+            ("reject", "requested", {"reason_code": "no_capacity"}),
+            ("start", "accepted", {}),
+            ("hold", "in-progress", {}),
+            ("resume", "on-hold", {}),
+            ("complete", "in-progress", {"outcome": "connected"}),
+            ("cancel", "accepted", {"reason_code": "person_declined"}),
+            ("enter-in-error", "draft", {}),
+        ]
     ),
 ]
 

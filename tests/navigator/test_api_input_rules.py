@@ -31,6 +31,7 @@ API_MODULES = (
     "cases.familiar.api",
     "followups.api.serializers",
     "navigator.api.serializers",
+    "referrals.api.serializers",
 )
 
 STRICT_TYPES = (

@@ -41,6 +41,13 @@ from navigator.tasks import publish_queued_tasks
 from tests.broker import broker_refusing
 from tests.factories import EncounterFactory, PersonFactory, member
 from tests.followups.test_pages_managers import SETTINGS_POST
+from tests.referrals.helpers import (
+    fixed,
+    more_services,
+    referral_action_path,
+    referral_in,
+)
+from tests.referrals.helpers import service_of as referral_service
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -415,6 +422,72 @@ API_WRITES = [
         lambda w: _api(f"familiar-faces/{w.flag.pk}/enroll/"),
         lambda w: {"navigator": w.navigator.pk},
         operation=("/api/v1/familiar-faces/{id}/enroll/", "post"),
+    ),
+    # --- referrals (issue 9): made on first use, tests/referrals/helpers.py ---
+    Write(
+        "referral create and send",
+        "navigator",
+        "post",
+        lambda w: _api("referrals/"),
+        lambda w: {
+            "person": w.person.pk,
+            "service": referral_service(w).pk,
+            "reason": "Crisis bed",
+            "send": True,
+        },
+        201,
+        operation=("/api/v1/referrals/", "post"),
+    ),
+    Write(
+        "referral group",
+        "navigator",
+        "post",
+        lambda w: _api("referrals/groups/"),
+        lambda w: {
+            "person": w.person.pk,
+            "services": [s.pk for s in more_services(w, 3)],
+            "reason": "Detox bed",
+        },
+        201,
+        operation=("/api/v1/referrals/groups/", "post"),
+    ),
+    Write(
+        "referral update",
+        "navigator",
+        "patch",
+        lambda w: _api(f"referrals/{referral_in(w, 'requested').pk}/"),
+        lambda w: {"reason": "Crisis bed, tonight"},
+        operation=("/api/v1/referrals/{id}/", "patch"),
+    ),
+    Write(
+        "referral note",
+        "navigator",
+        "post",
+        lambda w: _api(f"referrals/{referral_in(w, 'requested').pk}/notes/"),
+        lambda w: {"text": "Called intake"},
+        201,
+        operation=("/api/v1/referrals/{referral_pk}/notes/", "post"),
+    ),
+    *(
+        Write(
+            f"referral {action}",
+            "navigator",
+            "post",
+            referral_action_path(action, status),
+            fixed(body),
+            operation=(f"/api/v1/referrals/{{id}}/{action}/", "post"),
+        )
+        for action, status, body in [
+            ("request", "draft", {}),
+            ("accept", "requested", {}),
+            ("reject", "requested", {"reason_code": "not_eligible"}),
+            ("start", "accepted", {}),
+            ("hold", "in-progress", {}),
+            ("resume", "on-hold", {}),
+            ("complete", "in-progress", {"outcome": "connected"}),
+            ("cancel", "requested", {"reason_code": "duplicate"}),
+            ("enter-in-error", "requested", {}),
+        ]
     ),
 ]
 

@@ -20,6 +20,7 @@ from followups import services as followup_services
 from navigator.services import api_token_create
 from tests.hostile import MARKUP, World, build_world, hostile, injection_problems
 from tests.navigator.test_injection import routes
+from tests.referrals.helpers import referral_in
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +93,12 @@ API_IDS = {
         "api-encounter": lambda w: w.encounter.pk,
         "api-familiar-face": lambda w: w.flag.pk,
         "api-followup": lambda w: w.followup.pk,
+        "api-referral": lambda w: referral_in(w, "requested", text=hostile(100)).pk,
     },
     "person_pk": {"api-contact": lambda w: w.person.pk},
+    "referral_pk": {
+        "api-referral": lambda w: referral_in(w, "requested", text=hostile(100)).pk
+    },
 }
 
 

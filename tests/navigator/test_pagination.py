@@ -33,6 +33,7 @@ STAFF_LISTS = [
     "/api/v1/followups/",
     "/api/v1/followups/deliveries/",
     "/api/v1/familiar-faces/",
+    "/api/v1/referrals/",
     "/people/",
     "/encounters/",
     "/followups/?status=&assigned_to=",
