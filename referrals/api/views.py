@@ -127,7 +127,7 @@ def _referral_data(request: AuthedApiRequest, data: dict[str, Any]) -> ReferralD
         agency=agency,
         service=service,
         encounter=encounter,
-        info_classes=data.get("info_classes") or [InfoClass.GENERAL],
+        info_classes=data.get("info_classes", [InfoClass.GENERAL]),
         urgency=data.get("urgency", Urgency.ROUTINE),
         is_involuntary=data.get("is_involuntary", False),
         assigned_to=_user(request, data.get("assigned_to")),
@@ -237,13 +237,12 @@ class ReferralViewSet(ApiViewMixin, viewsets.GenericViewSet):
     )
     def send_group(self, request: AuthedApiRequest) -> Response:
         data = _data(ReferralGroupCreateSerializer(data=request.data))
+        need = _referral_data(request, data)
         chosen = [
             _in_body("services", selectors.service_get_for, user=request.user, pk=pk)
             for pk in data["services"]
         ]
-        sent = services.referral_send_group(
-            by=request.user, data=_referral_data(request, data), services=chosen
-        )
+        sent = services.referral_send_group(by=request.user, data=need, services=chosen)
         return Response(
             {
                 "group": sent[0].group_id,

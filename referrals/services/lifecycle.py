@@ -207,14 +207,24 @@ def referral_transition(
     if move.to == S.ACCEPTED:
         _placed_elsewhere(referral)
     if followup_due_at is not None:
-        followup_schedule(
-            by=by,
-            person=referral.person,
-            due_at=followup_due_at,
-            method=Method.PHONE,
-            purpose="Check in after a referral",
-            encounter=referral.encounter,
-        )
+        try:
+            followup_schedule(
+                by=by,
+                person=referral.person,
+                due_at=followup_due_at,
+                method=Method.PHONE,
+                purpose="Check in after a referral",
+                encounter=referral.encounter,
+            )
+        except DomainError as exc:
+            # The caller gave followup_due_at: name that, not the follow-up's
+            # own due_at (the move is rolled back with it).
+            if "due_at" in exc.fields:
+                exc.fields = {
+                    "followup_due_at" if k == "due_at" else k: v
+                    for k, v in exc.fields.items()
+                }
+            raise
     return referral
 
 
