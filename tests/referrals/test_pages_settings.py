@@ -3,14 +3,23 @@ writes, saves are audited, bad values stay on their field."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from navigator.errors import DomainError, PermissionDenied
 from navigator.models import AuditAction, AuditEvent, Membership, Role
 from referrals.models import ReferralSettings
-from referrals.services import ReferralSettingsData, referral_settings_save
-from tests.factories import ProgramFactory, member
+from referrals.services import (
+    ReferralData,
+    ReferralSettingsData,
+    referral_create,
+    referral_settings_save,
+)
+from tests.factories import PersonFactory, ProgramFactory, member
+from tests.referrals.factories import partner_of
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +150,24 @@ def test_linked_from_the_managers_menu_and_the_reminder_settings(
     assert reverse(URL) in client.get(reverse("followup-settings")).text
     client.force_login(navigator_a)
     assert reverse(URL) not in client.get(reverse("today")).text
+
+
+def test_saved_respond_days_date_the_next_referral(manager_a, navigator_a, program_a):
+    data = {k: int(v) for k, v in POST.items()}
+    referral_settings_save(
+        by=manager_a,
+        program=program_a,
+        data=ReferralSettingsData(**{**data, "respond_days_urgent": 2}),
+    )
+    person = PersonFactory(program=program_a)
+    referral = referral_create(
+        by=navigator_a,
+        data=ReferralData(
+            person=person,
+            agency=partner_of(program_a),
+            reason="Crisis bed",
+            urgency="urgent",
+        ),
+    )
+    today = timezone.localtime(timezone.now(), program_a.tz).date()
+    assert referral.respond_by == today + datetime.timedelta(days=2)
