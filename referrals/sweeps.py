@@ -13,7 +13,7 @@ noticed, never silently forgotten (issue 9).
 Exactly once (docs/decisions/0012-referral-sweeps.md, after 0003): the
 database is the truth; each batch is one transaction that claims referrals
 with ``SELECT … FOR UPDATE SKIP LOCKED``, inserts the ``ReferralNotice``
-(unique per referral and kind; ``ON CONFLICT DO NOTHING`` decides who sends)
+(unique per referral and kind: whoever inserts it sends it)
 and sends, with an idempotency key the same on every retry, before it
 commits. A worker killed mid-batch rolls the notices back, and the next
 sweep sends again under the same keys, which the mail backends drop.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -235,15 +235,12 @@ def _recipients(kind: str, referrals: list[Referral]) -> dict[int, list[User]]:
 def _insert_notice(referral_id: int, kind: str) -> bool:
     """Record the notice unless one exists (or another sweep's insert of it
     commits first). True when this transaction owns it, and so sends it."""
-    table = ReferralNotice._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (referral_id, kind, created_at) "  # noqa: S608 (the table name is the model's)
-            "VALUES (%s, %s, %s) ON CONFLICT (referral_id, kind) DO NOTHING "
-            "RETURNING id",
-            [referral_id, kind, timezone.now()],
-        )
-        return cursor.fetchone() is not None
+    try:
+        with transaction.atomic():  # a savepoint: the batch goes on
+            ReferralNotice.objects.create(referral_id=referral_id, kind=kind)
+    except IntegrityError:  # referral_notice_once: someone else sent it
+        return False
+    return True
 
 
 def _notify(

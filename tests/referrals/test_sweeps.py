@@ -269,3 +269,16 @@ def test_the_beat_dispatcher_runs_the_sweep(world, settings, monkeypatch):
         settings.CELERY_BEAT_SCHEDULE["referrals-sweep"]["task"]
         == tasks.dispatch_referral_sweeps.name
     )
+
+
+def test_the_unique_notice_is_the_guard_against_a_second_sender(world):
+    # A sweep that locked the referral after another sweep's commit (its
+    # snapshot older than that commit) finds the notice taken: no send.
+    ReferralNotice.objects.create(referral=world, kind=NoticeKind.NO_RESPONSE)
+    config = ReferralSettings(program=world.program)
+    assert (
+        sweeps._notify(NoticeKind.NO_RESPONSE, world, [world.assigned_to], config)
+        is False
+    )
+    assert mail.outbox == []
+    assert ReferralNotice.objects.count() == 1
