@@ -3,6 +3,7 @@ functions of agencies, services and referrals (decided once, every door)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -179,6 +180,17 @@ def referral_settings_for(*, program: Program) -> ReferralSettings:
     return ReferralSettings.objects.filter(program=program).first() or ReferralSettings(
         program=program
     )
+
+
+def referral_settings_by_program(
+    *, programs: Iterable[Program]
+) -> dict[int, ReferralSettings]:
+    """``referral_settings_for`` of many programs in one query (the sweeps)."""
+    programs = list(programs)
+    saved = {
+        s.program_id: s for s in ReferralSettings.objects.filter(program__in=programs)
+    }
+    return {p.pk: saved.get(p.pk) or ReferralSettings(program=p) for p in programs}
 
 
 @dataclass(frozen=True)

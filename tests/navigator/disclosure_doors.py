@@ -1078,6 +1078,20 @@ DOORS: list[Door] = [
         lambda w: {w.person.pk: (UPDATE,)},
         data=lambda w: {"reason": "Moved away"},
     ),
+    # Referral sweeps' settings page (issue 9): program configuration, no
+    # person's record.
+    Door(
+        "referral-settings", "GET", page("referral-settings"), nothing, role="manager"
+    ),
+    Door(
+        "referral-settings",
+        "POST",
+        page("referral-settings"),
+        nothing,
+        role="manager",
+        data=lambda w: {},
+        label="invalid",
+    ),
 ]
 
 

@@ -739,6 +739,22 @@ PAGE_WRITES = [
         302,
         queued=1,
     ),
+    # Referral sweeps' settings page (issue 9).
+    Write(
+        "referral-settings",
+        "manager",
+        "post",
+        lambda w: reverse("referral-settings"),
+        lambda w: {
+            "respond_days_routine": "5",
+            "respond_days_urgent": "2",
+            "respond_days_emergency": "0",
+            "escalate_after_days": "3",
+            "expire_after_days": "45",
+            "followup_after_accept_days": "4",
+        },
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
