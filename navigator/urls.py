@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("cases.workspace.urls")),
     path("familiar-faces/", include("cases.familiar.urls")),
     path("referrals/settings/", include("referrals.settings_urls")),
+    path("directory/", include("referrals.directory.urls")),
     path("", include("followups.urls")),
     path("", include("cases.urls")),
 ]

@@ -73,6 +73,29 @@ def directory_manage_access(*, user: User, program: Program | None = None) -> No
         )
 
 
+def agency_manage_allowed(*, user: User, agency: Agency | None = None) -> bool:
+    """Whether to offer the directory's manage actions (the services ask the
+    access functions again): for ``agency``, or to add one."""
+    try:
+        if agency is None:
+            directory_manage_access(user=user)
+        else:
+            agency_access(user=user, agency=agency, action="manage")
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+def directory_programs_for(*, user: User) -> QuerySet[Program]:
+    """The programs the user may attach an agency to: any (administrators),
+    or those they manage."""
+    if is_administrator(user=user):
+        return Program.objects.order_by("name", "id")
+    return Program.objects.filter(id__in=managed_program_ids_for(user=user)).order_by(
+        "name", "id"
+    )
+
+
 def agency_list_for(*, user: User, include_inactive: bool = False) -> QuerySet[Agency]:
     qs = Agency.objects.all()
     if not is_administrator(user=user):
@@ -114,6 +137,18 @@ def service_search_for(
         if search.program_id is not None:
             program_ids = [p for p in program_ids if p == search.program_id]
         qs = qs.filter(agency__programs__in=program_ids).distinct()
+    return (
+        service_search_apply(qs, search)
+        .select_related("agency")
+        .order_by("agency__name", "name", "id")
+    )
+
+
+def service_search_apply(
+    qs: QuerySet[Service], search: ServiceSearch
+) -> QuerySet[Service]:
+    """The search's filters (not its scope) on services already scoped: the
+    directory page and the API's filters apply the same ones."""
     if search.text:
         qs = qs.filter(
             Q(name__icontains=search.text)
@@ -128,7 +163,7 @@ def service_search_for(
         qs = qs.filter(accepting=search.accepting)
     if search.agency_id is not None:
         qs = qs.filter(agency_id=search.agency_id)
-    return qs.select_related("agency").order_by("agency__name", "name", "id")
+    return qs
 
 
 def service_get_for(*, user: User, pk: int | str) -> Service:
