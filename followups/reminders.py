@@ -39,7 +39,8 @@ from followups.models import (
     Status,
 )
 from followups.selectors import person_reminder_possible
-from navigator.models import Membership, Program, Role, User
+from navigator.models import Program, User
+from navigator.selectors import managers_of
 
 log = logging.getLogger(__name__)
 
@@ -202,14 +203,7 @@ def plan_escalations(now: datetime.datetime | None = None) -> int:
 
 
 def _manager_ids(program_id: int) -> list[int]:
-    return list(
-        Membership.objects.filter(
-            program_id=program_id,
-            role=Role.PROGRAM_MANAGER,
-            is_active=True,
-            user__is_active=True,
-        ).values_list("user_id", flat=True)
-    )
+    return list(managers_of(program_ids=[program_id]).values_list("user_id", flat=True))
 
 
 def plan_attempt_escalation(

@@ -94,6 +94,18 @@ def staff_users_of(
     return User.objects.filter(**membership).distinct()
 
 
+def managers_of(*, program_ids: Iterable[int]) -> QuerySet[Membership]:
+    """The active managers of these programs, as their memberships (with
+    the user loaded): who is told when something of a program needs a
+    manager (an escalation). One row per program and manager."""
+    return Membership.objects.filter(
+        program_id__in=list(program_ids),
+        role=Role.PROGRAM_MANAGER,
+        is_active=True,
+        user__is_active=True,
+    ).select_related("user")
+
+
 ProgramAction = Literal["manage"]
 
 

@@ -343,6 +343,10 @@ SITE_URL = env.str(
 REMINDER_CLAIM_SECONDS = env.int("REMINDER_CLAIM_SECONDS", default=120)
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=5)
 REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
+# The referral sweeps (referrals/sweeps.py, docs/decisions/0012): referrals
+# claimed per transaction, and how many workers the dispatcher sets on them.
+REFERRAL_SWEEP_BATCH_SIZE = env.int("REFERRAL_SWEEP_BATCH_SIZE", default=50)
+REFERRAL_SWEEP_PARALLEL = env.int("REFERRAL_SWEEP_PARALLEL", default=2)
 
 # Celery. With no CELERY_BROKER_URL the embedded default is kombu's
 # file-system transport: no server, and `make run` starts a worker with an
@@ -403,6 +407,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     "familiar-faces-nightly": {
         "task": "cases.tasks.familiar_faces_nightly",
         "schedule": crontab(hour=10, minute=15),
+    },
+    # One dispatcher for the referral sweeps (no-response notices, escalations,
+    # expiry): respond-by dates are days, so once a minute is plenty.
+    "referrals-sweep": {
+        "task": "referrals.tasks.dispatch_referral_sweeps",
+        "schedule": env.float("REFERRAL_SWEEP_SECONDS", default=60.0),
     },
     "reminders-plan": {
         "task": "followups.tasks.plan_periodic_reminders",

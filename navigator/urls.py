@@ -22,6 +22,8 @@ urlpatterns = [
     # the apps below them (docs/decisions/0010-layers.md).
     path("", include("cases.workspace.urls")),
     path("familiar-faces/", include("cases.familiar.urls")),
+    path("referrals/settings/", include("referrals.settings_urls")),
+    path("directory/", include("referrals.directory.urls")),
     path("", include("followups.urls")),
     path("", include("cases.urls")),
 ]

@@ -3,6 +3,7 @@ functions of agencies, services and referrals (decided once, every door)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -73,6 +74,29 @@ def directory_manage_access(*, user: User, program: Program | None = None) -> No
         )
 
 
+def agency_manage_allowed(*, user: User, agency: Agency | None = None) -> bool:
+    """Whether to offer the directory's manage actions (the services ask the
+    access functions again): for ``agency``, or to add one."""
+    try:
+        if agency is None:
+            directory_manage_access(user=user)
+        else:
+            agency_access(user=user, agency=agency, action="manage")
+    except (NotFound, PermissionDenied):
+        return False
+    return True
+
+
+def directory_programs_for(*, user: User) -> QuerySet[Program]:
+    """The programs the user may attach an agency to: any (administrators),
+    or those they manage."""
+    if is_administrator(user=user):
+        return Program.objects.order_by("name", "id")
+    return Program.objects.filter(id__in=managed_program_ids_for(user=user)).order_by(
+        "name", "id"
+    )
+
+
 def agency_list_for(*, user: User, include_inactive: bool = False) -> QuerySet[Agency]:
     qs = Agency.objects.all()
     if not is_administrator(user=user):
@@ -114,6 +138,18 @@ def service_search_for(
         if search.program_id is not None:
             program_ids = [p for p in program_ids if p == search.program_id]
         qs = qs.filter(agency__programs__in=program_ids).distinct()
+    return (
+        service_search_apply(qs, search)
+        .select_related("agency")
+        .order_by("agency__name", "name", "id")
+    )
+
+
+def service_search_apply(
+    qs: QuerySet[Service], search: ServiceSearch
+) -> QuerySet[Service]:
+    """The search's filters (not its scope) on services already scoped: the
+    directory page and the API's filters apply the same ones."""
     if search.text:
         qs = qs.filter(
             Q(name__icontains=search.text)
@@ -128,7 +164,7 @@ def service_search_for(
         qs = qs.filter(accepting=search.accepting)
     if search.agency_id is not None:
         qs = qs.filter(agency_id=search.agency_id)
-    return qs.select_related("agency").order_by("agency__name", "name", "id")
+    return qs
 
 
 def service_get_for(*, user: User, pk: int | str) -> Service:
@@ -180,6 +216,17 @@ def referral_settings_for(*, program: Program) -> ReferralSettings:
     return ReferralSettings.objects.filter(program=program).first() or ReferralSettings(
         program=program
     )
+
+
+def referral_settings_by_program(
+    *, programs: Iterable[Program]
+) -> dict[int, ReferralSettings]:
+    """``referral_settings_for`` of many programs in one query (the sweeps)."""
+    programs = list(programs)
+    saved = {
+        s.program_id: s for s in ReferralSettings.objects.filter(program__in=programs)
+    }
+    return {p.pk: saved.get(p.pk) or ReferralSettings(program=p) for p in programs}
 
 
 @dataclass(frozen=True)

@@ -324,3 +324,35 @@ def injection_problems(body: str) -> list[str]:
     parser.feed(body)
     parser.close()
     return problems + parser.problems
+
+
+def hostile_service(world: World):
+    """The directory's rows for the sweeps (issue 9): an agency of the
+    world's program and a service, every text field a payload. Made on
+    first use, so the world itself stays the people's."""
+    from referrals.models import Service
+    from tests.referrals.factories import ServiceFactory, partner_of
+
+    service = Service.objects.filter(agency__slug="hostile-agency").first()
+    if service is None:
+        agency = partner_of(
+            world.program,
+            slug="hostile-agency",
+            name=hostile(200),
+            description=hostile_text(),
+            phone=hostile(40),
+            city=hostile(100),
+            street_address=hostile(200),
+        )
+        service = ServiceFactory(
+            agency=agency,
+            name=hostile(200),
+            description=hostile_text(),
+            eligibility=hostile_text(),
+            hours=hostile_text(),
+            phone=hostile(40),
+            city=hostile(100),
+            capacity_note=hostile(200),
+            languages=[hostile(50)],
+        )
+    return service

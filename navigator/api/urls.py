@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("cases.api.urls")),
     path("", include("cases.familiar.api_urls")),
     path("", include("followups.api.urls")),
+    path("", include("referrals.directory.api_urls")),
     path("", include("referrals.api.urls")),
     # Last: anything else under /api/v1/ is a JSON 404, never the HTML page.
     # [\s\S], not ".": a "." stops at a newline, and /api/v1/people/%0A fell

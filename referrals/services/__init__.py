@@ -15,16 +15,19 @@ from referrals.services.referrals import (
     referral_send_group,
     referral_update,
 )
+from referrals.services.settings import ReferralSettingsData, referral_settings_save
 
 __all__ = [
     "MAX_GROUP_SIZE",
     "ReferralChanges",
     "ReferralData",
+    "ReferralSettingsData",
     "referral_act",
     "referral_create",
     "referral_expire",
     "referral_note_add",
     "referral_send_group",
+    "referral_settings_save",
     "referral_transition",
     "referral_update",
 ]

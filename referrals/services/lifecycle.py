@@ -24,6 +24,7 @@ from referrals.models import (
     ReferralStatus,
     ReferralStatusChange,
 )
+from referrals.selectors import referral_access
 from referrals.services._common import AUDITED_FIELDS, audit, consent_gate, lock
 
 S = ReferralStatus
@@ -183,7 +184,8 @@ def referral_transition(
             f"Only the system marks a referral {to} (when it expires).",
             code="system_only",
         )
-    lock(referral, by=by, action=move.action)  # type: ignore[arg-type]
+    # The move's own access question, of the locked row.
+    referral_access(user=by, referral=referral, action=move.action)  # type: ignore[arg-type]
     _check_reason(move, reason_code, declined_by, note)
     if move.to == S.COMPLETED and outcome not in ReferralOutcome.values:
         raise DomainError.for_field(

@@ -139,6 +139,22 @@ DE = lambda w: w.deleted_encounter.pk  # noqa: E731
 F = lambda w: w.followup.pk  # noqa: E731
 FLAG = lambda w: w.flag.pk  # noqa: E731
 
+
+def _door_service(w: World):
+    # The directory's rows for its doors (issue 9), made on first use: the
+    # world holds people, and a partner agency is no one's record.
+    from referrals.models import Service
+    from tests.referrals.factories import ServiceFactory, partner_of
+
+    service = Service.objects.filter(agency__slug="door-agency").first()
+    if service is None:
+        service = ServiceFactory(agency=partner_of(w.program, slug="door-agency"))
+    return service
+
+
+AGENCY = lambda w: _door_service(w).agency_id  # noqa: E731
+SERVICE = lambda w: _door_service(w).pk  # noqa: E731
+
 NAME, SUMMARY, RECORD = d.PERSON_NAME, d.PERSON_SUMMARY, d.PERSON
 FOLLOWUP, CONTACTS = d.FOLLOWUP, d.FAMILY_CONTACT
 
@@ -1080,6 +1096,95 @@ DOORS: list[Door] = [
         lambda w: {w.person.pk: (UPDATE,)},
         data=lambda w: {"reason": "Moved away"},
     ),
+    # Referral sweeps' settings page (issue 9): program configuration, no
+    # person's record.
+    Door(
+        "referral-settings", "GET", page("referral-settings"), nothing, role="manager"
+    ),
+    Door(
+        "referral-settings",
+        "POST",
+        page("referral-settings"),
+        nothing,
+        role="manager",
+        data=lambda w: {},
+        label="invalid",
+    ),
+    # --- the directory (issue 9: referrals.directory); no person's record ---
+    Door("directory:search", "GET", page("directory:search"), nothing),
+    Door("directory:agency-list", "GET", page("directory:agency-list"), nothing),
+    Door(
+        "directory:agency-detail",
+        "GET",
+        page("directory:agency-detail", AGENCY),
+        nothing,
+    ),
+    Door(
+        "directory:agency-create",
+        "POST",
+        page("directory:agency-create"),
+        nothing,
+        status=302,
+        role="manager",
+        data=lambda w: {
+            "name": "New agency",
+            "kind": "clinic",
+            "programs": [w.program.pk],
+        },
+    ),
+    Door(
+        "directory:agency-edit",
+        "POST",
+        page("directory:agency-edit", AGENCY),
+        nothing,
+        status=302,
+        role="manager",
+        data=lambda w: {
+            "name": "Renamed",
+            "kind": "clinic",
+            "programs": [w.program.pk],
+        },
+    ),
+    Door(
+        "directory:agency-active",
+        "POST",
+        page("directory:agency-active", AGENCY),
+        nothing,
+        status=302,
+        role="manager",
+        data=lambda w: {"reason": "Closed"},
+    ),
+    Door(
+        "directory:service-create",
+        "POST",
+        page("directory:service-create", AGENCY),
+        nothing,
+        status=302,
+        role="manager",
+        data=lambda w: {"name": "New service", "accepting": "yes"},
+    ),
+    Door(
+        "directory:service-edit",
+        "POST",
+        page("directory:service-edit", SERVICE),
+        nothing,
+        status=302,
+        role="manager",
+        data=lambda w: {"name": "Renamed service", "accepting": "no"},
+    ),
+    Door(
+        "directory:service-active",
+        "POST",
+        page("directory:service-active", SERVICE),
+        nothing,
+        status=302,
+        role="manager",
+        data=lambda w: {},
+    ),
+    Door("api-agency-list", "GET", api("agencies/"), nothing),
+    Door("api-agency-detail", "GET", api("agencies/{}/", AGENCY), nothing),
+    Door("api-service-list", "GET", api("services/"), nothing),
+    Door("api-service-detail", "GET", api("services/{}/", SERVICE), nothing),
     # --- the API: referrals (issue 9) ---
     # Referrals are made on first use (tests/referrals/helpers.py), before
     # the request, so their own events are not counted.

@@ -476,6 +476,16 @@ ROWS: list[Row] = [
         # its scope (404).
         special=(("admin", "denied"), ("partner", "denied")),
     ),
+    # Referral sweeps' settings page (issue 9): as the reminder settings.
+    Row(
+        "referral-settings",
+        "edit",
+        lambda w: w.program,
+        MANAGERS,
+        get(lambda p: f"{reverse('referral-settings')}?program={p.pk}"),
+        None,
+        special=(("admin", "denied"), ("partner", "denied")),
+    ),
     Row(
         "notification-preferences",
         "edit",

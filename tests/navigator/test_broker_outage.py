@@ -499,6 +499,18 @@ PERSON_FORM = {
     "housing_situation": "unsheltered",
 }
 
+
+def _directory_service(w: World):
+    # The directory's row the writes act on (issue 9), made on first use.
+    from referrals.models import Service
+    from tests.referrals.factories import ServiceFactory, partner_of
+
+    service = Service.objects.filter(agency__slug="outage-agency").first()
+    if service is None:
+        service = ServiceFactory(agency=partner_of(w.program, slug="outage-agency"))
+    return service
+
+
 PAGE_WRITES = [
     Write(
         "person-create",
@@ -812,6 +824,77 @@ PAGE_WRITES = [
         302,
         queued=1,
     ),
+    # Referral sweeps' settings page (issue 9).
+    Write(
+        "referral-settings",
+        "manager",
+        "post",
+        lambda w: reverse("referral-settings"),
+        lambda w: {
+            "respond_days_routine": "5",
+            "respond_days_urgent": "2",
+            "respond_days_emergency": "0",
+            "escalate_after_days": "3",
+            "expire_after_days": "45",
+            "followup_after_accept_days": "4",
+        },
+        302,
+    ),
+    # --- the directory (issue 9): audited writes, nothing queued ---
+    Write(
+        "directory:agency-create",
+        "manager",
+        "post",
+        lambda w: reverse("directory:agency-create"),
+        lambda w: {"name": "Harbor", "kind": "clinic", "programs": [w.program.pk]},
+        302,
+    ),
+    Write(
+        "directory:agency-edit",
+        "manager",
+        "post",
+        lambda w: reverse(
+            "directory:agency-edit", args=[_directory_service(w).agency_id]
+        ),
+        lambda w: {"name": "Renamed", "kind": "clinic", "programs": [w.program.pk]},
+        302,
+    ),
+    Write(
+        "directory:agency-active",
+        "manager",
+        "post",
+        lambda w: reverse(
+            "directory:agency-active", args=[_directory_service(w).agency_id]
+        ),
+        lambda w: {"reason": "closed"},
+        302,
+    ),
+    Write(
+        "directory:service-create",
+        "manager",
+        "post",
+        lambda w: reverse(
+            "directory:service-create", args=[_directory_service(w).agency_id]
+        ),
+        lambda w: {"name": "Beds", "accepting": "yes"},
+        302,
+    ),
+    Write(
+        "directory:service-edit",
+        "manager",
+        "post",
+        lambda w: reverse("directory:service-edit", args=[_directory_service(w).pk]),
+        lambda w: {"name": "Beds", "accepting": "waitlist"},
+        302,
+    ),
+    Write(
+        "directory:service-active",
+        "manager",
+        "post",
+        lambda w: reverse("directory:service-active", args=[_directory_service(w).pk]),
+        lambda w: {},
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
@@ -838,6 +921,10 @@ PAGE_READS = {
     "familiar:outcomes",
     "familiar:history",
     "familiar:person-panel",
+    # The directory (issue 9).
+    "directory:search",
+    "directory:agency-list",
+    "directory:agency-detail",
 }
 # Not records: signing in and out, health, the API docs; the admin site keeps
 # no health records and queues no work.

@@ -26,7 +26,14 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
-from tests.hostile import JS_URL, World, build_world, hostile, injection_problems
+from tests.hostile import (
+    JS_URL,
+    World,
+    build_world,
+    hostile,
+    hostile_service,
+    injection_problems,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +60,9 @@ KWARGS: dict[str, Callable[[World], int | str]] = {
     "flag_id": lambda w: w.flag.pk,
     "enrollment_id": lambda w: w.enrollment.pk,
     "rule_id": lambda w: w.rule_id,
+    # The directory (issue 9).
+    "agency_id": lambda w: hostile_service(w).agency_id,
+    "service_id": lambda w: hostile_service(w).pk,
     # Sign-in pages (allauth): a made-up e-mail / reset key and a security
     # key that does not exist; each page must still answer without markup.
     "key": lambda w: "made-up-key",

@@ -18,7 +18,14 @@ from django.urls import reverse
 
 from followups import services as followup_services
 from navigator.services import api_token_create
-from tests.hostile import MARKUP, World, build_world, hostile, injection_problems
+from tests.hostile import (
+    MARKUP,
+    World,
+    build_world,
+    hostile,
+    hostile_service,
+    injection_problems,
+)
 from tests.navigator.test_injection import routes
 from tests.referrals.helpers import referral_in
 
@@ -93,6 +100,9 @@ API_IDS = {
         "api-encounter": lambda w: w.encounter.pk,
         "api-familiar-face": lambda w: w.flag.pk,
         "api-followup": lambda w: w.followup.pk,
+        # The directory (issue 9).
+        "api-agency": lambda w: hostile_service(w).agency_id,
+        "api-service": lambda w: hostile_service(w).pk,
         "api-referral": lambda w: referral_in(w, "requested", text=hostile(100)).pk,
     },
     "person_pk": {"api-contact": lambda w: w.person.pk},

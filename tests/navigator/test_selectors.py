@@ -8,6 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from navigator.models import Membership, Role, User
 from navigator.selectors import (
     is_manager_of,
+    managers_of,
     primary_program_for,
     program_ids_for,
     program_list_for,
@@ -99,3 +100,15 @@ def test_memberships_are_read_once_per_user_object(
         for _ in range(5):
             program_ids_for(user=user)
             roles_for(user=user, program_id=program_a.pk)
+
+
+def test_managers_of_a_program_are_its_active_managers_only(program_a, program_b):
+    manager = member(program_a, Role.PROGRAM_MANAGER)
+    member(program_a, Role.NAVIGATOR)
+    member(program_b, Role.PROGRAM_MANAGER)
+    left = member(program_a, Role.PROGRAM_MANAGER)
+    Membership.objects.filter(user=left).update(is_active=False)
+    deactivated = member(program_a, Role.PROGRAM_MANAGER)
+    User.objects.filter(pk=deactivated.pk).update(is_active=False)
+    found = managers_of(program_ids=[program_a.pk])
+    assert [(m.program_id, m.user) for m in found] == [(program_a.pk, manager)]

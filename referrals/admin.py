@@ -1,0 +1,153 @@
+"""The directory on the admin site: agencies with their services inline,
+and agencies' users (read only). Every write goes through the directory's
+audited services (referrals/directory/services.py), as users and programs
+go through theirs (navigator/admin.py). Nothing is deleted: agencies and
+services are deactivated ("active" unticked). No health record here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest
+
+from navigator.admin import AdministratorOnly
+from navigator.models import User
+from referrals.directory import services
+from referrals.directory.services import AgencyData, ServiceData
+from referrals.models import Agency, AgencyMember, Service
+
+
+def _agency_data(form: ModelForm) -> AgencyData:
+    data = form.cleaned_data
+    return AgencyData(
+        **{name: data.get(name, "") for name in AgencyData.__dataclass_fields__}
+    )
+
+
+def _service_data(form: ModelForm) -> ServiceData:
+    data = form.cleaned_data
+    values = {
+        name: data[name] for name in ServiceData.__dataclass_fields__ if name in data
+    }
+    values["categories"] = tuple(values.get("categories") or ())
+    values["languages"] = tuple(values.get("languages") or ())
+    return ServiceData(**values)
+
+
+class ServiceInline(AdministratorOnly, admin.StackedInline):
+    model = Service
+    extra = 0
+    can_delete = False
+    fields = [
+        "name",
+        "description",
+        "categories",
+        "accepting",
+        "capacity_note",
+        "eligibility",
+        "languages",
+        "phone",
+        "hours",
+        "street_address",
+        "city",
+        "state",
+        "postal_code",
+        "latitude",
+        "longitude",
+        "is_active",
+    ]
+
+
+@admin.register(Agency)
+class AgencyAdmin(AdministratorOnly, admin.ModelAdmin):
+    inlines = [ServiceInline]
+    list_display = ["name", "slug", "kind", "city", "is_part2_program", "is_active"]
+    list_filter = ["kind", "is_active", "is_part2_program", "programs"]
+    search_fields = ["name", "slug", "city"]
+    filter_horizontal = ["programs"]
+    readonly_fields = ["hsds_id"]
+    fields = [
+        "name",
+        "slug",
+        "kind",
+        "description",
+        "phone",
+        "email",
+        "website",
+        "street_address",
+        "city",
+        "state",
+        "postal_code",
+        "is_part2_program",
+        "programs",
+        "is_active",
+        "hsds_id",
+    ]
+
+    def save_model(
+        self, request: HttpRequest, obj: Agency, form: ModelForm, change: bool
+    ) -> None:
+        by: User = request.user  # type: ignore[assignment]
+        programs = list(form.cleaned_data.get("programs") or [])
+        active = form.cleaned_data.get("is_active", True)
+        if change:
+            agency = services.agency_update(
+                by=by, agency=obj, data=_agency_data(form), programs=programs
+            )
+        else:
+            agency = services.agency_create(
+                by=by, data=_agency_data(form), programs=programs
+            )
+        services.agency_set_active(by=by, agency=agency, active=active)
+        obj.pk = agency.pk
+        obj.refresh_from_db()
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: Any, change: bool
+    ) -> None:
+        # The programs were set by the service (audited), not by form.save_m2m.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(
+        self,
+        request: HttpRequest,
+        form: ModelForm,
+        formset: BaseInlineFormSet,
+        change: bool,
+    ) -> None:
+        by: User = request.user  # type: ignore[assignment]
+        agency: Agency = form.instance
+        for service_form in formset.forms:
+            if not service_form.has_changed() or not service_form.is_valid():
+                continue
+            service: Service = service_form.instance
+            active = service_form.cleaned_data.get("is_active", True)
+            if service.pk is None:
+                service = services.service_create(
+                    by=by, agency=agency, data=_service_data(service_form)
+                )
+            else:
+                service = services.service_update(
+                    by=by, service=service, data=_service_data(service_form)
+                )
+            services.service_set_active(by=by, service=service, active=active)
+
+
+@admin.register(AgencyMember)
+class AgencyMemberAdmin(AdministratorOnly, admin.ModelAdmin):
+    """Who acts for an agency. Read only here until partner accounts get
+    their audited services (the partner issue)."""
+
+    list_display = ["user", "agency", "is_active", "created_at"]
+    list_filter = ["is_active", "agency"]
+    list_select_related = ["user", "agency"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
