@@ -8,6 +8,7 @@ features, so it lives in the workspace (docs/decisions/0010-layers.md).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypedDict
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -22,6 +23,15 @@ from navigator import disclosure
 from navigator.http import AuthedRequest
 from navigator.selectors import is_manager_of
 from navigator.views import or_404, paginate
+from referrals.lifecycle import OPEN
+from referrals.models import Referral
+from referrals.selectors import person_referrals, referral_is_overdue
+
+
+class ReferralsPanel(TypedDict):
+    open: list[Referral]
+    closed_count: int
+
 
 TIMELINE_PAGE_SIZE = 50
 
@@ -47,6 +57,8 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
             f"cases/timeline/{entry['kind']}.html",
             "cases/timeline/other.html",
         ]
+        if entry["kind"] == "referral":
+            entry["object"].is_overdue = entry.get("overdue", False)
     _with_concern_labels(
         e["object"] for e in timeline.object_list if e["kind"] == "encounter"
     )
@@ -60,6 +72,7 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
     _timeline_and_contacts_shown(
         request, person, timeline.object_list, contacts + removed
     )
+    referrals = _referrals_panel(request, person)
     return render(
         request,
         "cases/person_detail.html",
@@ -71,6 +84,7 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
             "removed_contacts": removed,
             "timeline": timeline,
             "is_manager": is_manager,
+            "referrals": referrals,
         },
     )
 
@@ -80,7 +94,24 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
 TIMELINE_DISCLOSES = {
     "encounter": disclosure.ENCOUNTER,
     "followup": disclosure.FOLLOWUP,
+    "referral": disclosure.REFERRAL_SUMMARY,
 }
+
+
+def _referrals_panel(request: AuthedRequest, person: Person) -> ReferralsPanel:
+    """The person's open referrals (agency, status, awaiting a response or
+    overdue) and how many are closed: templates/cases/people/_referrals.html."""
+    rows = list(person_referrals(person=person))
+    open_rows = [r for r in rows if r.status in OPEN]
+    for referral in open_rows:
+        referral.is_overdue = referral_is_overdue(referral)
+    disclosure.records_shown(
+        by=request.user,
+        records=open_rows,
+        kind=disclosure.REFERRAL_SUMMARY,
+        listed=False,
+    )
+    return {"open": open_rows, "closed_count": len(rows) - len(open_rows)}
 
 
 def _timeline_and_contacts_shown(
