@@ -242,9 +242,13 @@ def referral_refer(request: AuthedRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 made = _send(request, form, person, encounter, doing == "draft")
+            except Conflict as exc:
+                # The consent gate (what is missing shows in step 3 too).
+                messages.error(request, exc.detail)
+                status = 409
             except DomainError as exc:
                 apply_domain_error(request, exc, form)
-                status = 409 if isinstance(exc, Conflict) else 400
+                status = 400
             else:
                 first = made[0]
                 if doing == "draft":

@@ -129,7 +129,9 @@ def test_the_board_pages_and_its_queries_do_not_grow(
     with django_assert_max_num_queries(BOARD_MAX_QUERIES):
         response = s.client.get(BOARD)
     html = response.content.decode()
-    assert html.count('class="card mb-2 referral-card') == 25 + 1  # the page, and the draft
+    assert (
+        html.count('class="card mb-2 referral-card') == 25 + 1
+    )  # the page, and the draft
     assert 'rel="next"' in html
     with django_assert_max_num_queries(BOARD_MAX_QUERIES):
         assert s.client.get(BOARD + "?page=2").status_code == 200

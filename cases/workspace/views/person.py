@@ -25,7 +25,7 @@ from navigator.selectors import is_manager_of
 from navigator.views import or_404, paginate
 from referrals.lifecycle import OPEN
 from referrals.models import Referral
-from referrals.selectors import person_referrals, referral_is_overdue
+from referrals.selectors import referral_is_overdue
 
 
 class ReferralsPanel(TypedDict):
@@ -45,12 +45,8 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
     # HIPAA access accounting: every opening of a record is in the audit log.
     services.person_record_viewed(by=request.user, person=person)
     # One person's: every page of it stays reachable.
-    timeline = paginate(
-        request,
-        workspace_selectors.person_timeline(person=person),
-        TIMELINE_PAGE_SIZE,
-        exact=True,
-    )
+    entries = workspace_selectors.person_timeline(person=person)
+    timeline = paginate(request, entries, TIMELINE_PAGE_SIZE, exact=True)
     for entry in timeline.object_list:
         # Later kinds (screening, referral, follow-up) bring their own template.
         entry["templates"] = [
@@ -72,7 +68,7 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
     _timeline_and_contacts_shown(
         request, person, timeline.object_list, contacts + removed
     )
-    referrals = _referrals_panel(request, person)
+    referrals = _referrals_panel(request, person, entries)
     return render(
         request,
         "cases/person_detail.html",
@@ -98,10 +94,13 @@ TIMELINE_DISCLOSES = {
 }
 
 
-def _referrals_panel(request: AuthedRequest, person: Person) -> ReferralsPanel:
+def _referrals_panel(
+    request: AuthedRequest, person: Person, entries: list[TimelineEntry]
+) -> ReferralsPanel:
     """The person's open referrals (agency, status, awaiting a response or
-    overdue) and how many are closed: templates/cases/people/_referrals.html."""
-    rows = list(person_referrals(person=person))
+    overdue) and how many are closed: templates/cases/people/_referrals.html.
+    From the whole timeline (every referral is on it), not another query."""
+    rows = [e["object"] for e in entries if isinstance(e["object"], Referral)]
     open_rows = [r for r in rows if r.status in OPEN]
     for referral in open_rows:
         referral.is_overdue = referral_is_overdue(referral)
