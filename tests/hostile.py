@@ -38,7 +38,10 @@ from followups.models import (
     ReminderStatus,
 )
 from navigator.models import Program, Role, User
+from referrals.models import Referral
+from referrals.services import ReferralData, referral_create, referral_note_add
 from tests.factories import ProgramFactory, member
+from tests.referrals.factories import AgencyFactory, ServiceFactory
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "\"'><script>alert(1)</script>"
@@ -82,6 +85,9 @@ class World:
     step: FollowupPlanStep
     flag: FamiliarFaceFlag  # the active one of ``flagged``
     enrollment: FamiliarFaceEnrollment
+    # Referral pages (issue 9): a referral sent as an emergency without
+    # consent, with a note; the hostile agency and service it goes to.
+    referral: Referral
 
     @property
     def rule_id(self) -> int:
@@ -258,6 +264,7 @@ def build_world(slug: str = "hostile") -> World:
         by=navigator, channel="email", phone=hostile(32)
     )
     followup_services.calendar_feed_create(by=navigator)
+    referral = _referral(navigator, person, encounter)
     return World(
         program=program,
         navigator=navigator,
@@ -275,7 +282,38 @@ def build_world(slug: str = "hostile") -> World:
         step=step,
         flag=FamiliarFaceFlag.objects.get(person=flagged, status=FlagStatus.ACTIVE),
         enrollment=enrollment,
+        referral=referral,
     )
+
+
+def _referral(by: User, person: Person, encounter: Encounter) -> Referral:
+    agency = AgencyFactory(
+        programs=[person.program],
+        name=hostile(200),
+        phone=hostile(40),
+        city=hostile(100),
+    )
+    service = ServiceFactory(
+        agency=agency,
+        name=hostile(200),
+        city=hostile(100),
+        phone=hostile(40),
+        capacity_note=hostile(200),
+    )
+    referral = referral_create(
+        by=by,
+        data=ReferralData(
+            person=person,
+            service=service,
+            encounter=encounter,
+            reason=hostile_text(),
+            urgency="emergency",
+            consent_override_reason=hostile(300),
+        ),
+        send=True,
+    )
+    referral_note_add(by=by, referral=referral, text=hostile_text())
+    return referral
 
 
 # --- reading what came out ---------------------------------------------------

@@ -135,6 +135,7 @@ E = lambda w: w.encounter.pk  # noqa: E731
 U = lambda w: w.unidentified.pk  # noqa: E731
 DE = lambda w: w.deleted_encounter.pk  # noqa: E731
 F = lambda w: w.followup.pk  # noqa: E731
+REF = lambda w: w.referral.pk  # noqa: E731
 FLAG = lambda w: w.flag.pk  # noqa: E731
 
 NAME, SUMMARY, RECORD = d.PERSON_NAME, d.PERSON_SUMMARY, d.PERSON
@@ -152,7 +153,9 @@ DOORS: list[Door] = [
         "GET",
         page("today"),
         lambda w: {
-            w.person.pk: shown(LIST, d.ENCOUNTER_SUMMARY, NAME, FOLLOWUP),
+            w.person.pk: shown(
+                LIST, d.ENCOUNTER_SUMMARY, NAME, FOLLOWUP, d.REFERRAL_SUMMARY
+            ),
             w.flagged.pk: shown(LIST, NAME, FOLLOWUP),
         },
     ),
@@ -189,7 +192,15 @@ DOORS: list[Door] = [
         "person-detail",
         "GET",
         page("person-detail", P),
-        lambda w: each([w.person], VIEW, RECORD, d.ENCOUNTER, FOLLOWUP, CONTACTS),
+        lambda w: each(
+            [w.person],
+            VIEW,
+            RECORD,
+            d.ENCOUNTER,
+            FOLLOWUP,
+            CONTACTS,
+            d.REFERRAL_SUMMARY,
+        ),
     ),
     Door(
         "person-edit",
@@ -1077,6 +1088,88 @@ DOORS: list[Door] = [
         api("followups/{}/cancel/", F),
         lambda w: {w.person.pk: (UPDATE,)},
         data=lambda w: {"reason": "Moved away"},
+    ),
+    # --- referral pages (issue 9: the caseworker's board, refer, one referral) ---
+    Door(
+        "referral-board",
+        "GET",
+        page("referral-board"),
+        lambda w: each([w.person], LIST, d.REFERRAL_SUMMARY, NAME),
+    ),
+    Door(
+        "referral-refer",
+        "GET",
+        lambda w: (
+            reverse("referral-refer") + f"?person={w.person.pk}&services={w.service.pk}"
+        ),
+        lambda w: each([w.person], VIEW, NAME, d.CONSENT),
+    ),
+    Door(
+        "referral-refer",
+        "POST",
+        page("referral-refer"),
+        lambda w: {w.person.pk: (CREATE,)},
+        status=302,
+        data=lambda w: {
+            "person": w.person.pk,
+            "services": [w.service.pk],
+            "info_classes": ["general"],
+            "urgency": "routine",
+            "is_involuntary": "false",
+            "reason": "Needs counselling",
+            "do": "draft",
+        },
+        label="draft",
+    ),
+    Door(
+        "referral-consent-check",
+        "GET",
+        lambda w: (
+            reverse("referral-consent-check")
+            + f"?person={w.person.pk}&services={w.service.pk}"
+        ),
+        lambda w: each([w.person], VIEW, NAME, d.CONSENT),
+    ),
+    Door(
+        "referral-detail",
+        "GET",
+        page("referral-detail", REF),
+        lambda w: each([w.person], VIEW, d.REFERRAL, NAME),
+    ),
+    Door(
+        "referral-move",
+        "POST",
+        page("referral-move", REF),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"action": "accept"},
+    ),
+    Door(
+        "referral-note-add",
+        "POST",
+        page("referral-note-add", REF),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"text": "Called the clinic"},
+    ),
+    Door(
+        "referral-edit",
+        "GET",
+        page("referral-edit", REF),
+        lambda w: each([w.person], VIEW, d.REFERRAL, NAME),
+    ),
+    Door(
+        "referral-edit",
+        "POST",
+        page("referral-edit", REF),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {
+            "edit-reason": "Needs a bed tonight",
+            "edit-urgency": "urgent",
+            "edit-is_involuntary": "false",
+            "edit-assigned_to": w.navigator.pk,
+        },
     ),
 ]
 

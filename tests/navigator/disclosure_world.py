@@ -32,7 +32,10 @@ from followups.models import (
     ReminderStatus,
 )
 from navigator.models import Program, Role, User
+from referrals.models import Referral, Service
+from referrals.services import ReferralData, referral_create
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
+from tests.referrals.factories import ConsentFactory, ServiceFactory, partner_of
 
 # --- the world the requests run in --------------------------------------------
 
@@ -59,6 +62,10 @@ class World:
     step: FollowupPlanStep
     delivery: Delivery
     feed_token: str
+    # Referral pages (issue 9): a partner's service, and P's referral to it,
+    # sent under P's consent.
+    service: Service
+    referral: Referral
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -180,6 +187,13 @@ def make_world() -> World:
         purpose="Check in after the call",
     )
     _feed, feed_token = followup_services.calendar_feed_create(by=navigator)
+    service = ServiceFactory(agency=partner_of(program, name="Door Clinic"))
+    ConsentFactory(person=person, agency=service.agency, recorded_by=navigator)
+    referral = referral_create(
+        by=navigator,
+        data=ReferralData(person=person, service=service, reason="Needs a bed"),
+        send=True,
+    )
     return World(
         program=program,
         navigator=navigator,
@@ -201,4 +215,6 @@ def make_world() -> World:
         step=step,
         delivery=delivery,
         feed_token=feed_token,
+        service=service,
+        referral=referral,
     )

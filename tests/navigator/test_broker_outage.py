@@ -41,6 +41,7 @@ from navigator.tasks import publish_queued_tasks
 from tests.broker import broker_refusing
 from tests.factories import EncounterFactory, PersonFactory, member
 from tests.followups.test_pages_managers import SETTINGS_POST
+from tests.referrals.factories import ServiceFactory, partner_of, referral_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -165,6 +166,17 @@ class World:
         self.plan_step  # noqa: B018 (made for its side effect: the program's plan)
         return EncounterFactory(
             person=self.person, program=self.program, disposition="resources_provided"
+        )
+
+    # Referral pages (issue 9): a partner's service, and a referral to it.
+    @cached_property
+    def referral_service(self):
+        return ServiceFactory(agency=partner_of(self.program))
+
+    @cached_property
+    def referral(self):
+        return referral_for(
+            self.person, self.referral_service.agency, by=self.navigator
         )
 
     def revoke_url(self) -> str:
@@ -739,10 +751,63 @@ PAGE_WRITES = [
         302,
         queued=1,
     ),
+    # --- referral pages (issue 9) ---
+    Write(
+        "referral-refer",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-refer"),
+        lambda w: {
+            "person": w.person.pk,
+            "services": [w.referral_service.pk],
+            "urgency": "routine",
+            "is_involuntary": "false",
+            "reason": "Needs counselling",
+            "do": "draft",
+        },
+        302,
+    ),
+    Write(
+        "referral-move",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-move", args=[w.referral.pk]),
+        lambda w: {
+            "action": "accept",
+            "schedule_followup": "on",
+            "followup_due_at": f"{timezone.localdate() + datetime.timedelta(days=3)}T10:00",
+        },
+        302,
+    ),
+    Write(
+        "referral-note-add",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-note-add", args=[w.referral.pk]),
+        lambda w: {"text": "Called the clinic"},
+        302,
+    ),
+    Write(
+        "referral-edit",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-edit", args=[w.referral.pk]),
+        lambda w: {
+            "edit-reason": "Needs a bed",
+            "edit-urgency": "urgent",
+            "edit-is_involuntary": "false",
+            "edit-assigned_to": w.navigator.pk,
+        },
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
 PAGE_READS = {
+    # Referral pages (issue 9).
+    "referral-board",
+    "referral-detail",
+    "referral-consent-check",
     "today",
     "person-list",
     "person-deleted-list",

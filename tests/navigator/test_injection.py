@@ -53,6 +53,7 @@ KWARGS: dict[str, Callable[[World], int | str]] = {
     "flag_id": lambda w: w.flag.pk,
     "enrollment_id": lambda w: w.enrollment.pk,
     "rule_id": lambda w: w.rule_id,
+    "referral_id": lambda w: w.referral.pk,
     # Sign-in pages (allauth): a made-up e-mail / reset key and a security
     # key that does not exist; each page must still answer without markup.
     "key": lambda w: "made-up-key",
@@ -72,6 +73,16 @@ QUERIES: dict[str, Callable[[World], dict]] = {
     "encounter-create": lambda w: {"person": w.person.pk},
     "encounter-person-options": lambda w: {"q": "alert"},
     "encounter-person-plan": lambda w: {"person": w.person.pk},
+    # Referral pages (issue 9): the refer page and its consent answer, with
+    # the hostile service chosen.
+    "referral-refer": lambda w: {
+        "person": w.person.pk,
+        "services": w.referral.service_id,
+    },
+    "referral-consent-check": lambda w: {
+        "person": w.person.pk,
+        "services": w.referral.service_id,
+    },
 }
 # The same pages once more about records in other states.
 MORE_PAGES: list[tuple[str, Callable[[World], dict]]] = [
