@@ -22,6 +22,7 @@ urlpatterns = [
     # the apps below them (docs/decisions/0010-layers.md).
     path("", include("cases.workspace.urls")),
     path("familiar-faces/", include("cases.familiar.urls")),
+    path("", include("cases.consents.urls")),
     path("", include("followups.urls")),
     path("", include("cases.urls")),
 ]

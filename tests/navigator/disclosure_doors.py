@@ -30,6 +30,7 @@ from cases.models import Person
 from navigator import disclosure as d
 from navigator.models import AuditAction, AuditEvent
 from navigator.services import api_token_create
+from tests.cases.consent_helpers import consent_post
 from tests.cases.test_pages_encounters import encounter_post
 from tests.cases.test_pages_people import person_post
 from tests.navigator.disclosure_world import World
@@ -136,6 +137,7 @@ U = lambda w: w.unidentified.pk  # noqa: E731
 DE = lambda w: w.deleted_encounter.pk  # noqa: E731
 F = lambda w: w.followup.pk  # noqa: E731
 FLAG = lambda w: w.flag.pk  # noqa: E731
+CONSENT = lambda w: w.consent.pk  # noqa: E731
 
 NAME, SUMMARY, RECORD = d.PERSON_NAME, d.PERSON_SUMMARY, d.PERSON
 FOLLOWUP, CONTACTS = d.FOLLOWUP, d.FAMILY_CONTACT
@@ -189,7 +191,9 @@ DOORS: list[Door] = [
         "person-detail",
         "GET",
         page("person-detail", P),
-        lambda w: each([w.person], VIEW, RECORD, d.ENCOUNTER, FOLLOWUP, CONTACTS),
+        lambda w: each(
+            [w.person], VIEW, RECORD, d.ENCOUNTER, FOLLOWUP, CONTACTS, d.CONSENT
+        ),
     ),
     Door(
         "person-edit",
@@ -1077,6 +1081,67 @@ DOORS: list[Door] = [
         api("followups/{}/cancel/", F),
         lambda w: {w.person.pk: (UPDATE,)},
         data=lambda w: {"reason": "Moved away"},
+    ),
+    # --- consents (issue 9): pages ---
+    Door(
+        "consent-list",
+        "GET",
+        page("consent-list", P),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-add",
+        "GET",
+        page("consent-add", P),
+        lambda w: each([w.person], VIEW, NAME),
+    ),
+    Door(
+        "consent-add",
+        "POST",
+        page("consent-add", P),
+        lambda w: {w.person.pk: (CREATE,)},
+        status=302,
+        data=lambda w: consent_post(w.consent.agency),  # type: ignore[union-attr,arg-type]
+    ),
+    Door(
+        "consent-detail",
+        "GET",
+        page("consent-detail", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-revoke",
+        "GET",
+        page("consent-revoke", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-revoke",
+        "POST",
+        page("consent-revoke", CONSENT),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"method": "written", "reason": "Asked to stop"},
+    ),
+    Door(
+        "consent-mark-in-error",
+        "GET",
+        page("consent-mark-in-error", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-mark-in-error",
+        "POST",
+        page("consent-mark-in-error", CONSENT),
+        lambda w: {w.person.pk: (DELETE,)},
+        status=302,
+        data=lambda w: {"reason": "Wrong person"},
+    ),
+    Door(
+        "consent-form",
+        "GET",
+        page("consent-form", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT_FORM),
     ),
 ]
 

@@ -14,6 +14,7 @@ from cases import services as case_services
 from cases.familiar import evaluation
 from cases.familiar import services as familiar_services
 from cases.models import (
+    Consent,
     Encounter,
     FamiliarFaceEnrollment,
     FamiliarFaceFlag,
@@ -32,6 +33,7 @@ from followups.models import (
     ReminderStatus,
 )
 from navigator.models import Program, Role, User
+from tests.cases.consent_helpers import recorded_consent
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
 
 # --- the world the requests run in --------------------------------------------
@@ -60,6 +62,8 @@ class World:
     delivery: Delivery
     feed_token: str
     tokens: dict[str, str] = field(default_factory=dict)
+    # Consents (issue 9): the person's, with its scanned form.
+    consent: Consent | None = None
 
     @property
     def alive(self) -> list[Person]:
@@ -180,6 +184,7 @@ def make_world() -> World:
         purpose="Check in after the call",
     )
     _feed, feed_token = followup_services.calendar_feed_create(by=navigator)
+    consent = recorded_consent(person, by=navigator)
     return World(
         program=program,
         navigator=navigator,
@@ -201,4 +206,5 @@ def make_world() -> World:
         step=step,
         delivery=delivery,
         feed_token=feed_token,
+        consent=consent,
     )

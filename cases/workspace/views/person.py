@@ -14,6 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from cases import selectors, services
+from cases.consents.selectors import consent_panel_for
 from cases.models import FamilyContact, Gender, Person, RaceEthnicity
 from cases.views._common import _with_ages, _with_concern_labels
 from cases.workspace import selectors as workspace_selectors
@@ -60,6 +61,13 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
     _timeline_and_contacts_shown(
         request, person, timeline.object_list, contacts + removed
     )
+    consents = consent_panel_for(user=request.user, person=person)
+    disclosure.records_shown(
+        by=request.user,
+        records=[c.consent for c in consents],
+        kind=disclosure.CONSENT,
+        listed=False,
+    )
     return render(
         request,
         "cases/person_detail.html",
@@ -71,6 +79,7 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
             "removed_contacts": removed,
             "timeline": timeline,
             "is_manager": is_manager,
+            "consents": consents,
         },
     )
 
