@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import zoneinfo
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -142,7 +143,7 @@ def test_wrong_information_class(person, clinic):
 
 
 # What to set on a complete consent to lose exactly one §2.31 element.
-LOSE = {
+LOSE: dict[str, dict[str, Any]] = {
     "discloser": {"discloser": ""},
     "information_description": {"information_description": ""},
     "purpose": {"purpose": ""},
