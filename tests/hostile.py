@@ -13,12 +13,15 @@ import datetime
 import html.parser
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases import services as cases_services
+from cases.consents.services import ConsentData, consent_record
 from cases.familiar import evaluation
 from cases.familiar import services as familiar_services
 from cases.models import (
+    Consent,
     Encounter,
     FamiliarFaceEnrollment,
     FamiliarFaceFlag,
@@ -88,6 +91,8 @@ class World:
     # Referral pages (issue 9): a referral sent as an emergency without
     # consent, with a note; the hostile agency and service it goes to.
     referral: Referral
+    # Consents (issue 9): one with every text hostile, and its scanned form.
+    consent: Consent | None = None
 
     @property
     def rule_id(self) -> int:
@@ -265,6 +270,7 @@ def build_world(slug: str = "hostile") -> World:
     )
     followup_services.calendar_feed_create(by=navigator)
     referral = _referral(navigator, person, encounter)
+    consent = _consent(navigator, person)
     return World(
         program=program,
         navigator=navigator,
@@ -283,6 +289,32 @@ def build_world(slug: str = "hostile") -> World:
         flag=FamiliarFaceFlag.objects.get(person=flagged, status=FlagStatus.ACTIVE),
         enrollment=enrollment,
         referral=referral,
+        consent=consent,
+    )
+
+
+def _consent(by: User, person: Person) -> Consent:
+    # Consents (issue 9): every text typed is hostile, and so is the
+    # agency's name and the scanned form's file name.
+    agency = AgencyFactory(programs=[person.program], name=hostile(200))
+    today = timezone.localdate()
+    return consent_record(
+        by=by,
+        person=person,
+        data=ConsentData(
+            purpose="other",
+            purpose_detail=hostile(200),
+            info_classes=["general", "substance_use"],
+            signed_on=today,
+            expiry_event=hostile(200),
+            method="verbal",
+            witness_name=hostile(200),
+            agency_id=agency.pk,
+            information_description=hostile_text(),
+            discloser=hostile(200),
+            notes=hostile_text(),
+        ),
+        form_upload=SimpleUploadedFile(hostile(150) + ".pdf", b"%PDF-1.7\n%%EOF\n"),
     )
 
 

@@ -30,6 +30,7 @@ from cases.models import Person
 from navigator import disclosure as d
 from navigator.models import AuditAction, AuditEvent
 from navigator.services import api_token_create
+from tests.cases.consent_helpers import consent_post
 from tests.cases.test_pages_encounters import encounter_post
 from tests.cases.test_pages_people import person_post
 from tests.navigator.disclosure_world import World
@@ -137,6 +138,7 @@ DE = lambda w: w.deleted_encounter.pk  # noqa: E731
 F = lambda w: w.followup.pk  # noqa: E731
 REF = lambda w: w.referral.pk  # noqa: E731
 FLAG = lambda w: w.flag.pk  # noqa: E731
+CONSENT = lambda w: w.consent.pk  # noqa: E731
 
 NAME, SUMMARY, RECORD = d.PERSON_NAME, d.PERSON_SUMMARY, d.PERSON
 FOLLOWUP, CONTACTS = d.FOLLOWUP, d.FAMILY_CONTACT
@@ -200,6 +202,7 @@ DOORS: list[Door] = [
             FOLLOWUP,
             CONTACTS,
             d.REFERRAL_SUMMARY,
+            d.CONSENT,
         ),
     ),
     Door(
@@ -1170,6 +1173,69 @@ DOORS: list[Door] = [
             "edit-is_involuntary": "false",
             "edit-assigned_to": w.navigator.pk,
         },
+    ),
+    # --- consents (issue 9): pages ---
+    Door(
+        "consent-list",
+        "GET",
+        page("consent-list", P),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-add",
+        "GET",
+        page("consent-add", P),
+        lambda w: each([w.person], VIEW, NAME),
+    ),
+    Door(
+        "consent-add",
+        "POST",
+        page("consent-add", P),
+        lambda w: {w.person.pk: (CREATE,)},
+        status=302,
+        data=lambda w: consent_post(w.consent.agency),  # type: ignore[union-attr,arg-type]
+    ),
+    Door(
+        "consent-detail",
+        "GET",
+        page("consent-detail", CONSENT),
+        # The world's referral relies on this consent (the referral pages'
+        # world), and the page lists it.
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME, d.REFERRAL_SUMMARY),
+    ),
+    Door(
+        "consent-revoke",
+        "GET",
+        page("consent-revoke", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-revoke",
+        "POST",
+        page("consent-revoke", CONSENT),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"method": "written", "reason": "Asked to stop"},
+    ),
+    Door(
+        "consent-mark-in-error",
+        "GET",
+        page("consent-mark-in-error", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-mark-in-error",
+        "POST",
+        page("consent-mark-in-error", CONSENT),
+        lambda w: {w.person.pk: (DELETE,)},
+        status=302,
+        data=lambda w: {"reason": "Wrong person"},
+    ),
+    Door(
+        "consent-form",
+        "GET",
+        page("consent-form", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT_FORM),
     ),
 ]
 

@@ -14,6 +14,7 @@ from cases import services as case_services
 from cases.familiar import evaluation
 from cases.familiar import services as familiar_services
 from cases.models import (
+    Consent,
     Encounter,
     FamiliarFaceEnrollment,
     FamiliarFaceFlag,
@@ -34,8 +35,9 @@ from followups.models import (
 from navigator.models import Program, Role, User
 from referrals.models import Referral, Service
 from referrals.services import ReferralData, referral_create
+from tests.cases.consent_helpers import recorded_consent
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
-from tests.referrals.factories import ConsentFactory, ServiceFactory, partner_of
+from tests.referrals.factories import ServiceFactory, partner_of
 
 # --- the world the requests run in --------------------------------------------
 
@@ -67,6 +69,8 @@ class World:
     service: Service
     referral: Referral
     tokens: dict[str, str] = field(default_factory=dict)
+    # Consents (issue 9): the person's, with its scanned form.
+    consent: Consent | None = None
 
     @property
     def alive(self) -> list[Person]:
@@ -188,7 +192,7 @@ def make_world() -> World:
     )
     _feed, feed_token = followup_services.calendar_feed_create(by=navigator)
     service = ServiceFactory(agency=partner_of(program, name="Door Clinic"))
-    ConsentFactory(person=person, agency=service.agency, recorded_by=navigator)
+    consent = recorded_consent(person, by=navigator, agency=service.agency)
     referral = referral_create(
         by=navigator,
         data=ReferralData(person=person, service=service, reason="Needs a bed"),
@@ -217,4 +221,5 @@ def make_world() -> World:
         feed_token=feed_token,
         service=service,
         referral=referral,
+        consent=consent,
     )

@@ -39,6 +39,7 @@ from navigator.models import QueuedTask, Role, User
 from navigator.services import api_token_create
 from navigator.tasks import publish_queued_tasks
 from tests.broker import broker_refusing
+from tests.cases.consent_helpers import consent_post, recorded_consent
 from tests.factories import EncounterFactory, PersonFactory, member
 from tests.followups.test_pages_managers import SETTINGS_POST
 from tests.referrals.factories import ServiceFactory, partner_of, referral_for
@@ -177,6 +178,17 @@ class World:
     def referral(self):
         return referral_for(
             self.person, self.referral_service.agency, by=self.navigator
+        )
+
+    # --- consents (issue 9) ---
+    @cached_property
+    def consent_agency(self):
+        return partner_of(self.program)
+
+    @cached_property
+    def consent(self):
+        return recorded_consent(
+            self.person, by=self.navigator, agency=self.consent_agency
         )
 
     def revoke_url(self) -> str:
@@ -800,6 +812,31 @@ PAGE_WRITES = [
         },
         302,
     ),
+    # --- consents (issue 9): they queue nothing ---
+    Write(
+        "consent-add",
+        "navigator",
+        "post",
+        lambda w: reverse("consent-add", args=[w.person.pk]),
+        lambda w: consent_post(w.consent_agency),
+        302,
+    ),
+    Write(
+        "consent-revoke",
+        "navigator",
+        "post",
+        lambda w: reverse("consent-revoke", args=[w.consent.pk]),
+        lambda w: {"method": "verbal"},
+        302,
+    ),
+    Write(
+        "consent-mark-in-error",
+        "navigator",
+        "post",
+        lambda w: reverse("consent-mark-in-error", args=[w.consent.pk]),
+        lambda w: {"reason": "wrong person"},
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
@@ -830,6 +867,10 @@ PAGE_READS = {
     "familiar:outcomes",
     "familiar:history",
     "familiar:person-panel",
+    # consents (issue 9)
+    "consent-list",
+    "consent-detail",
+    "consent-form",
 }
 # Not records: signing in and out, health, the API docs; the admin site keeps
 # no health records and queues no work.

@@ -180,7 +180,9 @@ def test_the_person_page_is_one_event_for_the_person(world):
         VIEW,
         world.navigator,
     )
+    assert world.consent is not None
     assert event.disclosed == {
+        d.CONSENT: [world.consent.pk],
         d.ENCOUNTER: [world.encounter.pk],
         d.FAMILY_CONTACT: [world.contact.pk],
         d.FOLLOWUP: [world.followup.pk],

@@ -41,6 +41,7 @@ EXCLUDED_NAMES = {
     "followup-calendar-feed": "iCalendar: test_injection_doors.py",
     "familiar:export": "CSV: test_injection_doors.py, test_familiar_export.py",
     "person-audit-export": "CSV: tests/cases/test_pages_person_audit.py",
+    "consent-form": "a stored PDF / image, a download: tests/navigator/test_uploads.py",
 }
 
 # How to fill a URL's parameters, by name, from the hostile world.
@@ -66,7 +67,20 @@ OVERRIDES: dict[str, dict[str, Callable[[World], int]]] = {
     "encounter-restore": {"encounter_id": lambda w: w.deleted_encounter.pk},
     "family-contact-restore": {"contact_id": lambda w: w.removed_contact.pk},
     "encounter-link": {"encounter_id": lambda w: w.unidentified.pk},
+    # consents (issue 9)
+    "consent-list": {"person_pk": lambda w: w.person.pk},
+    "consent-add": {"person_pk": lambda w: w.person.pk},
+    "consent-detail": {"pk": lambda w: _consent_pk(w)},
+    "consent-revoke": {"pk": lambda w: _consent_pk(w)},
+    "consent-mark-in-error": {"pk": lambda w: _consent_pk(w)},
 }
+
+
+def _consent_pk(w: World) -> int:
+    assert w.consent is not None
+    return w.consent.pk
+
+
 # Query parameters a page needs to show its records.
 QUERIES: dict[str, Callable[[World], dict]] = {
     "followup-schedule": lambda w: {"person": w.person.pk},

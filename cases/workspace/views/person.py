@@ -15,6 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 
 from cases import selectors, services
+from cases.consents.selectors import consent_panel_for
 from cases.models import FamilyContact, Gender, Person, RaceEthnicity
 from cases.views._common import _with_ages, _with_concern_labels
 from cases.workspace import selectors as workspace_selectors
@@ -69,6 +70,13 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
         request, person, timeline.object_list, contacts + removed
     )
     referrals = _referrals_panel(request, person, entries)
+    consents = consent_panel_for(user=request.user, person=person)
+    disclosure.records_shown(
+        by=request.user,
+        records=[c.consent for c in consents],
+        kind=disclosure.CONSENT,
+        listed=False,
+    )
     return render(
         request,
         "cases/person_detail.html",
@@ -81,6 +89,7 @@ def person_detail(request: AuthedRequest, person_id: int) -> HttpResponse:
             "timeline": timeline,
             "is_manager": is_manager,
             "referrals": referrals,
+            "consents": consents,
         },
     )
 
