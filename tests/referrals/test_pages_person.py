@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from navigator.models import AuditAction, AuditEvent
 from referrals.models import ReferralStatus
+from tests.cases.test_pages_encounters import TODAY_MAX_QUERIES
 from tests.cases.test_pages_person import PERSON_PAGE_MAX_QUERIES
 from tests.factories import PersonFactory
 from tests.referrals.factories import partner_of, referral_for
@@ -87,3 +88,13 @@ def test_today_lists_my_referrals_awaiting_an_answer_overdue_first(
     assert "No answer: overdue" in section
     for other in (accepted, theirs):
         assert reverse("referral-detail", args=[other.pk]) not in section
+
+
+def test_today_with_many_referrals_costs_the_same(s, django_assert_max_num_queries):
+    for _ in range(15):
+        referral_for(
+            PersonFactory(program=s.program), s.agency, by=s.user, respond_by=None
+        )
+    with django_assert_max_num_queries(TODAY_MAX_QUERIES):
+        response = s.client.get(reverse("today"))
+    assert response.content.decode().count('href="/referrals/') >= 10
