@@ -5,6 +5,7 @@ from navigator.api.views import api_not_found
 urlpatterns = [
     path("", include("cases.api.urls")),
     path("", include("cases.familiar.api_urls")),
+    path("", include("cases.consents.api_urls")),
     path("", include("followups.api.urls")),
     path("", include("referrals.directory.api_urls")),
     # Last: anything else under /api/v1/ is a JSON 404, never the HTML page.
