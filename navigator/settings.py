@@ -324,6 +324,29 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="navigator@localhost")
 SMS_BACKEND = env.str("SMS_BACKEND", default="followups.channels.FileSMSBackend")
 SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms"))
+
+# Uploaded documents (scanned consent forms, referral attachments;
+# navigator/uploads.py): outside STATIC_ROOT and any URL, served only by
+# views that check access and audit the read. In the production stack this
+# is on the navigator-var volume (docker-compose.yml), shared by every web
+# process; back it up with the database.
+PRIVATE_FILES_ROOT = Path(
+    env.str("NAVIGATOR_PRIVATE_FILES_ROOT", default=str(VAR_DIR / "private"))
+)
+# The largest upload taken, in bytes (default 10 MB). A bigger file is the
+# form field's error, not a 500: UploadSizeLimitHandler stops keeping it once
+# past the limit. DATA_UPLOAD_MAX_MEMORY_SIZE (Django's default 2.5 MB) counts
+# a multipart body's other fields only, never its files.
+NAVIGATOR_UPLOAD_MAX_BYTES = env.int(
+    "NAVIGATOR_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "navigator.uploads.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Files land readable by the app's user alone.
+FILE_UPLOAD_PERMISSIONS = 0o600
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 # A monitoring system sending "Authorization: Bearer <this>" sees /healthz's

@@ -24,6 +24,8 @@ urlpatterns = [
     path("familiar-faces/", include("cases.familiar.urls")),
     path("referrals/settings/", include("referrals.settings_urls")),
     path("directory/", include("referrals.directory.urls")),
+    path("referrals/", include("referrals.urls")),
+    path("", include("cases.consents.urls")),
     path("", include("followups.urls")),
     path("", include("cases.urls")),
 ]

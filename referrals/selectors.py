@@ -3,6 +3,7 @@ functions of agencies, services and referrals (decided once, every door)."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -27,6 +28,7 @@ from referrals.models import (
     ReferralSettings,
     ReferralStatusChange,
     Service,
+    Urgency,
 )
 
 # --- the directory ----------------------------------------------------------
@@ -273,6 +275,28 @@ def overdue_response(qs: QuerySet[Referral]) -> QuerySet[Referral]:
     """Requested, with no answer by the respond-by date (past the date in
     UTC terms; the sweeps use each program's own date)."""
     return qs.filter(status__in=AWAITING_RESPONSE, respond_by__lt=timezone.localdate())
+
+
+def referral_is_overdue(referral: Referral) -> bool:
+    """One referral, by the rule of ``overdue_response``."""
+    return (
+        referral.status in AWAITING_RESPONSE
+        and referral.respond_by is not None
+        and referral.respond_by < timezone.localdate()
+    )
+
+
+def respond_by_defaults_for(*, program: Program) -> dict[str, datetime.date]:
+    """The respond-by date a referral made today gets when the sender gives
+    none, by urgency (the program's settings, in its time zone)."""
+    settings = referral_settings_for(program=program)
+    today = timezone.localtime(timezone.now(), program.tz).date()
+    days = {
+        Urgency.ROUTINE: settings.respond_days_routine,
+        Urgency.URGENT: settings.respond_days_urgent,
+        Urgency.EMERGENCY: settings.respond_days_emergency,
+    }
+    return {u: today + datetime.timedelta(days=n) for u, n in days.items()}
 
 
 def referral_get_for(

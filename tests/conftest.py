@@ -54,6 +54,12 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path_factory):
+    """Uploaded documents go to a folder of the test's own, never var/."""
+    settings.PRIVATE_FILES_ROOT = tmp_path_factory.mktemp("private")
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager(settings):
     """In-process tests run tasks inline; the worker tests start real processes."""
     celery_app.conf.task_always_eager = True

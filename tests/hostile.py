@@ -13,12 +13,15 @@ import datetime
 import html.parser
 from dataclasses import dataclass
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases import services as cases_services
+from cases.consents.services import ConsentData, consent_record
 from cases.familiar import evaluation
 from cases.familiar import services as familiar_services
 from cases.models import (
+    Consent,
     Encounter,
     FamiliarFaceEnrollment,
     FamiliarFaceFlag,
@@ -38,7 +41,10 @@ from followups.models import (
     ReminderStatus,
 )
 from navigator.models import Program, Role, User
+from referrals.models import Referral
+from referrals.services import ReferralData, referral_create, referral_note_add
 from tests.factories import ProgramFactory, member
+from tests.referrals.factories import AgencyFactory, ServiceFactory
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "\"'><script>alert(1)</script>"
@@ -82,6 +88,11 @@ class World:
     step: FollowupPlanStep
     flag: FamiliarFaceFlag  # the active one of ``flagged``
     enrollment: FamiliarFaceEnrollment
+    # Referral pages (issue 9): a referral sent as an emergency without
+    # consent, with a note; the hostile agency and service it goes to.
+    referral: Referral
+    # Consents (issue 9): one with every text hostile, and its scanned form.
+    consent: Consent | None = None
 
     @property
     def rule_id(self) -> int:
@@ -258,6 +269,8 @@ def build_world(slug: str = "hostile") -> World:
         by=navigator, channel="email", phone=hostile(32)
     )
     followup_services.calendar_feed_create(by=navigator)
+    referral = _referral(navigator, person, encounter)
+    consent = _consent(navigator, person)
     return World(
         program=program,
         navigator=navigator,
@@ -275,7 +288,64 @@ def build_world(slug: str = "hostile") -> World:
         step=step,
         flag=FamiliarFaceFlag.objects.get(person=flagged, status=FlagStatus.ACTIVE),
         enrollment=enrollment,
+        referral=referral,
+        consent=consent,
     )
+
+
+def _consent(by: User, person: Person) -> Consent:
+    # Consents (issue 9): every text typed is hostile, and so is the
+    # agency's name and the scanned form's file name.
+    agency = AgencyFactory(programs=[person.program], name=hostile(200))
+    today = timezone.localdate()
+    return consent_record(
+        by=by,
+        person=person,
+        data=ConsentData(
+            purpose="other",
+            purpose_detail=hostile(200),
+            info_classes=["general", "substance_use"],
+            signed_on=today,
+            expiry_event=hostile(200),
+            method="verbal",
+            witness_name=hostile(200),
+            agency_id=agency.pk,
+            information_description=hostile_text(),
+            discloser=hostile(200),
+            notes=hostile_text(),
+        ),
+        form_upload=SimpleUploadedFile(hostile(150) + ".pdf", b"%PDF-1.7\n%%EOF\n"),
+    )
+
+
+def _referral(by: User, person: Person, encounter: Encounter) -> Referral:
+    agency = AgencyFactory(
+        programs=[person.program],
+        name=hostile(200),
+        phone=hostile(40),
+        city=hostile(100),
+    )
+    service = ServiceFactory(
+        agency=agency,
+        name=hostile(200),
+        city=hostile(100),
+        phone=hostile(40),
+        capacity_note=hostile(200),
+    )
+    referral = referral_create(
+        by=by,
+        data=ReferralData(
+            person=person,
+            service=service,
+            encounter=encounter,
+            reason=hostile_text(),
+            urgency="emergency",
+            consent_override_reason=hostile(300),
+        ),
+        send=True,
+    )
+    referral_note_add(by=by, referral=referral, text=hostile_text())
+    return referral
 
 
 # --- reading what came out ---------------------------------------------------

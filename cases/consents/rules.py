@@ -106,6 +106,9 @@ def consent_standing(consent: Consent, *, today: datetime.date) -> Standing:
         return Standing(
             ConsentState.REVOKED, f"it was revoked on {consent.revoked_at:%Y-%m-%d}"
         )
+    if consent.signed_on is None:
+        # A draft on the form, before the date parses.
+        return Standing(ConsentState.NOT_YET, "it has no date signed")
     if consent.signed_on > today:
         return Standing(ConsentState.NOT_YET, "it is dated in the future")
     if consent.expires_on is not None and consent.expires_on < today:

@@ -27,6 +27,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from cases.consents.rules import (
+    PART2_ELEMENTS,
+    ConsentState,
+    Standing,
     consent_standing,
     describe_missing,
     part2_missing_elements,
@@ -192,7 +195,9 @@ def consent_decision_for(
 
 # --- reads for pages and the API ------------------------------------------
 
-ConsentAction = Literal["view", "create", "revoke", "view_form", "delete"]
+ConsentAction = Literal[
+    "view", "create", "revoke", "view_form", "attach_form", "delete"
+]
 
 
 def consent_access(*, user: User, consent: Consent, action: ConsentAction) -> None:
@@ -230,6 +235,7 @@ def consent_get_for(*, user: User, pk: int, action: ConsentAction = "view") -> C
             "recorded_by",
             "revoked_by",
             "program",
+            "form",
         )
         .filter(pk=pk)
         .first()
@@ -238,3 +244,103 @@ def consent_get_for(*, user: User, pk: int, action: ConsentAction = "view") -> C
         raise NotFound("No such consent.")
     consent_access(user=user, consent=consent, action=action)
     return consent
+
+
+def consent_form_for(*, user: User, pk: int) -> Consent:
+    """A consent whose scanned form the user may download (NotFound: no
+    such consent for them, or no form)."""
+    consent = consent_get_for(user=user, pk=pk, action="view_form")
+    if consent.form is None:
+        raise NotFound("This consent has no scanned form.")
+    return consent
+
+
+# --- how consents stand, for the person page, the consent pages, the API ----
+
+
+@dataclass(frozen=True)
+class ConsentSummary:
+    """A consent with how it stands today and what it lacks for Part 2."""
+
+    consent: Consent
+    standing: Standing
+    # §2.31 element codes missing (rules.PART2_ELEMENTS); shown only when
+    # the consent covers substance-use information.
+    part2_missing: list[str]
+
+    @property
+    def covers_substance_use(self) -> bool:
+        return InfoClass.SUBSTANCE_USE in self.consent.info_classes
+
+    @property
+    def part2_incomplete(self) -> bool:
+        return self.covers_substance_use and bool(self.part2_missing)
+
+    @property
+    def part2_missing_labels(self) -> list[str]:
+        return [PART2_ELEMENTS[code] for code in self.part2_missing]
+
+    @property
+    def in_force(self) -> bool:
+        return self.standing.state in (ConsentState.ACTIVE, ConsentState.EXPIRING)
+
+    @property
+    def class_labels(self) -> list[str]:
+        labels = dict(InfoClass.choices)
+        return [labels.get(c, c) for c in self.consent.info_classes]
+
+
+def consent_summaries(
+    consents: Iterable[Consent],
+    *,
+    program: Program,
+    at: datetime.datetime | None = None,
+) -> list[ConsentSummary]:
+    """Each consent as it stands on the program's today (no queries)."""
+    today = _local_today(program, at)
+    return [
+        ConsentSummary(
+            consent=c,
+            standing=consent_standing(c, today=today),
+            # Recomputed from the fields, as the decision does.
+            part2_missing=part2_missing_elements(c),
+        )
+        for c in consents
+    ]
+
+
+# The person page's panel: the current ones, then the most recently ended.
+PANEL_SIZE = 8
+
+
+def consent_panel_for(*, user: User, person: Person) -> list[ConsentSummary]:
+    """Consents at a glance: in force first (soonest to expire first), then
+    those ended (revoked, expired, dated ahead), newest first; one query.
+    Recorded-in-error ones are in the history only."""
+    consents = list(
+        consent_list_for(user=user, person=person).filter(deleted_at__isnull=True)[
+            : PANEL_SIZE * 4
+        ]
+    )
+    rows = consent_summaries(consents, program=person.program)
+    current = sorted(
+        (r for r in rows if r.in_force),
+        key=lambda r: (r.consent.expires_on is None, r.consent.expires_on),
+    )
+    ended = [r for r in rows if not r.in_force]
+    return (current + ended)[:PANEL_SIZE]
+
+
+def consent_agency_choices(*, person: Person) -> QuerySet:
+    """The agencies a consent of this person may name: the active partners
+    of the person's program (what ``consent_record`` accepts)."""
+    return person.program.agencies.filter(is_active=True).order_by("name")
+
+
+def consent_relied_on_by(*, consent: Consent) -> list:
+    """The referrals that went out under this consent, newest first. Read
+    through the relation the referral holds, so consents import nothing of
+    referrals (docs/decisions/0010-layers.md)."""
+    return list(
+        consent.referrals.select_related("agency").order_by("-created_at", "-id")[:50]
+    )

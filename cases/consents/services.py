@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +29,10 @@ from navigator.audit import audit_record, snapshot
 from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import AuditAction, Program, StoredFile, User
 from navigator.services import clean_reason, validate_model
+from navigator.uploads import store_upload
+
+# Where a consent's scanned form is kept, under the private root.
+FORM_PURPOSE = "consent_form"
 
 AUDITED_FIELDS = (
     "recipient_kind",
@@ -115,14 +120,9 @@ def _check(data: ConsentData, person: Person, today: datetime.date) -> None:
         raise DomainError(first, fields=errors)
 
 
-@transaction.atomic
-def consent_record(*, by: User, person: Person, data: ConsentData) -> Consent:
-    """Record a consent the person gave. Substance-use information is kept
-    as asked but does not count until every §2.31 element is there
-    (``part2_missing`` says which are not; the selector decides)."""
-    person = lock_person(person, by=by, action="edit")
-    today = timezone.localtime(timezone.now(), person.program.tz).date()
-    _check(data, person, today)
+def consent_draft(*, by: User, person: Person, data: ConsentData) -> Consent:
+    """The consent ``data`` would record, unsaved and unchecked: what the
+    form shows while it is filled in (which §2.31 elements are missing)."""
     consent = Consent(
         person=person,
         program_id=person.program_id,
@@ -147,6 +147,30 @@ def consent_record(*, by: User, person: Person, data: ConsentData) -> Consent:
         recorded_by=by,
     )
     consent.part2_missing = part2_missing_elements(consent)
+    return consent
+
+
+@transaction.atomic
+def consent_record(
+    *,
+    by: User,
+    person: Person,
+    data: ConsentData,
+    form_upload: UploadedFile | None = None,
+) -> Consent:
+    """Record a consent the person gave, with its scanned form if uploaded
+    (checked as every upload is: ``navigator.uploads``; errors name the
+    field ``form``). Substance-use information is kept as asked but does not
+    count until every §2.31 element is there (``part2_missing`` says which
+    are not; the selector decides)."""
+    person = lock_person(person, by=by, action="edit")
+    today = timezone.localtime(timezone.now(), person.program.tz).date()
+    _check(data, person, today)
+    consent = consent_draft(by=by, person=person, data=data)
+    if form_upload is not None:
+        consent.form = store_upload(
+            by=by, upload=form_upload, purpose=FORM_PURPOSE, field="form"
+        )
     validate_model(consent, exclude=["recorded_by", "person", "program"])
     consent.save()
     audit_record(
@@ -171,6 +195,36 @@ def _lock(consent: Consent, *, by: User, action: str) -> Consent:
         raise NotFound("No such consent.")
     consent_access(user=by, consent=locked, action=action)  # type: ignore[arg-type]
     return locked
+
+
+@transaction.atomic
+def consent_attach_form(
+    *, by: User, consent: Consent, form_upload: UploadedFile
+) -> Consent:
+    """Attach the scanned form to a consent recorded without it. What the
+    person signed never changes: a consent that has a form keeps it (409)."""
+    consent = _lock(consent, by=by, action="attach_form")
+    if consent.is_deleted:
+        raise Conflict("This consent was recorded in error.", code="invalid_state")
+    if consent.form_id is not None:
+        raise Conflict(
+            "This consent already has its scanned form.",
+            code="form_exists",
+            fields={"form": ["This consent already has its scanned form."]},
+        )
+    consent.form = store_upload(
+        by=by, upload=form_upload, purpose=FORM_PURPOSE, field="form"
+    )
+    consent.save(update_fields=["form", "updated_at"])
+    audit_record(
+        actor=by,
+        action=AuditAction.UPDATE,
+        obj=consent,
+        person_id=consent.person_id,
+        program_id=consent.program_id,
+        changes={"form_id": [None, str(consent.form_id)]},
+    )
+    return consent
 
 
 @transaction.atomic

@@ -15,15 +15,18 @@ from django.utils import timezone
 from cases.models import Encounter, Person
 from followups.models import Followup
 from followups.selectors import followup_is_overdue, followup_list_for_person
+from referrals.models import Referral
+from referrals.selectors import person_referrals, referral_is_overdue
 
 
 class TimelineEntry(TypedDict):
     """One entry of a person's timeline."""
 
-    kind: Literal["encounter", "followup"]
+    kind: Literal["encounter", "followup", "referral"]
     at: datetime.datetime
-    object: Encounter | Followup
-    # Follow-ups only: open past its due time.
+    object: Encounter | Followup | Referral
+    # Follow-ups: open past its due time; referrals: no answer by the
+    # respond-by date.
     overdue: NotRequired[bool]
     # Set by the person page: the templates that show the entry.
     templates: NotRequired[list[str]]
@@ -32,8 +35,8 @@ class TimelineEntry(TypedDict):
 def person_timeline(*, person: Person) -> list[TimelineEntry]:
     """Everything that happened with a person, newest first.
 
-    Encounters and follow-ups now; screenings and referrals join as they
-    exist. Each entry: ``{"kind", "at", "object"}``; a follow-up's ``at`` is
+    Encounters, follow-ups and referrals (at when they were made);
+    screenings join as they exist. Each entry: ``{"kind", "at", "object"}``; a follow-up's ``at`` is
     when it was closed, or its due time while open (upcoming ones come first),
     and its entry says whether it is ``overdue``.
     """
@@ -55,6 +58,15 @@ def person_timeline(*, person: Person) -> list[TimelineEntry]:
             "overdue": followup_is_overdue(f, now=now),
         }
         for f in followup_list_for_person(person=person)
+    ]
+    entries += [
+        {
+            "kind": "referral",
+            "at": r.created_at,
+            "object": r,
+            "overdue": referral_is_overdue(r),
+        }
+        for r in person_referrals(person=person)
     ]
     entries.sort(key=lambda e: e["at"], reverse=True)
     return entries

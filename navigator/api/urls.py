@@ -5,6 +5,7 @@ from navigator.api.views import api_not_found
 urlpatterns = [
     path("", include("cases.api.urls")),
     path("", include("cases.familiar.api_urls")),
+    path("", include("cases.consents.api_urls")),
     path("", include("followups.api.urls")),
     path("", include("referrals.directory.api_urls")),
     path("", include("referrals.api.urls")),

@@ -1,9 +1,6 @@
-"""Filters of the staff referral list (django-filter), with the names the
-caseworker's board uses: ``status`` (several), ``agency``, ``urgency``,
-``overdue``, ``assigned`` (``me`` or a user id), ``person``.
-
-Every value the list cannot use is an error naming the filter (a 400), as
-in ``navigator.filters``.
+"""The staff API's referral filters: the board's (``referrals.filters``),
+and ``assigned`` also takes ``me``, so a token client need not know its own
+user id (``?assigned=me``, or a user id).
 """
 
 from __future__ import annotations
@@ -14,9 +11,8 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 
 from navigator.api.serializers import MAX_ID
-from navigator.filters import IdFilter, StrictBooleanFilter
-from referrals.models import Referral, ReferralStatus, Urgency
-from referrals.selectors import overdue_response
+from referrals.filters import ReferralFilter
+from referrals.models import Referral
 
 ME = "me"
 
@@ -41,40 +37,18 @@ class AssignedField(forms.Field):
     {
         "type": "string",
         "pattern": r"^(me|[0-9]{1,19})$",
-        "description": '"me" (assigned to you) or a user id.',
+        "description": '"me" (assigned to you) or the id of a colleague.',
     }
 )
 class AssignedFilter(django_filters.CharFilter):
     field_class = AssignedField
 
 
-class ReferralFilter(django_filters.FilterSet):
-    status = django_filters.MultipleChoiceFilter(
-        choices=ReferralStatus.choices,
-        help_text="One or several (repeat it: ?status=requested&status=accepted).",
-    )
-    agency = IdFilter(field_name="agency_id")
-    urgency = django_filters.ChoiceFilter(
-        choices=Urgency.choices, empty_label="Any urgency"
-    )
-    overdue = StrictBooleanFilter(
-        method="filter_overdue",
-        label="Overdue response",
-        help_text="true: requested and past the respond-by date with no "
-        "answer; false: everything else.",
-    )
+class ReferralApiFilter(ReferralFilter):
     assigned = AssignedFilter(method="filter_assigned", label="Assigned to")
-    person = IdFilter(field_name="person_id")
 
-    class Meta:
-        model = Referral
-        fields = ["status", "agency", "urgency", "overdue", "assigned", "person"]
-
-    def filter_overdue(
-        self, queryset: QuerySet[Referral], name: str, value: bool
-    ) -> QuerySet[Referral]:
-        overdue = overdue_response(queryset)
-        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+    class Meta(ReferralFilter.Meta):
+        pass
 
     def filter_assigned(
         self, queryset: QuerySet[Referral], name: str, value: str | int
@@ -82,4 +56,5 @@ class ReferralFilter(django_filters.FilterSet):
         user = getattr(self.request, "user", None)
         if value == ME:
             return queryset.filter(assigned_to_id=getattr(user, "pk", None))
+        # The list is scoped to the caller's programs already.
         return queryset.filter(assigned_to_id=int(value))

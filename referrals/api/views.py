@@ -33,7 +33,7 @@ from navigator.http import AuthedApiRequest
 from navigator.models import Program, User
 from navigator.selectors import staff_program_ids_for, staff_users_of
 from referrals import selectors, services
-from referrals.api.filters import ReferralFilter
+from referrals.api.filters import ReferralApiFilter
 from referrals.api.serializers import (
     CancelSerializer,
     CompleteSerializer,
@@ -202,7 +202,7 @@ class ReferralViewSet(ApiViewMixin, viewsets.GenericViewSet):
     """
 
     serializer_class = ReferralSerializer
-    filterset_class = ReferralFilter
+    filterset_class = ReferralApiFilter
     queryset = Referral.objects.none()  # schema only; requests are scoped
 
     def get_queryset(self):

@@ -8,6 +8,9 @@ referrals; which moves are legal, and by whom, is ``referrals.lifecycle``.
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -170,6 +173,15 @@ class Referral(models.Model):
     outcome_note = BoundedTextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Set by the pages for their templates, never stored: no answer by the
+    # respond-by date (``referrals.selectors.referral_is_overdue``), the
+    # moves a row offers and the follow-up an acceptance proposes
+    # (``referrals.views._common.with_moves``).
+    is_overdue: bool
+    moves: list[Any]
+    followup_days: int
+    followup_at: datetime.datetime | None
 
     class Meta:
         ordering = ["-created_at", "-id"]

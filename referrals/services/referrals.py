@@ -25,7 +25,7 @@ from referrals.models import (
     Service,
     Urgency,
 )
-from referrals.selectors import referral_settings_for
+from referrals.selectors import respond_by_defaults_for
 from referrals.services._common import AUDITED_FIELDS, audit, lock
 from referrals.services.lifecycle import request_checked
 
@@ -65,15 +65,8 @@ class ReferralChanges:
 
 
 def _respond_by_default(person: Person, urgency: str) -> datetime.date:
-    settings = referral_settings_for(program=person.program)
-    by_urgency: dict[str, int] = {
-        Urgency.ROUTINE: settings.respond_days_routine,
-        Urgency.URGENT: settings.respond_days_urgent,
-        Urgency.EMERGENCY: settings.respond_days_emergency,
-    }
-    days = by_urgency.get(urgency, settings.respond_days_routine)
-    today = timezone.localtime(timezone.now(), person.program.tz).date()
-    return today + datetime.timedelta(days=days)
+    defaults = respond_by_defaults_for(program=person.program)
+    return defaults.get(urgency, defaults[Urgency.ROUTINE])
 
 
 def _check_respond_by(person: Person, value: datetime.date) -> None:

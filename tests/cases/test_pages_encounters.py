@@ -18,8 +18,9 @@ from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, mem
 pytestmark = pytest.mark.django_db
 
 # Session, user, memberships, the page count and rows, their navigators, the
-# follow-ups panel, the audit insert, the session save (with savepoints).
-TODAY_MAX_QUERIES = 11
+# follow-ups panel, the referrals awaiting an answer (issue 9), the audit
+# insert, the session save (with savepoints).
+TODAY_MAX_QUERIES = 12
 PROGRAM_LIST_MAX_QUERIES = 11
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 

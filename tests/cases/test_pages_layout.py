@@ -38,6 +38,14 @@ def page_urls(person, encounter) -> list[str]:
         reverse("encounter-link", args=[encounter.pk]),
         reverse("encounter-delete", args=[encounter.pk]),
         reverse("encounter-restore", args=[encounter.pk]),
+        # Referral pages (issue 9).
+        reverse("referral-board"),
+        reverse("referral-refer"),
+        reverse("referral-consent-check"),
+        reverse("referral-detail", args=[1]),
+        reverse("referral-move", args=[1]),
+        reverse("referral-note-add", args=[1]),
+        reverse("referral-edit", args=[1]),
     ]
 
 
@@ -98,7 +106,7 @@ def test_layout_is_accessible_and_local(client, navigator_a):
 def test_navbar_links_by_role(client, navigator_a, manager_a):
     client.force_login(navigator_a)
     html = client.get(reverse("today")).text
-    for link in ("today", "person-list", "encounter-create"):
+    for link in ("today", "person-list", "encounter-create", "referral-board"):
         assert f'href="{reverse(link)}"' in html
     assert f'href="{reverse("encounter-list")}"' not in html
     client.force_login(manager_a)

@@ -30,6 +30,7 @@ from cases.models import Person
 from navigator import disclosure as d
 from navigator.models import AuditAction, AuditEvent
 from navigator.services import api_token_create
+from tests.cases.consent_helpers import consent_post
 from tests.cases.test_pages_encounters import encounter_post
 from tests.cases.test_pages_people import person_post
 from tests.navigator.disclosure_world import World
@@ -137,7 +138,9 @@ E = lambda w: w.encounter.pk  # noqa: E731
 U = lambda w: w.unidentified.pk  # noqa: E731
 DE = lambda w: w.deleted_encounter.pk  # noqa: E731
 F = lambda w: w.followup.pk  # noqa: E731
+REF = lambda w: w.referral.pk  # noqa: E731
 FLAG = lambda w: w.flag.pk  # noqa: E731
+CONSENT = lambda w: w.consent.pk  # noqa: E731
 
 
 def _door_service(w: World):
@@ -170,7 +173,9 @@ DOORS: list[Door] = [
         "GET",
         page("today"),
         lambda w: {
-            w.person.pk: shown(LIST, d.ENCOUNTER_SUMMARY, NAME, FOLLOWUP),
+            w.person.pk: shown(
+                LIST, d.ENCOUNTER_SUMMARY, NAME, FOLLOWUP, d.REFERRAL_SUMMARY
+            ),
             w.flagged.pk: shown(LIST, NAME, FOLLOWUP),
         },
     ),
@@ -207,7 +212,16 @@ DOORS: list[Door] = [
         "person-detail",
         "GET",
         page("person-detail", P),
-        lambda w: each([w.person], VIEW, RECORD, d.ENCOUNTER, FOLLOWUP, CONTACTS),
+        lambda w: each(
+            [w.person],
+            VIEW,
+            RECORD,
+            d.ENCOUNTER,
+            FOLLOWUP,
+            CONTACTS,
+            d.REFERRAL_SUMMARY,
+            d.CONSENT,
+        ),
     ),
     Door(
         "person-edit",
@@ -1185,6 +1199,151 @@ DOORS: list[Door] = [
     Door("api-agency-detail", "GET", api("agencies/{}/", AGENCY), nothing),
     Door("api-service-list", "GET", api("services/"), nothing),
     Door("api-service-detail", "GET", api("services/{}/", SERVICE), nothing),
+    # --- referral pages (issue 9: the caseworker's board, refer, one referral) ---
+    Door(
+        "referral-board",
+        "GET",
+        page("referral-board"),
+        lambda w: each([w.person], LIST, d.REFERRAL_SUMMARY, NAME),
+    ),
+    Door(
+        "referral-refer",
+        "GET",
+        lambda w: (
+            reverse("referral-refer") + f"?person={w.person.pk}&services={w.service.pk}"
+        ),
+        lambda w: each([w.person], VIEW, NAME, d.CONSENT),
+    ),
+    Door(
+        "referral-refer",
+        "POST",
+        page("referral-refer"),
+        lambda w: {w.person.pk: (CREATE,)},
+        status=302,
+        data=lambda w: {
+            "person": w.person.pk,
+            "services": [w.service.pk],
+            "info_classes": ["general"],
+            "urgency": "routine",
+            "is_involuntary": "false",
+            "reason": "Needs counselling",
+            "do": "draft",
+        },
+        label="draft",
+    ),
+    Door(
+        "referral-consent-check",
+        "GET",
+        lambda w: (
+            reverse("referral-consent-check")
+            + f"?person={w.person.pk}&services={w.service.pk}"
+        ),
+        lambda w: each([w.person], VIEW, NAME, d.CONSENT),
+    ),
+    Door(
+        "referral-detail",
+        "GET",
+        page("referral-detail", REF),
+        lambda w: each([w.person], VIEW, d.REFERRAL, NAME),
+    ),
+    Door(
+        "referral-move",
+        "POST",
+        page("referral-move", REF),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"action": "accept"},
+    ),
+    Door(
+        "referral-note-add",
+        "POST",
+        page("referral-note-add", REF),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"text": "Called the clinic"},
+    ),
+    Door(
+        "referral-edit",
+        "GET",
+        page("referral-edit", REF),
+        lambda w: each([w.person], VIEW, d.REFERRAL, NAME),
+    ),
+    Door(
+        "referral-edit",
+        "POST",
+        page("referral-edit", REF),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {
+            "edit-reason": "Needs a bed tonight",
+            "edit-urgency": "urgent",
+            "edit-is_involuntary": "false",
+            "edit-assigned_to": w.navigator.pk,
+        },
+    ),
+    # --- consents (issue 9): pages ---
+    Door(
+        "consent-list",
+        "GET",
+        page("consent-list", P),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-add",
+        "GET",
+        page("consent-add", P),
+        lambda w: each([w.person], VIEW, NAME),
+    ),
+    Door(
+        "consent-add",
+        "POST",
+        page("consent-add", P),
+        lambda w: {w.person.pk: (CREATE,)},
+        status=302,
+        data=lambda w: consent_post(w.consent.agency),  # type: ignore[union-attr,arg-type]
+    ),
+    Door(
+        "consent-detail",
+        "GET",
+        page("consent-detail", CONSENT),
+        # The world's referral relies on this consent (the referral pages'
+        # world), and the page lists it.
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME, d.REFERRAL_SUMMARY),
+    ),
+    Door(
+        "consent-revoke",
+        "GET",
+        page("consent-revoke", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-revoke",
+        "POST",
+        page("consent-revoke", CONSENT),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"method": "written", "reason": "Asked to stop"},
+    ),
+    Door(
+        "consent-mark-in-error",
+        "GET",
+        page("consent-mark-in-error", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT, NAME),
+    ),
+    Door(
+        "consent-mark-in-error",
+        "POST",
+        page("consent-mark-in-error", CONSENT),
+        lambda w: {w.person.pk: (DELETE,)},
+        status=302,
+        data=lambda w: {"reason": "Wrong person"},
+    ),
+    Door(
+        "consent-form",
+        "GET",
+        page("consent-form", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT_FORM),
+    ),
     # --- the API: referrals (issue 9) ---
     # Referrals are made on first use (tests/referrals/helpers.py), before
     # the request, so their own events are not counted.

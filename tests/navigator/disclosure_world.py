@@ -14,6 +14,7 @@ from cases import services as case_services
 from cases.familiar import evaluation
 from cases.familiar import services as familiar_services
 from cases.models import (
+    Consent,
     Encounter,
     FamiliarFaceEnrollment,
     FamiliarFaceFlag,
@@ -32,7 +33,11 @@ from followups.models import (
     ReminderStatus,
 )
 from navigator.models import Program, Role, User
+from referrals.models import Referral, Service
+from referrals.services import ReferralData, referral_create
+from tests.cases.consent_helpers import recorded_consent
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
+from tests.referrals.factories import ServiceFactory, partner_of
 
 # --- the world the requests run in --------------------------------------------
 
@@ -59,7 +64,13 @@ class World:
     step: FollowupPlanStep
     delivery: Delivery
     feed_token: str
+    # Referral pages (issue 9): a partner's service, and P's referral to it,
+    # sent under P's consent.
+    service: Service
+    referral: Referral
     tokens: dict[str, str] = field(default_factory=dict)
+    # Consents (issue 9): the person's, with its scanned form.
+    consent: Consent | None = None
 
     @property
     def alive(self) -> list[Person]:
@@ -180,6 +191,13 @@ def make_world() -> World:
         purpose="Check in after the call",
     )
     _feed, feed_token = followup_services.calendar_feed_create(by=navigator)
+    service = ServiceFactory(agency=partner_of(program, name="Door Clinic"))
+    consent = recorded_consent(person, by=navigator, agency=service.agency)
+    referral = referral_create(
+        by=navigator,
+        data=ReferralData(person=person, service=service, reason="Needs a bed"),
+        send=True,
+    )
     return World(
         program=program,
         navigator=navigator,
@@ -201,4 +219,7 @@ def make_world() -> World:
         step=step,
         delivery=delivery,
         feed_token=feed_token,
+        service=service,
+        referral=referral,
+        consent=consent,
     )

@@ -39,8 +39,10 @@ from navigator.models import QueuedTask, Role, User
 from navigator.services import api_token_create
 from navigator.tasks import publish_queued_tasks
 from tests.broker import broker_refusing
+from tests.cases.consent_helpers import consent_post, recorded_consent
 from tests.factories import EncounterFactory, PersonFactory, member
 from tests.followups.test_pages_managers import SETTINGS_POST
+from tests.referrals.factories import ServiceFactory, partner_of, referral_for
 from tests.referrals.helpers import (
     fixed,
     more_services,
@@ -172,6 +174,28 @@ class World:
         self.plan_step  # noqa: B018 (made for its side effect: the program's plan)
         return EncounterFactory(
             person=self.person, program=self.program, disposition="resources_provided"
+        )
+
+    # Referral pages (issue 9): a partner's service, and a referral to it.
+    @cached_property
+    def referral_service(self):
+        return ServiceFactory(agency=partner_of(self.program))
+
+    @cached_property
+    def referral(self):
+        return referral_for(
+            self.person, self.referral_service.agency, by=self.navigator
+        )
+
+    # --- consents (issue 9) ---
+    @cached_property
+    def consent_agency(self):
+        return partner_of(self.program)
+
+    @cached_property
+    def consent(self):
+        return recorded_consent(
+            self.person, by=self.navigator, agency=self.consent_agency
         )
 
     def revoke_url(self) -> str:
@@ -895,10 +919,88 @@ PAGE_WRITES = [
         lambda w: {},
         302,
     ),
+    # --- referral pages (issue 9) ---
+    Write(
+        "referral-refer",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-refer"),
+        lambda w: {
+            "person": w.person.pk,
+            "services": [w.referral_service.pk],
+            "urgency": "routine",
+            "is_involuntary": "false",
+            "reason": "Needs counselling",
+            "do": "draft",
+        },
+        302,
+    ),
+    Write(
+        "referral-move",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-move", args=[w.referral.pk]),
+        lambda w: {
+            "action": "accept",
+            "schedule_followup": "on",
+            "followup_due_at": f"{timezone.localdate() + datetime.timedelta(days=3)}T10:00",
+        },
+        302,
+    ),
+    Write(
+        "referral-note-add",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-note-add", args=[w.referral.pk]),
+        lambda w: {"text": "Called the clinic"},
+        302,
+    ),
+    Write(
+        "referral-edit",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-edit", args=[w.referral.pk]),
+        lambda w: {
+            "edit-reason": "Needs a bed",
+            "edit-urgency": "urgent",
+            "edit-is_involuntary": "false",
+            "edit-assigned_to": w.navigator.pk,
+        },
+        302,
+    ),
+    # --- consents (issue 9): they queue nothing ---
+    Write(
+        "consent-add",
+        "navigator",
+        "post",
+        lambda w: reverse("consent-add", args=[w.person.pk]),
+        lambda w: consent_post(w.consent_agency),
+        302,
+    ),
+    Write(
+        "consent-revoke",
+        "navigator",
+        "post",
+        lambda w: reverse("consent-revoke", args=[w.consent.pk]),
+        lambda w: {"method": "verbal"},
+        302,
+    ),
+    Write(
+        "consent-mark-in-error",
+        "navigator",
+        "post",
+        lambda w: reverse("consent-mark-in-error", args=[w.consent.pk]),
+        lambda w: {"reason": "wrong person"},
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
 PAGE_READS = {
+    # Referral pages (issue 9).
+    "referral-board",
+    "referral-detail",
+    "referral-consent-check",
     "today",
     "person-list",
     "person-deleted-list",
@@ -925,6 +1027,10 @@ PAGE_READS = {
     "directory:search",
     "directory:agency-list",
     "directory:agency-detail",
+    # consents (issue 9)
+    "consent-list",
+    "consent-detail",
+    "consent-form",
 }
 # Not records: signing in and out, health, the API docs; the admin site keeps
 # no health records and queues no work.

@@ -190,11 +190,14 @@ def test_the_person_page_is_one_event_for_the_person(world):
         VIEW,
         world.navigator,
     )
+    assert world.consent is not None
     assert event.disclosed == {
+        d.CONSENT: [world.consent.pk],
         d.ENCOUNTER: [world.encounter.pk],
         d.FAMILY_CONTACT: [world.contact.pk],
         d.FOLLOWUP: [world.followup.pk],
         d.PERSON: [world.person.pk],
+        d.REFERRAL_SUMMARY: [world.referral.pk],
     }
 
 
@@ -205,6 +208,7 @@ def test_the_person_page_is_one_event_for_the_person(world):
         lambda w: reverse("person-edit", args=[w.person.pk]),
         lambda w: reverse("encounter-detail", args=[w.encounter.pk]),
         lambda w: reverse("followup-detail", args=[w.followup.pk]),
+        lambda w: reverse("referral-detail", args=[w.referral.pk]),
         lambda w: reverse("familiar:person-panel", args=[w.enrolled.pk]),
         lambda w: f"/api/v1/people/{w.person.pk}/",
         lambda w: f"/api/v1/people/{w.person.pk}/contacts/",

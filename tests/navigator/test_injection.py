@@ -48,6 +48,7 @@ EXCLUDED_NAMES = {
     "followup-calendar-feed": "iCalendar: test_injection_doors.py",
     "familiar:export": "CSV: test_injection_doors.py, test_familiar_export.py",
     "person-audit-export": "CSV: tests/cases/test_pages_person_audit.py",
+    "consent-form": "a stored PDF / image, a download: tests/navigator/test_uploads.py",
 }
 
 # How to fill a URL's parameters, by name, from the hostile world.
@@ -63,6 +64,7 @@ KWARGS: dict[str, Callable[[World], int | str]] = {
     # The directory (issue 9).
     "agency_id": lambda w: hostile_service(w).agency_id,
     "service_id": lambda w: hostile_service(w).pk,
+    "referral_id": lambda w: w.referral.pk,
     # Sign-in pages (allauth): a made-up e-mail / reset key and a security
     # key that does not exist; each page must still answer without markup.
     "key": lambda w: "made-up-key",
@@ -75,13 +77,36 @@ OVERRIDES: dict[str, dict[str, Callable[[World], int]]] = {
     "encounter-restore": {"encounter_id": lambda w: w.deleted_encounter.pk},
     "family-contact-restore": {"contact_id": lambda w: w.removed_contact.pk},
     "encounter-link": {"encounter_id": lambda w: w.unidentified.pk},
+    # consents (issue 9)
+    "consent-list": {"person_pk": lambda w: w.person.pk},
+    "consent-add": {"person_pk": lambda w: w.person.pk},
+    "consent-detail": {"pk": lambda w: _consent_pk(w)},
+    "consent-revoke": {"pk": lambda w: _consent_pk(w)},
+    "consent-mark-in-error": {"pk": lambda w: _consent_pk(w)},
 }
+
+
+def _consent_pk(w: World) -> int:
+    assert w.consent is not None
+    return w.consent.pk
+
+
 # Query parameters a page needs to show its records.
 QUERIES: dict[str, Callable[[World], dict]] = {
     "followup-schedule": lambda w: {"person": w.person.pk},
     "encounter-create": lambda w: {"person": w.person.pk},
     "encounter-person-options": lambda w: {"q": "alert"},
     "encounter-person-plan": lambda w: {"person": w.person.pk},
+    # Referral pages (issue 9): the refer page and its consent answer, with
+    # the hostile service chosen.
+    "referral-refer": lambda w: {
+        "person": w.person.pk,
+        "services": w.referral.service_id,
+    },
+    "referral-consent-check": lambda w: {
+        "person": w.person.pk,
+        "services": w.referral.service_id,
+    },
 }
 # The same pages once more about records in other states.
 MORE_PAGES: list[tuple[str, Callable[[World], dict]]] = [

@@ -22,6 +22,7 @@ from cases.familiar.filters import FamiliarFaceFilter
 from cases.filters import EncounterFilter, PersonFilter
 from followups.filters import DeliveryFilter, FollowupFilter
 from navigator.filters import OFFSET_MESSAGE
+from referrals.filters import ReferralFilter
 from tests.factories import EncounterFactory, PersonFactory, token_client
 from tests.followups.helpers import schedule
 
@@ -69,6 +70,8 @@ PAGES: dict[str, type[django_filters.FilterSet]] = {
     "/followups/overdue/": FollowupFilter,
     "/followups/deliveries/": DeliveryFilter,
     "/familiar-faces/": FamiliarFaceFilter,
+    # Referral pages (issue 9): the caseworker's board.
+    "/referrals/": ReferralFilter,
 }
 
 

@@ -41,6 +41,8 @@ STAFF_LISTS = [
     "/followups/deliveries/",
     "/familiar-faces/",
     "/",
+    # Referral pages (issue 9): the board.
+    "/referrals/",
 ]
 
 
