@@ -1078,6 +1078,15 @@ DOORS: list[Door] = [
         lambda w: {w.person.pk: (UPDATE,)},
         data=lambda w: {"reason": "Moved away"},
     ),
+    # --- referral conversion report (managers; counts, no one's record) ---
+    Door("referral-report", "GET", page("referral-report"), nothing, role="manager"),
+    Door(
+        "referral-report-export",
+        "GET",
+        page("referral-report-export"),
+        nothing,
+        role="manager",
+    ),
 ]
 
 
