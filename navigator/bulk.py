@@ -242,6 +242,12 @@ class BulkLoader:
             return
         qn = connection.ops.quote_name
         with connection.cursor() as cursor:
+            # Key checks still deferred from rows written earlier in this
+            # transaction (the seed's directory, then its referrals) make
+            # PostgreSQL refuse ALTER TABLE on those tables: run them now,
+            # then defer again (Django's keys are INITIALLY DEFERRED).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute(
                 "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
                 "FROM pg_constraint WHERE contype = 'f' "

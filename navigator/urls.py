@@ -20,6 +20,9 @@ urlpatterns = [
     # (Today, the person page, logging an encounter) and familiar faces sit
     # above the core pages, and are included here by name, never imported by
     # the apps below them (docs/decisions/0010-layers.md).
+    # The managers' referral conversion report (before any other
+    # referrals/ pages, whose patterns it must not fall into).
+    path("referrals/report/", include("referrals.report_urls")),
     path("", include("cases.workspace.urls")),
     path("familiar-faces/", include("cases.familiar.urls")),
     path("referrals/settings/", include("referrals.settings_urls")),

@@ -17,6 +17,11 @@ Everything here is invented: names come from common-name lists, phones use the
   PostgreSQL (bulk_create elsewhere; people too, inside the service).
   Encounters and contacts get no audit event each; one ``seed`` audit event
   records what the run added.
+- The directory (``directory``: agencies keyed by slug) and the referrals
+  with their consents and history (``referrals``: keyed 1..referrals by an
+  audit marker; every status, a group, an emergency override, consents
+  valid, expiring, expired, revoked, Part 2-incomplete) are COPY-loaded too,
+  each agency, service, consent and referral with its audit event.
 - Follow-ups are few (under a hundred) and go through the follow-up services
   like real ones (validated, audited, reminders planned), once: see
   ``followups_seed``.
@@ -29,6 +34,7 @@ bulk_create and PostgreSQL's bulk mode are the platform's ``navigator.bulk``
 setting where it is read, e.g. ``navigator.bulk.BULK_MODE_ABOVE``.
 """
 
+from cases.seeding.directory import curated_count as curated_agencies
 from cases.seeding.encounters import ENCOUNTER_KEY, generate_encounters
 from cases.seeding.followups import (
     FOLLOWUP_POOL,
@@ -43,6 +49,12 @@ from cases.seeding.people import (
     PersonSeed,
     generate_people,
 )
+from cases.seeding.referrals import (
+    CONSENT_SCRIPT,
+    DEFAULT_REFERRALS,
+    REFERRALS_MARKER,
+    SCRIPT,
+)
 from cases.seeding.run import (
     DEFAULT_ENCOUNTERS,
     DEFAULT_PASSWORD,
@@ -56,6 +68,11 @@ from cases.seeding.specs import PROGRAMS, ProgramSpec
 from navigator.bulk import BulkLoader
 
 __all__ = [
+    "CONSENT_SCRIPT",
+    "DEFAULT_REFERRALS",
+    "REFERRALS_MARKER",
+    "SCRIPT",
+    "curated_agencies",
     "DEFAULT_ENCOUNTERS",
     "DEFAULT_PASSWORD",
     "DEFAULT_PEOPLE",

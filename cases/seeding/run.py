@@ -15,9 +15,11 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from cases.models import Alias, Encounter, FamilyContact, Person
+from cases.seeding.directory import directory_seed
 from cases.seeding.encounters import ENCOUNTER_KEY, generate_encounters
 from cases.seeding.followups import followups_seed
 from cases.seeding.people import PERSON_KEY, PersonSeed, generate_people
+from cases.seeding.referrals import DEFAULT_REFERRALS, referrals_seed
 from cases.seeding.specs import PROGRAMS, _ensure_programs, _ensure_users
 from cases.services.inputs import PersonData
 from cases.services.people_bulk import PersonRow, people_upsert_bulk
@@ -76,6 +78,14 @@ class SeedResult:
     followups_added: int = 0
     # Per program, status -> how many of the follow-ups added by this run.
     followup_statuses: dict[str, dict[str, int]] = field(default_factory=dict)
+    agencies: int = 0  # seeded agencies now in the database
+    agencies_added: int = 0
+    services_added: int = 0
+    referrals: int = 0  # seeded referrals now in the database
+    referrals_added: int = 0
+    consents_added: int = 0
+    # Status -> how many of the referrals added by this run.
+    referral_statuses: dict[str, int] = field(default_factory=dict)
 
     @property
     def added_anything(self) -> bool:
@@ -96,12 +106,17 @@ def seed_demo(
     password: str = DEFAULT_PASSWORD,
     now: datetime.datetime | None = None,
     progress: Progress | None = None,
+    agencies: int = 0,
+    referrals: int = DEFAULT_REFERRALS,
 ) -> SeedResult:
-    """Create or top up the demo programs, users, people and encounters,
-    bring the programs' familiar-faces flags up to date, then schedule the
-    demo follow-ups once."""
-    if people < 0 or encounters < 0:
-        raise ValueError("people and encounters must not be negative")
+    """Create or top up the demo programs, users, people and encounters and
+    the directory (at least ``agencies`` agencies in all), bring the
+    programs' familiar-faces flags up to date, schedule the demo follow-ups
+    once, then add the demo referrals and consents up to ``referrals``."""
+    if min(people, encounters, agencies, referrals) < 0:
+        raise ValueError(
+            "people, encounters, agencies and referrals must not be negative"
+        )
     progress = progress or Progress(enabled=False)
     now = now or timezone.now()
     result = _seed(
@@ -111,6 +126,7 @@ def seed_demo(
         password=password,
         now=now,
         progress=progress,
+        agencies=agencies,
     )
     if result.added_anything:
         # After the load has committed: the flags are derived data, and a
@@ -121,6 +137,12 @@ def seed_demo(
     # the people, encounters and flags above complete.
     seeded = followups_seed(seed=seed, now=now, progress=progress)
     result.followups, result.followups_added, result.followup_statuses = seeded
+    # Its own transaction too, for the same reason; keyed, so a failure is
+    # topped up by the next run.
+    made = referrals_seed(referrals=referrals, seed=seed, now=now, progress=progress)
+    result.referrals, result.referrals_added = made.referrals, made.referrals_added
+    result.consents_added = made.consents_added
+    result.referral_statuses = made.statuses
     return result
 
 
@@ -153,12 +175,18 @@ def _seed(
     password: str,
     now: datetime.datetime,
     progress: Progress,
+    agencies: int = 0,
 ) -> SeedResult:
     loader = BulkLoader(progress)
     programs = _ensure_programs()
     users = _ensure_users(programs, password)
     program_ids = {slug: p.pk for slug, p in programs.items()}
     result = SeedResult(programs=len(programs), users=len(users))
+    with progress.phase("directory"):
+        directory = directory_seed(programs=programs, agencies=agencies)
+    result.agencies = directory.agencies
+    result.agencies_added = directory.agencies_added
+    result.services_added = directory.services_added
 
     seeded_people = dict(
         Person.objects.filter(

@@ -63,7 +63,11 @@ PROGRAMS: tuple[ProgramSpec, ...] = (
             ("caseworker", Role.CASEWORKER, "Daniel", "Reyes"),
             ("manager", Role.PROGRAM_MANAGER, "Grace", "Whitfield"),
             ("admin", Role.ADMIN, "Sam", "Patel"),
-            ("partner", Role.PARTNER, "Lena", "Hoang"),
+            # Partner users of demo-clinic and demo-housing
+            # (cases.seeding.directory links each to its agency): they sign
+            # in and, until the partner issue, reach no staff data.
+            ("clinic", Role.PARTNER, "Lena", "Hoang"),
+            ("housing", Role.PARTNER, "Rosa", "Delgado"),
             ("navigator2", Role.NAVIGATOR, "Tomás", "Ibáñez"),
             ("navigator3", Role.NAVIGATOR, "Keisha", "Banks"),
             ("navigator4", Role.NAVIGATOR, "Owen", "McCarthy"),

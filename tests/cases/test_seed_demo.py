@@ -80,7 +80,8 @@ def test_programs_users_and_roles(seeded):
         ("caseworker", Role.CASEWORKER),
         ("manager", Role.PROGRAM_MANAGER),
         ("admin", Role.ADMIN),
-        ("partner", Role.PARTNER),
+        ("clinic", Role.PARTNER),
+        ("housing", Role.PARTNER),
     ]:
         user = User.objects.get(username=username)
         assert user.check_password(PASSWORD)
@@ -119,7 +120,8 @@ def test_default_password(db):
 def test_summary_line(seeded):
     assert re.fullmatch(
         rf"seed_demo: 3 programs, \d+ users, {PEOPLE} people, "
-        rf"{ENCOUNTERS} encounters, \d+ follow-ups in \d+\.\d s\n",
+        rf"{ENCOUNTERS} encounters, \d+ follow-ups, \d+ agencies, \d+ referrals "
+        r"in \d+\.\d s\n",
         seeded,
     )
 

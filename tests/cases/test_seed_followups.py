@@ -297,7 +297,7 @@ def test_a_second_run_adds_no_followups(seeded):
     assert totals() == before
     # Bigger numbers top up people and encounters, never the follow-ups.
     out = seed(people=PEOPLE + 20, encounters=ENCOUNTERS + 200)
-    assert "(added 20 people, 200 encounters, 0 follow-ups)" in out
+    assert "(added 20 people, 200 encounters, 0 follow-ups," in out
     assert Followup.objects.count() == before["followups"]
     assert AuditEvent.objects.filter(object_type=seeding.FOLLOWUPS_MARKER).count() == 1
 
@@ -305,7 +305,7 @@ def test_a_second_run_adds_no_followups(seeded):
 def test_the_summary_counts_them(db):
     out = seed("--verbosity", "2")
     n = Followup.objects.count()
-    assert re.search(rf", {ENCOUNTERS} encounters, {n} follow-ups in ", out)
+    assert re.search(rf", {ENCOUNTERS} encounters, {n} follow-ups, ", out)
     for slug in ("demo", "demo-oncall", "demo-crisis"):
         statuses = Counter(
             Followup.objects.filter(program__slug=slug).values_list("status", flat=True)
@@ -313,12 +313,12 @@ def test_the_summary_counts_them(db):
         line = ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
         assert f"follow-ups in {slug}: {line}\n" in out
     again = seed()
-    assert f", {n} follow-ups in " in again and "nothing to add" in again
+    assert f", {n} follow-ups, " in again and "nothing to add" in again
 
 
 def test_without_people_none_until_there_are(db):
     out = seed(people=0, encounters=0)
-    assert ", 0 follow-ups in " in out
+    assert ", 0 follow-ups, " in out
     assert not Followup.objects.exists()
     assert not AuditEvent.objects.filter(object_type=seeding.FOLLOWUPS_MARKER)
     seed()

@@ -1445,6 +1445,15 @@ DOORS: list[Door] = [
             ("enter-in-error", "draft", {}),
         ]
     ),
+    # --- referral conversion report (managers; counts, no one's record) ---
+    Door("referral-report", "GET", page("referral-report"), nothing, role="manager"),
+    Door(
+        "referral-report-export",
+        "GET",
+        page("referral-report-export"),
+        nothing,
+        role="manager",
+    ),
 ]
 
 

@@ -1031,6 +1031,10 @@ PAGE_READS = {
     "consent-list",
     "consent-detail",
     "consent-form",
+    # Referral conversion report (GET only; the export's audit event is the
+    # only write, no queued work).
+    "referral-report",
+    "referral-report-export",
 }
 # Not records: signing in and out, health, the API docs; the admin site keeps
 # no health records and queues no work.

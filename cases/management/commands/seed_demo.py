@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = (
         "Create or top up demo data: 3 programs (slug 'demo' = Five Cities, "
         "'demo-oncall', 'demo-crisis'), their users (demo: navigator, caseworker, "
-        "manager, admin, partner, navigator2-4; navigator-oncall, manager-oncall, "
+        "manager, admin, navigator2-4; partner users clinic and housing; navigator-oncall, manager-oncall, "
         "navigator-crisis, manager-crisis, ...), synthetic people and a year of "
         "encounters. Idempotent: people are keyed by external_id 'demo-<n>' and "
         "encounters by CAD number 'DEMO-<n>'; a re-run adds only missing keys "
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         "the demo users' passwords. After adding, the programs' familiar-faces "
         "flags are evaluated. Once, the demo staff get follow-ups (overdue, "
         "today, coming up, some closed), made through the follow-up services; "
-        "later runs add none. On PostgreSQL a load of more than 50,000 rows "
+        "later runs add none. A directory of partner agencies for each program (demo-clinic, demo-housing ...) and referrals in every status with their consents (keyed: a bigger --referrals tops up). On PostgreSQL a load of more than 50,000 rows "
         "locks the people, encounter and user tables until it is done."
     )
 
@@ -39,6 +39,21 @@ class Command(BaseCommand):
             help=f"encounters to seed (default {seeding.DEFAULT_ENCOUNTERS})",
         )
         parser.add_argument(
+            "--agencies",
+            type=int,
+            default=0,
+            help="at least this many partner agencies in all programs' "
+            f"directories (the curated ones are {seeding.curated_agencies()}; "
+            "more are generated)",
+        )
+        parser.add_argument(
+            "--referrals",
+            type=int,
+            default=seeding.DEFAULT_REFERRALS,
+            help="referrals to seed, with their consents and history "
+            f"(default {seeding.DEFAULT_REFERRALS})",
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=seeding.DEFAULT_SEED,
@@ -51,8 +66,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        if options["people"] < 0 or options["encounters"] < 0:
-            raise CommandError("--people and --encounters must not be negative.")
+        for name in ("people", "encounters", "agencies", "referrals"):
+            if options[name] < 0:
+                raise CommandError(f"--{name} must not be negative.")
         if not options["password"]:
             raise CommandError("--password must not be empty.")
         progress = Progress(stream=self.stderr)
@@ -63,6 +79,8 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 password=options["password"],
                 progress=progress,
+                agencies=options["agencies"],
+                referrals=options["referrals"],
             )
         line = progress.summary(
             "seed_demo",
@@ -72,6 +90,8 @@ class Command(BaseCommand):
                 (result.people, "people"),
                 (result.encounters, "encounters"),
                 (result.followups, "follow-ups"),
+                (result.agencies, "agencies"),
+                (result.referrals, "referrals"),
             ],
         )
         if options["verbosity"] >= 2:
@@ -86,13 +106,35 @@ class Command(BaseCommand):
                     f"follow-ups in {slug}: "
                     + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
                 )
-        added = (result.people_added, result.encounters_added, result.followups_added)
+            if result.referral_statuses:
+                self.stdout.write(
+                    "referrals added: "
+                    + ", ".join(
+                        f"{k} {v}" for k, v in sorted(result.referral_statuses.items())
+                    )
+                )
+        added = (
+            result.people_added,
+            result.encounters_added,
+            result.followups_added,
+            result.agencies_added,
+            result.referrals_added,
+        )
+        totals = (
+            result.people,
+            result.encounters,
+            result.followups,
+            result.agencies,
+            result.referrals,
+        )
         if not any(added):
             line += " (nothing to add)"
-        elif added != (result.people, result.encounters, result.followups):
+        elif added != totals:
             line += (
                 f" (added {result.people_added} people, "
                 f"{result.encounters_added} encounters, "
-                f"{result.followups_added} follow-ups)"
+                f"{result.followups_added} follow-ups, "
+                f"{result.agencies_added} agencies, "
+                f"{result.referrals_added} referrals)"
             )
         self.stdout.write(line)

@@ -24,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-DEMO_LOGINS = ("navigator", "caseworker", "manager", "admin", "partner")
+DEMO_LOGINS = ("navigator", "caseworker", "manager", "admin", "clinic", "housing")
 DEMO_PASSWORD = "navigator-demo"  # noqa: S105 (the documented demo password)
 STOP_GRACE_SECONDS = 20
 READY_TIMEOUT_SECONDS = 120
