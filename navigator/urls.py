@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("cases.workspace.urls")),
     path("familiar-faces/", include("cases.familiar.urls")),
     path("", include("cases.consents.urls")),
+    path("referrals/", include("referrals.attachment_urls")),
     path("", include("followups.urls")),
     path("", include("cases.urls")),
 ]

@@ -31,6 +31,8 @@ from cases.models import Person
 from navigator import disclosure as d
 from navigator.models import AuditAction, AuditEvent
 from navigator.services import api_token_create
+from referrals.models import Referral
+from referrals.services import referral_attachment_add
 from tests.cases.consent_helpers import (
     PDF,
     consent_api_body,
@@ -40,6 +42,7 @@ from tests.cases.consent_helpers import (
 from tests.cases.test_pages_encounters import encounter_post
 from tests.cases.test_pages_people import person_post
 from tests.navigator.disclosure_world import World
+from tests.referrals.factories import partner_of, referral_for
 
 VIEW, LIST = AuditAction.VIEW, AuditAction.LIST
 CREATE, UPDATE = AuditAction.CREATE, AuditAction.UPDATE
@@ -147,6 +150,19 @@ CONSENT = lambda w: w.consent.pk  # noqa: E731
 
 NAME, SUMMARY, RECORD = d.PERSON_NAME, d.PERSON_SUMMARY, d.PERSON
 FOLLOWUP, CONTACTS = d.FOLLOWUP, d.FAMILY_CONTACT
+
+
+def _a_referral(w: World) -> Referral:
+    # Referral attachments (issue 9): made before the request, not counted.
+    return referral_for(w.person, partner_of(w.program), by=w.navigator)
+
+
+def _an_attachment_url(w: World) -> str:
+    referral = _a_referral(w)
+    attachment = referral_attachment_add(
+        by=w.navigator, referral=referral, upload=SimpleUploadedFile("a.pdf", PDF)
+    )
+    return reverse("referral-attachment", args=[referral.pk, attachment.pk])
 
 
 def api(path: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
@@ -1193,6 +1209,21 @@ DOORS: list[Door] = [
         ),
         lambda w: {w.person.pk: (UPDATE,)},
         data=lambda w: {"form": SimpleUploadedFile("scan.pdf", PDF)},
+    ),
+    # --- referral attachments (issue 9) ---
+    Door(
+        "referral-attachment-add",
+        "POST",
+        lambda w: reverse("referral-attachment-add", args=[_a_referral(w).pk]),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"file": SimpleUploadedFile("intake.pdf", PDF)},
+    ),
+    Door(
+        "referral-attachment",
+        "GET",
+        lambda w: _an_attachment_url(w),
+        lambda w: each([w.person], VIEW, d.REFERRAL_ATTACHMENT),
     ),
 ]
 

@@ -48,7 +48,7 @@ from tests.cases.consent_helpers import (
 )
 from tests.factories import EncounterFactory, PersonFactory, member
 from tests.followups.test_pages_managers import SETTINGS_POST
-from tests.referrals.factories import partner_of
+from tests.referrals.factories import partner_of, referral_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -185,6 +185,10 @@ class World:
         return recorded_consent(
             self.person, by=self.navigator, agency=self.consent_agency
         )
+
+    @cached_property
+    def referral(self):
+        return referral_for(self.person, self.consent_agency, by=self.navigator)
 
     @cached_property
     def formless_consent(self):
@@ -818,6 +822,14 @@ PAGE_WRITES = [
         lambda w: {"reason": "wrong person"},
         302,
     ),
+    Write(
+        "referral-attachment-add",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-attachment-add", args=[w.referral.pk]),
+        lambda w: {"file": SimpleUploadedFile("intake.pdf", PDF)},
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
@@ -848,6 +860,7 @@ PAGE_READS = {
     "consent-list",
     "consent-detail",
     "consent-form",
+    "referral-attachment",
 }
 # Not records: signing in and out, health, the API docs; the admin site keeps
 # no health records and queues no work.
