@@ -493,6 +493,11 @@ SPECTACULAR_SETTINGS = {
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
         "ReferralOutcomeEnum": "referrals.models.ReferralOutcome",
         "ReferralReasonCodeEnum": "referrals.models.ReasonCode",
+        # consents (issue 9): their "method" fields beside the follow-ups'
+        # (which keep the name MethodEnum they always had).
+        "MethodEnum": "followups.models.Method",
+        "ConsentMethodEnum": "cases.models.consent.ConsentMethod",
+        "RevokeMethodEnum": "cases.models.consent.RevokeMethod",
     },
     # The default enum hook; every status an operation can answer (405, 406,
     # 415, a page past the end...: clients and CI's schemathesis run rely on

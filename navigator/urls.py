@@ -29,6 +29,7 @@ urlpatterns = [
     path("directory/", include("referrals.directory.urls")),
     path("referrals/", include("referrals.urls")),
     path("", include("cases.consents.urls")),
+    path("referrals/", include("referrals.attachment_urls")),
     path("", include("followups.urls")),
     path("", include("cases.urls")),
 ]

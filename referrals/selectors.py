@@ -24,6 +24,7 @@ from referrals.lifecycle import AWAITING_RESPONSE
 from referrals.models import (
     Agency,
     Referral,
+    ReferralAttachment,
     ReferralNote,
     ReferralSettings,
     ReferralStatusChange,
@@ -211,6 +212,24 @@ def referral_access(*, user: User, referral: Referral, action: ReferralAction) -
         or referral.person.is_deleted
     ):
         raise NotFound("No such referral.")
+
+
+def referral_attachment_get_for(
+    *, user: User, referral_pk: int, pk: int
+) -> ReferralAttachment:
+    """An attachment of a referral the user may see (NotFound otherwise, or
+    when the attachment is another referral's)."""
+    attachment = (
+        ReferralAttachment.objects.select_related(
+            "file", "referral", "referral__person", "referral__program"
+        )
+        .filter(pk=pk, referral_id=referral_pk)
+        .first()
+    )
+    if attachment is None:
+        raise NotFound("No such attachment.")
+    referral_access(user=user, referral=attachment.referral, action="view")
+    return attachment
 
 
 def referral_settings_for(*, program: Program) -> ReferralSettings:

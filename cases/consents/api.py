@@ -49,7 +49,6 @@ from navigator.api.fields import (
 from navigator.api.schema import errors
 from navigator.api.serializers import MAX_ID, ChoiceListField, StrictSerializer
 from navigator.api.views import ApiViewMixin
-from navigator.errors import DomainError
 from navigator.fields import REASON_MAX_LENGTH
 from navigator.http import AuthedApiRequest
 from navigator.models import User
@@ -216,7 +215,7 @@ class ConsentRevokeSerializer(StrictSerializer):
     )
 
 
-class ConsentFormUploadSerializer(serializers.Serializer):
+class ConsentFormUploadSerializer(StrictSerializer):
     form = serializers.FileField(help_text="A PDF or an image (PNG, JPEG, WebP).")
 
 
@@ -397,11 +396,7 @@ class ConsentFormViewSet(ApiViewMixin, viewsets.GenericViewSet):
         consent = selectors.consent_get_for(
             user=request.user, pk=pk, action="attach_form"
         )
-        upload = request.FILES.get("form")
-        if upload is None:
-            raise DomainError.for_field(
-                "form", "Send the scanned form as the multipart field `form`."
-            )
+        upload = _valid(ConsentFormUploadSerializer(data=request.data))["form"]
         services.consent_attach_form(
             by=request.user, consent=consent, form_upload=upload
         )

@@ -1,6 +1,7 @@
 """Writes of referrals: create and send (one or a group), edit, the status
 moves of the lifecycle, notes. Callers import from ``referrals.services``."""
 
+from referrals.services.attachments import referral_attachment_add
 from referrals.services.lifecycle import (
     referral_act,
     referral_expire,
@@ -23,6 +24,7 @@ __all__ = [
     "ReferralData",
     "ReferralSettingsData",
     "referral_act",
+    "referral_attachment_add",
     "referral_create",
     "referral_expire",
     "referral_note_add",

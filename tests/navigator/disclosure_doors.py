@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -30,10 +31,18 @@ from cases.models import Person
 from navigator import disclosure as d
 from navigator.models import AuditAction, AuditEvent
 from navigator.services import api_token_create
-from tests.cases.consent_helpers import consent_post
+from referrals.models import Referral
+from referrals.services import referral_attachment_add
+from tests.cases.consent_helpers import (
+    PDF,
+    consent_api_body,
+    consent_post,
+    recorded_consent,
+)
 from tests.cases.test_pages_encounters import encounter_post
 from tests.cases.test_pages_people import person_post
 from tests.navigator.disclosure_world import World
+from tests.referrals.factories import partner_of, referral_for
 from tests.referrals.helpers import fixed, more_services, referral_id, referral_in
 from tests.referrals.helpers import service_of as referral_service
 
@@ -160,6 +169,19 @@ SERVICE = lambda w: _door_service(w).pk  # noqa: E731
 
 NAME, SUMMARY, RECORD = d.PERSON_NAME, d.PERSON_SUMMARY, d.PERSON
 FOLLOWUP, CONTACTS = d.FOLLOWUP, d.FAMILY_CONTACT
+
+
+def _a_referral(w: World) -> Referral:
+    # Referral attachments (issue 9): made before the request, not counted.
+    return referral_for(w.person, partner_of(w.program), by=w.navigator)
+
+
+def _an_attachment_url(w: World) -> str:
+    referral = _a_referral(w)
+    attachment = referral_attachment_add(
+        by=w.navigator, referral=referral, upload=SimpleUploadedFile("a.pdf", PDF)
+    )
+    return reverse("referral-attachment", args=[referral.pk, attachment.pk])
 
 
 def api(path: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
@@ -1454,6 +1476,66 @@ DOORS: list[Door] = [
         nothing,
         role="manager",
     ),
+    # --- consents (issue 9): the API ---
+    Door(
+        "api-consent-list",
+        "GET",
+        api("people/{}/consents/", P),
+        lambda w: each([w.person], VIEW, d.CONSENT),
+    ),
+    Door(
+        "api-consent-list",
+        "POST",
+        api("people/{}/consents/", P),
+        lambda w: {w.person.pk: (CREATE,)},
+        status=201,
+        data=lambda w: consent_api_body(w.consent.agency),  # type: ignore[union-attr,arg-type]
+    ),
+    Door(
+        "api-consent-detail",
+        "GET",
+        api("consents/{}/", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT),
+    ),
+    Door(
+        "api-consent-revoke",
+        "POST",
+        api("consents/{}/revoke/", CONSENT),
+        lambda w: {w.person.pk: (UPDATE,)},
+        data=lambda w: {"method": "verbal"},
+    ),
+    Door(
+        "api-consent-form",
+        "GET",
+        api("consents/{}/form/", CONSENT),
+        lambda w: each([w.person], VIEW, d.CONSENT_FORM),
+    ),
+    Door(
+        "api-consent-form",
+        "POST",
+        # A consent recorded without its form (made before the request).
+        api(
+            "consents/{}/form/",
+            lambda w: recorded_consent(w.person, by=w.navigator, with_form=False).pk,
+        ),
+        lambda w: {w.person.pk: (UPDATE,)},
+        data=lambda w: {"form": SimpleUploadedFile("scan.pdf", PDF)},
+    ),
+    # --- referral attachments (issue 9) ---
+    Door(
+        "referral-attachment-add",
+        "POST",
+        lambda w: reverse("referral-attachment-add", args=[_a_referral(w).pk]),
+        lambda w: {w.person.pk: (UPDATE,)},
+        status=302,
+        data=lambda w: {"file": SimpleUploadedFile("intake.pdf", PDF)},
+    ),
+    Door(
+        "referral-attachment",
+        "GET",
+        lambda w: _an_attachment_url(w),
+        lambda w: each([w.person], VIEW, d.REFERRAL_ATTACHMENT),
+    ),
 ]
 
 
@@ -1484,7 +1566,12 @@ def _url(door: Door, w: World) -> str:
 def _request(client, door: Door, url: str, data: Any):
     call = getattr(client, door.method.lower())
     if door.api:
-        return call(url, data, format="json") if data is not None else call(url)
+        # A file (a consent's scanned form) goes up as multipart.
+        files = isinstance(data, dict) and any(
+            hasattr(v, "read") for v in data.values()
+        )
+        fmt = "multipart" if files else "json"
+        return call(url, data, format=fmt) if data is not None else call(url)
     return call(url, data) if data is not None else call(url)
 
 

@@ -23,6 +23,7 @@ from functools import cached_property
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -39,7 +40,12 @@ from navigator.models import QueuedTask, Role, User
 from navigator.services import api_token_create
 from navigator.tasks import publish_queued_tasks
 from tests.broker import broker_refusing
-from tests.cases.consent_helpers import consent_post, recorded_consent
+from tests.cases.consent_helpers import (
+    PDF,
+    consent_api_body,
+    consent_post,
+    recorded_consent,
+)
 from tests.factories import EncounterFactory, PersonFactory, member
 from tests.followups.test_pages_managers import SETTINGS_POST
 from tests.referrals.factories import ServiceFactory, partner_of, referral_for
@@ -198,6 +204,12 @@ class World:
             self.person, by=self.navigator, agency=self.consent_agency
         )
 
+    @cached_property
+    def formless_consent(self):
+        return recorded_consent(
+            self.person, by=self.navigator, agency=self.consent_agency, with_form=False
+        )
+
     def revoke_url(self) -> str:
         followup_services.calendar_feed_create(by=self.navigator)
         return reverse("followup-calendar-revoke")
@@ -217,6 +229,8 @@ class Write:
     queued: int = 0
     # For the coverage check of the API: the schema's path and method.
     operation: tuple[str, str] | None = None
+    # The API's body: JSON, or multipart for a file (a consent's form).
+    format: str = "json"
 
 
 def _api(path: str) -> str:
@@ -512,6 +526,33 @@ API_WRITES = [
             ("cancel", "requested", {"reason_code": "duplicate"}),
             ("enter-in-error", "requested", {}),
         ]
+    ),
+    # --- consents (issue 9): they queue nothing ---
+    Write(
+        "consent record",
+        "navigator",
+        "post",
+        lambda w: _api(f"people/{w.person.pk}/consents/"),
+        lambda w: consent_api_body(w.consent_agency),
+        201,
+        operation=("/api/v1/people/{person_pk}/consents/", "post"),
+    ),
+    Write(
+        "consent revoke",
+        "navigator",
+        "post",
+        lambda w: _api(f"consents/{w.consent.pk}/revoke/"),
+        lambda w: {"method": "written"},
+        operation=("/api/v1/consents/{id}/revoke/", "post"),
+    ),
+    Write(
+        "consent form attach",
+        "navigator",
+        "post",
+        lambda w: _api(f"consents/{w.formless_consent.pk}/form/"),
+        lambda w: {"form": SimpleUploadedFile("scan.pdf", PDF)},
+        operation=("/api/v1/consents/{id}/form/", "post"),
+        format="multipart",
     ),
 ]
 
@@ -993,6 +1034,14 @@ PAGE_WRITES = [
         lambda w: {"reason": "wrong person"},
         302,
     ),
+    Write(
+        "referral-attachment-add",
+        "navigator",
+        "post",
+        lambda w: reverse("referral-attachment-add", args=[w.referral.pk]),
+        lambda w: {"file": SimpleUploadedFile("intake.pdf", PDF)},
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
@@ -1035,6 +1084,7 @@ PAGE_READS = {
     # only write, no queued work).
     "referral-report",
     "referral-report-export",
+    "referral-attachment",
 }
 # Not records: signing in and out, health, the API docs; the admin site keeps
 # no health records and queues no work.
@@ -1086,7 +1136,9 @@ def _why(response) -> Any:
 @pytest.mark.parametrize("write", API_WRITES, ids=lambda w: w.name)
 def test_api_write_succeeds_with_the_broker_down(world, write):
     send = getattr(_api_client(getattr(world, write.user)), write.method)
-    _during_outage(world, write, lambda path, body: send(path, body, format="json"))
+    _during_outage(
+        world, write, lambda path, body: send(path, body, format=write.format)
+    )
 
 
 @pytest.mark.parametrize("write", PAGE_WRITES, ids=lambda w: w.name)

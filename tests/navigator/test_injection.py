@@ -49,6 +49,9 @@ EXCLUDED_NAMES = {
     "familiar:export": "CSV: test_injection_doors.py, test_familiar_export.py",
     "person-audit-export": "CSV: tests/cases/test_pages_person_audit.py",
     "consent-form": "a stored PDF / image, a download: tests/navigator/test_uploads.py",
+    "referral-attachment": "a stored file: tests/referrals/test_attachments.py",
+    "referral-attachment-add": "POST only; its form is in the referral page's "
+    "include (tests/referrals/test_attachments.py)",
 }
 
 # How to fill a URL's parameters, by name, from the hostile world.
