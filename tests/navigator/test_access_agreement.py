@@ -32,11 +32,19 @@ from rest_framework.test import APIClient
 
 from cases import services as case_services
 from cases.familiar import evaluation
-from cases.models import Encounter, FamiliarFaceFlag, FamiliarFacesRule, Person
+from cases.models import (
+    Consent,
+    Encounter,
+    FamiliarFaceFlag,
+    FamiliarFacesRule,
+    Person,
+)
 from followups import services as followup_services
 from followups.models import Followup
 from navigator.models import Membership, Program, Role, User
+from referrals.models import Agency, Referral
 from tests.factories import EncounterFactory, PersonFactory, ProgramFactory, member
+from tests.referrals.factories import ConsentFactory, partner_of, referral_for
 
 Answer = Literal["ok", "not_found", "denied", "login"]
 
@@ -157,6 +165,23 @@ def a_flag(w: World) -> FamiliarFaceFlag:
 
 def nothing(w: World) -> None:
     return None
+
+
+# Issue 9: referrals, consents, the directory.
+def an_agency(w: World) -> Agency:
+    return partner_of(w.program)
+
+
+def a_referral(w: World) -> Referral:
+    return referral_for(a_person(w), an_agency(w), by=w.navigator)
+
+
+def a_consent(w: World) -> Consent:
+    return ConsentFactory(person=a_person(w), agency=an_agency(w))
+
+
+def consent_person(consent: Any) -> int:
+    return consent.person_id
 
 
 # --- the doors ---------------------------------------------------------------
@@ -494,6 +519,86 @@ ROWS: list[Row] = [
         get(lambda _: reverse("followup-preferences")),
         None,
         others="denied",
+    ),
+    # Referrals (issue 9): any staff of the sending program, every door;
+    # the agency's moves are recorded on its behalf.
+    Row(
+        "referral",
+        "view",
+        a_referral,
+        STAFF,
+        get(u("referral-detail", pk)),
+        get(u("api-referral-detail", pk)),
+    ),
+    Row(
+        "referral",
+        "list",
+        nothing,
+        STAFF,
+        get(lambda _: reverse("referral-board")),
+        get(lambda _: reverse("api-referral-list")),
+        others="ok",
+    ),
+    Row(
+        "referral",
+        "accept",
+        a_referral,
+        STAFF,
+        post(u("referral-move", pk), always({"action": "accept"})),
+        post(u("api-referral-accept", pk), always({})),
+    ),
+    Row(
+        "referral",
+        "cancel",
+        a_referral,
+        STAFF,
+        post(
+            u("referral-move", pk),
+            always({"action": "cancel", "reason_code": "duplicate"}),
+        ),
+        post(u("api-referral-cancel", pk), always({"reason_code": "duplicate"})),
+    ),
+    Row(
+        "referral",
+        "note",
+        a_referral,
+        STAFF,
+        post(u("referral-note-add", pk), always({"text": "Called intake"})),
+        post(u("api-referral-notes", pk), always({"text": "Called intake"})),
+    ),
+    # Consents (issue 9): part of the person's record.
+    Row(
+        "consent",
+        "view",
+        a_consent,
+        STAFF,
+        get(u("consent-detail", pk)),
+        get(u("api-consent-detail", pk)),
+    ),
+    Row(
+        "consent",
+        "list",
+        a_consent,
+        STAFF,
+        get(u("consent-list", consent_person)),
+        get(u("api-consent-list", consent_person)),
+    ),
+    Row(
+        "consent",
+        "revoke",
+        a_consent,
+        STAFF,
+        post(u("consent-revoke", pk), always({"method": "written"})),
+        post(u("api-consent-revoke", pk), always({"method": "written"})),
+    ),
+    # The directory (issue 9): the program's staff search it; admins keep it.
+    Row(
+        "agency",
+        "view",
+        an_agency,
+        STAFF | {"admin"},
+        get(u("directory:agency-detail", pk)),
+        get(u("api-agency-detail", pk)),
     ),
     # Familiar faces
     Row(
