@@ -52,6 +52,7 @@ from navigator.api.views import ApiViewMixin
 from navigator.fields import REASON_MAX_LENGTH
 from navigator.http import AuthedApiRequest
 from navigator.models import User
+from navigator.uploads import EXTENSIONS as ACCEPTED_TYPES
 from navigator.uploads import stored_file_response
 
 
@@ -368,10 +369,14 @@ class ConsentFormViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         summary="Download the consent's scanned form (the read is audited)",
+        # The stored file's own type: what navigator.uploads accepted.
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The PDF or image, as a download."
-            ),
+            **{
+                (200, content_type): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The PDF or image, as a download."
+                )
+                for content_type in ACCEPTED_TYPES
+            },
             **errors(404),
         },
     )
