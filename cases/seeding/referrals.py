@@ -969,7 +969,8 @@ def _created(row: dict[str, Any], names: Sequence[str]) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for name in names:
         value = row[name]
-        if name in ("info_classes", "part2_missing"):
+        if name in ("info_classes", "part2_missing") and isinstance(value, str):
+            # Encoded for PostgreSQL's COPY; the SQLite path keeps the list.
             value = json.loads(value)
         elif isinstance(value, datetime.datetime | datetime.date):
             value = value.isoformat()
