@@ -12,6 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Person
+from cases.selectors import deleted_people
 from navigator.errors import NotFound, PermissionDenied
 from navigator.models import Program, User
 from navigator.selectors import (
@@ -270,8 +271,12 @@ def referral_list_for(
     program_ids = staff_program_ids_for(user=user)
     if filters.program_id is not None:
         program_ids = [p for p in program_ids if p == filters.program_id]
-    qs = Referral.objects.filter(
-        program_id__in=program_ids, person__deleted_at__isnull=True
+    # A deleted person's referrals go with them; as "not one of the few
+    # deleted people" (cases.selectors.deleted_people) the page's count reads
+    # the referrals alone: 6 ms for 10,001 of them, against 25 ms joined to
+    # each row's person (docs/performance.md, "Referrals").
+    qs = Referral.objects.filter(program_id__in=program_ids).exclude(
+        person__in=deleted_people()
     )
     if filters.status:
         qs = qs.filter(status__in=filters.status)
