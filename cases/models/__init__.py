@@ -26,7 +26,13 @@ from cases.models.familiar import (
     FamiliarFacesRule,
     FlagStatus,
 )
-from cases.models.person import MAX_ALIASES, Alias, FamilyContact, Person
+from cases.models.person import (
+    MAX_ALIASES,
+    Alias,
+    FamilyContact,
+    Person,
+    person_display_name,
+)
 
 __all__ = [
     "MAX_ALIASES",
@@ -56,4 +62,5 @@ __all__ = [
     "RecipientKind",
     "RevokeMethod",
     "VeteranStatus",
+    "person_display_name",
 ]

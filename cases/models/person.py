@@ -18,6 +18,14 @@ from navigator.fields import BoundedTextField
 from navigator.models import Program
 
 
+def person_display_name(preferred_name: str, first_name: str, last_name: str) -> str:
+    """A person's name as lists show it (``Person.display_name``), from the
+    three columns alone: for lists read as values rather than instances."""
+    first = preferred_name or first_name
+    full = " ".join(p for p in (first, last_name) if p)
+    return full or "(no name)"
+
+
 class Person(SoftDeletable):
     program = models.ForeignKey(
         Program, on_delete=models.PROTECT, related_name="people"
@@ -126,9 +134,7 @@ class Person(SoftDeletable):
 
     @property
     def display_name(self) -> str:
-        first = self.preferred_name or self.first_name
-        full = " ".join(p for p in (first, self.last_name) if p)
-        return full or "(no name)"
+        return person_display_name(self.preferred_name, self.first_name, self.last_name)
 
     @property
     def legal_name(self) -> str:

@@ -48,6 +48,7 @@ from referrals.api.serializers import (
     ReferralUpdateSerializer,
     RejectSerializer,
     RequestSerializer,
+    referral_list_items,
 )
 from referrals.models import Agency, Referral, Service, Urgency
 from referrals.services import ReferralChanges, ReferralData
@@ -209,11 +210,13 @@ class ReferralViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return selectors.referral_list_for(user=self.request.user)
 
     def list(self, request: AuthedApiRequest) -> Response:
-        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        # Read as values (selectors.referral_rows), shaped as ReferralSerializer.
+        rows = selectors.referral_rows(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(rows)
         disclosure.records_shown(
             by=request.user, records=page, kind=disclosure.REFERRAL_SUMMARY, named=True
         )
-        return self.get_paginated_response(ReferralSerializer(page, many=True).data)
+        return self.get_paginated_response(referral_list_items(page))
 
     def retrieve(self, request: AuthedApiRequest, pk: int) -> Response:
         referral = selectors.referral_get_for(user=request.user, pk=pk)

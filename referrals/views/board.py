@@ -16,7 +16,7 @@ from navigator.views import paginate
 from referrals.filters import ReferralFilter
 from referrals.lifecycle import FINAL
 from referrals.models import Referral, ReferralStatus
-from referrals.selectors import referral_list_for
+from referrals.selectors import referral_cards, referral_list_for
 from referrals.views._common import MOVE_CHOICES, with_moves
 
 S = ReferralStatus
@@ -36,7 +36,7 @@ def referral_board(request: AuthedRequest) -> HttpResponse:
         queryset=referral_list_for(user=request.user),
         request=request,
     )
-    filtered = referrals.qs
+    filtered = referral_cards(referrals.qs)
     chosen = referrals.form.cleaned_data.get("status") if referrals.is_bound else []
     statuses = [s for s in S.values if s in (chosen or [])] or list(BOARD_COLUMNS)
     page = paginate(request, filtered.filter(status__in=statuses))
