@@ -4,6 +4,7 @@ administration of programs and memberships (the admin site calls these)."""
 from __future__ import annotations
 
 import secrets
+import unicodedata
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
@@ -41,7 +42,11 @@ def program_for_write(*, user: User, program: Program | int | str | None) -> Pro
             "program", "Choose the program this record belongs to.", code="required"
         )
     program_id = program.pk if isinstance(program, Program) else program
-    if isinstance(program_id, str) and program_id.strip().isdigit():
+    if (
+        isinstance(program_id, str)
+        and program_id.strip().isascii()
+        and program_id.strip().isdigit()
+    ):
         # Forms and query strings carry ids as text.
         program_id = int(program_id)
     if program_id not in allowed:
@@ -95,6 +100,12 @@ def validate_model(instance: models.Model, *, exclude: list[str] | None = None) 
         raise DomainError(f"Invalid input. {summary}", fields=fields) from exc
 
 
+def _visible(ch: str) -> bool:
+    # Unicode categories: Cc control, Cf format (zero-width space, joiners,
+    # direction marks), Z* separators.
+    return not ch.isspace() and unicodedata.category(ch)[0] not in ("C", "Z")
+
+
 def clean_reason(reason: str | None, *, required: str = "") -> str:
     """A reason for the audit log: stripped, bounded, without NUL characters.
 
@@ -103,6 +114,9 @@ def clean_reason(reason: str | None, *, required: str = "") -> str:
     (``deleted_reason``) or only in the audit log (a restore).
     """
     reason = (reason or "").strip()
+    if not any(_visible(ch) for ch in reason):
+        # Only zero-width or control characters: no reason a reader can see.
+        reason = ""
     if required and not reason:
         raise DomainError.for_field("reason", required, code="required")
     if len(reason) > REASON_MAX_LENGTH:

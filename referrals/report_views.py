@@ -52,7 +52,7 @@ def _form(request: AuthedRequest) -> tuple[PeriodForm, Program | None]:
     if "start" in request.GET or "end" in request.GET or "program" in request.GET:
         form = PeriodForm(request.GET, programs=programs)
         chosen = request.GET.get("program", "")
-        if chosen.isdigit():
+        if chosen.isascii() and chosen.isdigit():
             # Another program's id: the one access answer (404 / 403).
             program_access(user=request.user, program_id=int(chosen))
         if form.is_valid():

@@ -76,6 +76,8 @@ def period_bounds(
     (both days included), in the program's time zone."""
     if end < start:
         raise DomainError.for_field("end", "The period ends before it starts.")
+    if end >= datetime.date.max - datetime.timedelta(days=1):
+        raise DomainError.for_field("end", "Choose an end date before the year 9999.")
     if (end - start).days >= MAX_PERIOD_DAYS:
         raise DomainError.for_field(
             "start", f"Choose a period of at most {MAX_PERIOD_DAYS} days."

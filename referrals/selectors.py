@@ -36,7 +36,7 @@ from referrals.models import (
 
 # --- the directory ----------------------------------------------------------
 
-DirectoryAction = Literal["search", "manage"]
+DirectoryAction = Literal["search", "manage", "deactivate"]
 
 
 def directory_program_ids_for(*, user: User) -> list[int]:
@@ -47,16 +47,26 @@ def directory_program_ids_for(*, user: User) -> list[int]:
 def agency_access(*, user: User, agency: Agency, action: DirectoryAction) -> None:
     """Search: staff of a program the agency works with (admins see every
     agency: they keep the directory). Manage: an administrator, or a manager
-    of a program the agency works with."""
+    of a program the agency works with. Deactivate: an administrator, or a
+    manager of every program it works with (deactivating one shared with
+    another program would take it from that program's directory too)."""
     if is_administrator(user=user):
         return
     program_ids = set(agency.programs.values_list("id", flat=True))
     if not program_ids & set(staff_program_ids_for(user=user)):
         raise NotFound("No such agency.")
-    if action == "manage" and not program_ids & set(managed_program_ids_for(user=user)):
+    managed = set(managed_program_ids_for(user=user))
+    if action in ("manage", "deactivate") and not program_ids & managed:
         raise PermissionDenied(
             "Only an administrator or the program's managers keep the directory.",
             code="manager_only",
+        )
+    if action == "deactivate" and not program_ids <= managed:
+        raise PermissionDenied(
+            "This agency works with other programs too: take it off your "
+            "programs' directory instead (edit the agency), or ask an "
+            "administrator.",
+            code="shared_agency",
         )
 
 
@@ -114,7 +124,7 @@ def agency_list_for(*, user: User, include_inactive: bool = False) -> QuerySet[A
 def agency_get_for(
     *, user: User, pk: int | str, action: DirectoryAction = "search"
 ) -> Agency:
-    lookup = {"pk": pk} if str(pk).isdigit() else {"slug": pk}
+    lookup = {"pk": pk} if str(pk).isascii() and str(pk).isdigit() else {"slug": pk}
     agency = Agency.objects.filter(**lookup).first()
     if agency is None:
         raise NotFound("No such agency.")

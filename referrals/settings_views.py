@@ -29,7 +29,7 @@ def _program(request: AuthedRequest) -> tuple[Program, list[Program]]:
         if str(program.pk) == wanted:
             return program, programs
     if wanted:
-        if not wanted.isdigit():
+        if not (wanted.isascii() and wanted.isdigit()):
             raise NotFound("No such program.")
         program_access(user=request.user, program_id=int(wanted))
     return programs[0], programs

@@ -58,7 +58,11 @@ def _initial(request: AuthedRequest, agencies) -> dict:
     where it names a choice of the form."""
     initial: dict = {"next": safe_next(request)}
     agency = request.GET.get("agency", "")
-    if agency.isdigit() and agencies.filter(pk=int(agency)).exists():
+    if (
+        agency.isascii()
+        and agency.isdigit()
+        and agencies.filter(pk=int(agency)).exists()
+    ):
         initial["agency"] = int(agency)
     classes = [
         c for c in request.GET.get("classes", "").split(",") if c in InfoClass.values

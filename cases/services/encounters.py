@@ -71,7 +71,7 @@ def _resolve_person_for_encounter(
             program_id__in=staff_program_ids_for(user=by),
             deleted_at__isnull=True,
         ).first()
-        if str(person_id).isdigit()
+        if str(person_id).isascii() and str(person_id).isdigit()
         else None
     )
     if found is None:
@@ -98,7 +98,7 @@ def _resolve_navigators(
     ids: set[int] = set()
     for item in navigators:
         key = item.pk if isinstance(item, User) else item
-        if not str(key).isdigit():
+        if not (str(key).isascii() and str(key).isdigit()):
             raise DomainError.for_field("navigators", f"Unknown responder {key!r}.")
         ids.add(int(key))
         if len(ids) > MAX_RESPONDERS:

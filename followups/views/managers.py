@@ -93,7 +93,7 @@ def _settings_program(request: AuthedRequest) -> tuple[Program, list[Program]]:
     if wanted:
         # Not one this user manages: another's (404) or one they only
         # work in (403), as program_access decides.
-        if not wanted.isdigit():
+        if not (wanted.isascii() and wanted.isdigit()):
             raise NotFound("No such program.")
         program_access(user=request.user, program_id=int(wanted))
     return programs[0], programs

@@ -303,7 +303,7 @@ def agency_set_active(
     """Deactivate (out of the directory's search; its referrals stay) or
     reactivate an agency."""
     agency = _locked_agency(agency)
-    agency_access(user=by, agency=agency, action="manage")
+    agency_access(user=by, agency=agency, action="deactivate")
     reason = clean_reason(reason)
     if agency.is_active == active:
         return agency

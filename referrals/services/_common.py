@@ -13,7 +13,7 @@ from navigator.audit import audit_record
 from navigator.errors import Conflict, DomainError, NotFound
 from navigator.models import User
 from navigator.services import clean_reason
-from referrals.models import Referral, Urgency
+from referrals.models import Referral, ReferralGroup, Urgency
 from referrals.selectors import ReferralAction, referral_access
 
 AUDITED_FIELDS = (
@@ -62,6 +62,13 @@ def lock(
     direct service call enforces what the pages and the API do). ``by=None``
     is the system (a sweep), which needs no access."""
     pk = referral if isinstance(referral, int) else referral.pk
+    group_id = Referral.objects.filter(pk=pk).values_list("group_id", flat=True).first()
+    if group_id is not None:
+        # A group's referrals move one at a time: its row is locked first, so
+        # two agencies accepting at once queue instead of each holding its
+        # own referral while waiting for the other's (a deadlock; the first
+        # to accept cancels the others).
+        ReferralGroup.objects.select_for_update().filter(pk=group_id).first()
     locked = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("program", "person", "person__program", "agency")

@@ -28,6 +28,7 @@ from referrals.selectors import referral_access
 from referrals.services._common import AUDITED_FIELDS, audit, consent_gate, lock
 
 S = ReferralStatus
+SYSTEM_REASONS = frozenset({ReasonCode.EXPIRED, ReasonCode.PLACED_ELSEWHERE})
 
 
 def _illegal(referral: Referral, to: str) -> Conflict:
@@ -43,8 +44,9 @@ def _illegal(referral: Referral, to: str) -> Conflict:
 def _check_reason(move: Move, reason_code: str, declined_by: str, note: str) -> None:
     if not move.needs_reason:
         return
-    # "expired" is the sweep's reason (referral_expire), never a person's.
-    if reason_code not in ReasonCode.values or reason_code == ReasonCode.EXPIRED:
+    # "expired" is the sweep's reason (referral_expire) and "placed
+    # elsewhere" the group's (a sibling accepted): never a person's.
+    if reason_code not in ReasonCode.values or reason_code in SYSTEM_REASONS:
         raise DomainError.for_field(
             "reason_code",
             "Choose why.",

@@ -242,6 +242,20 @@ def referral_update(
     if changes.urgency is not None:
         if changes.urgency not in Urgency.values:
             raise DomainError.for_field("urgency", "Choose how urgent it is.")
+        if (
+            referral.consent_override_reason
+            and changes.urgency != Urgency.EMERGENCY
+            and referral.urgency == Urgency.EMERGENCY
+        ):
+            # It went out without consent because it was an emergency; a
+            # later "routine" would make it a routine referral sent without
+            # consent.
+            raise Conflict(
+                "This referral was sent without consent as an emergency; "
+                "its urgency stays emergency.",
+                code="override_urgency",
+                fields={"urgency": ["Sent without consent as an emergency."]},
+            )
         referral.urgency = changes.urgency
     if changes.respond_by is not None and changes.respond_by != referral.respond_by:
         _check_respond_by(referral.person, changes.respond_by)

@@ -42,6 +42,16 @@ def detail_page(
     form that was sent, with its errors, and the page's status)."""
     # The need, the notes and the history are the person's record.
     disclosure.record_opened(by=request.user, record=referral, kind=disclosure.REFERRAL)
+    if referral.consent_id is not None:
+        # The consent it relies on is shown too (its terms and expiry), as
+        # the API's detail does.
+        disclosure.note(
+            by=request.user,
+            person_id=referral.person_id,
+            program_id=referral.program_id,
+            kind=disclosure.CONSENT,
+            object_id=referral.consent_id,
+        )
     with_moves([referral])
     labels = dict(InfoClass.choices)
     return render(

@@ -80,7 +80,7 @@ def _partner_services(request: AuthedRequest, person: Person) -> QuerySet[Servic
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit() and len(v) < 12]
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 12]
 
 
 def _carries(source: QueryDict) -> list[str]:

@@ -1266,7 +1266,8 @@ DOORS: list[Door] = [
         "referral-detail",
         "GET",
         page("referral-detail", REF),
-        lambda w: each([w.person], VIEW, d.REFERRAL, NAME),
+        # With the consent it relies on (its terms and expiry are shown).
+        lambda w: each([w.person], VIEW, d.REFERRAL, NAME, d.CONSENT),
     ),
     Door(
         "referral-move",

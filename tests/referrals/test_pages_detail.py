@@ -48,7 +48,11 @@ def test_the_page_shows_the_referral_and_its_history(s, sent):
     assert "Draft → Requested" in html and "Requested → Accepted" in html
     assert html.count("recorded for the agency by") == 1
     event = AuditEvent.objects.filter(action=AuditAction.VIEW).latest("id")
-    assert event.disclosed == {"referral": [sent.pk], "person.name": [s.person.pk]}
+    assert event.disclosed == {
+        "referral": [sent.pk],
+        "person.name": [s.person.pk],
+        "consent": [sent.consent_id],
+    }
 
 
 def test_notes_are_added_to_the_thread(s, sent):
