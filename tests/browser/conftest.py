@@ -30,6 +30,9 @@ HOW_TO_RUN = (
     "(or `.venv/bin/pytest -m browser`)."
 )
 
+# How long an action or an assertion waits for the page (see below).
+WAIT_MS = 20_000
+
 
 def _unavailable(reason: str) -> None:
     message = f"{reason}. {HOW_TO_RUN}"
@@ -53,10 +56,11 @@ def browser():
     # then refuse ORM calls from the test body, which is synchronous all the
     # same. Only while these tests run: the deploy check rejects the variable.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    # An assertion waits as long as an action does (the context's 10 s): on a
+    # An assertion waits as long as an action does (the context's): on a
     # loaded two-core CI machine a page after a POST can take longer than
-    # expect()'s 5 s default, and such a test failed without a defect.
-    expect.set_options(timeout=10_000)
+    # expect()'s 5 s default, and such a test failed without a defect (at
+    # 10 s too, once: an enrollment's answer under a CI run beside others).
+    expect.set_options(timeout=WAIT_MS)
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
@@ -107,7 +111,7 @@ def phone(browser):
         locale="en-US",
         timezone_id="America/Los_Angeles",
     )
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     yield Phone(page)
     context.close()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from followups import services as followup_services
 from navigator.models import Role
+from tests.browser.conftest import WAIT_MS
 from tests.factories import PersonFactory, ProgramFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +21,7 @@ DESKTOP = {"width": 1280, "height": 800}
 @pytest.fixture
 def desktop(browser):
     context = browser.new_context(viewport=DESKTOP, locale="en-US")
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(WAIT_MS)
     page = context.new_page()
     yield page
     context.close()
