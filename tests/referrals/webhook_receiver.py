@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,8 +17,11 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 
 class Receiver:
-    def __init__(self, *, secret: str = "", fail_first: int = 0) -> None:
+    def __init__(
+        self, *, secret: str = "", fail_first: int = 0, delay: float = 0.0
+    ) -> None:
         self.secret = secret
+        self.delay = delay  # seconds before each answer (a slow partner)
         self.fail_first = fail_first
         self.lock = threading.Lock()
         self.posts: Counter[str] = Counter()  # every post, by webhook-id
@@ -32,6 +36,8 @@ class Receiver:
                 length = int(self.headers.get("content-length", 0))
                 raw = self.rfile.read(length)
                 status = receiver.take(raw, dict(self.headers.items()))
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 self.send_response(status)
                 self.send_header("content-length", "0")
                 self.end_headers()
