@@ -23,7 +23,6 @@ from referrals.models import (
     AgencyMember,
     Service,
     WebhookEndpoint,
-    WebhookEvent,
 )
 from referrals.webhooks import services as webhook_services
 
@@ -208,19 +207,3 @@ class WebhookEndpointAdmin(AdministratorOnly, admin.ModelAdmin):
                 request,
                 f"New secret for {endpoint.agency.name}, shown this once: {secret}",
             )
-
-
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(AdministratorOnly, admin.ModelAdmin):
-    """Read only: what was sent to whom and how it went (ids only)."""
-
-    list_display = ["id", "agency", "type", "status", "attempts", "created_at"]
-    list_filter = ["status", "type"]
-    list_select_related = ["agency"]
-    search_fields = ["id"]
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -149,3 +149,28 @@ def test_retry_now_sends_a_failed_event_again(client, manager_a, program_a):
     client.force_login(other)
     assert client.post(reverse("webhook-retry", args=[event.pk])).status_code == 403
     assert client.post(reverse("webhook-retry", args=["msg_nope"])).status_code == 404
+
+
+def test_an_administrator_sets_an_endpoint_on_the_admin_site(client, program_a):
+    admin_user = member(program_a, Role.ADMIN)
+    agency = partner_of(program_a)
+    client.force_login(admin_user)
+    add = reverse("admin:referrals_webhookendpoint_add")
+    refused = client.post(add, {"agency": agency.pk, "url": "http://x.example/"})
+    assert not WebhookEndpoint.objects.exists()
+    assert refused.status_code in (200, 302)
+    answer = client.post(
+        add,
+        {"agency": agency.pk, "url": "https://hooks.example.org/n", "is_active": "on"},
+        follow=True,
+    )
+    assert answer.status_code == 200
+    endpoint = WebhookEndpoint.objects.get(agency=agency)
+    assert endpoint.secret.encode() in answer.content  # shown once, as a message
+    assert AuditEvent.objects.filter(
+        object_type="referrals.webhookendpoint", actor=admin_user
+    ).exists()
+    change = client.get(
+        reverse("admin:referrals_webhookendpoint_change", args=[endpoint.pk])
+    )
+    assert endpoint.secret.encode() not in change.content
