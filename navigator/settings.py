@@ -379,6 +379,7 @@ WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.
 WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
 WEBHOOK_BATCH_LIMIT = env.int("WEBHOOK_BATCH_LIMIT", default=500)
 WEBHOOK_PARALLEL = env.int("WEBHOOK_PARALLEL", default=2)
+WEBHOOK_TASK_SECONDS = env.float("WEBHOOK_TASK_SECONDS", default=60.0)
 # During a secret's rotation the old one signs too, this long.
 WEBHOOK_ROTATION_HOURS = env.int("WEBHOOK_ROTATION_HOURS", default=24)
 

@@ -376,3 +376,30 @@ def test_only_admins_and_the_agencys_managers_keep_its_endpoint(
     assert AuditEvent.objects.filter(
         object_type="referrals.webhookendpoint", object_id=str(endpoint.pk)
     ).exists()
+
+
+def test_an_endpoint_turned_off_fails_its_waiting_events(
+    navigator_a, manager_a, program_a
+):
+    agency = partner_of(program_a)
+    webhook_endpoint_save(by=manager_a, agency=agency, url="https://h.example/")
+    _sent_referral(navigator_a, program_a, agency)
+    webhook_endpoint_save(
+        by=manager_a, agency=agency, url="https://h.example/", is_active=False
+    )
+    assert delivery.deliver_due()["failed"] == 1
+    event = WebhookEvent.objects.get()
+    assert event.status == WebhookStatus.FAILED
+    assert "no active webhook endpoint" in event.last_error
+    # Nothing new is written while it is off.
+    referral_act(by=navigator_a, referral=Referral.objects.get(), action="accept")
+    assert WebhookEvent.objects.count() == 1
+
+
+def test_a_task_stops_at_its_time_budget(navigator_a, manager_a, program_a, settings):
+    settings.WEBHOOK_TASK_SECONDS = -1
+    agency = partner_of(program_a)
+    webhook_endpoint_save(by=manager_a, agency=agency, url="https://h.example/")
+    _sent_referral(navigator_a, program_a, agency)
+    assert delivery.deliver_due() == {"delivered": 0, "retrying": 0, "failed": 0}
+    assert WebhookEvent.objects.get().attempts == 0
