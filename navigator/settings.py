@@ -370,6 +370,18 @@ REMINDER_BATCH_SIZE = env.int("REMINDER_BATCH_SIZE", default=200)
 # claimed per transaction, and how many workers the dispatcher sets on them.
 REFERRAL_SWEEP_BATCH_SIZE = env.int("REFERRAL_SWEEP_BATCH_SIZE", default=50)
 REFERRAL_SWEEP_PARALLEL = env.int("REFERRAL_SWEEP_PARALLEL", default=2)
+# Outbound webhooks (docs/decisions/0015-webhooks.md): short timeouts, and
+# retries 30 s, 1 min, 2 min … (capped at 1 h, jittered) up to 10 attempts
+# (about 6 hours), then the event is failed and shown to the managers.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=5.0)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=30.0)
+WEBHOOK_RETRY_MAX_SECONDS = env.float("WEBHOOK_RETRY_MAX_SECONDS", default=3600.0)
+WEBHOOK_BATCH_LIMIT = env.int("WEBHOOK_BATCH_LIMIT", default=500)
+WEBHOOK_PARALLEL = env.int("WEBHOOK_PARALLEL", default=2)
+WEBHOOK_TASK_SECONDS = env.float("WEBHOOK_TASK_SECONDS", default=60.0)
+# During a secret's rotation the old one signs too, this long.
+WEBHOOK_ROTATION_HOURS = env.int("WEBHOOK_ROTATION_HOURS", default=24)
 
 # Celery. With no CELERY_BROKER_URL the embedded default is kombu's
 # file-system transport: no server, and `make run` starts a worker with an
@@ -436,6 +448,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "referrals-sweep": {
         "task": "referrals.tasks.dispatch_referral_sweeps",
         "schedule": env.float("REFERRAL_SWEEP_SECONDS", default=60.0),
+    },
+    # One dispatcher for every outbound webhook (referrals/webhooks).
+    "webhooks-deliver": {
+        "task": "referrals.tasks.dispatch_webhooks",
+        "schedule": env.float("WEBHOOK_SWEEP_SECONDS", default=5.0),
     },
     "reminders-plan": {
         "task": "followups.tasks.plan_periodic_reminders",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("cases.workspace.urls")),
     path("familiar-faces/", include("cases.familiar.urls")),
     path("referrals/settings/", include("referrals.settings_urls")),
+    path("referrals/webhooks/", include("referrals.webhooks.urls")),
     path("directory/", include("referrals.directory.urls")),
     path("referrals/", include("referrals.urls")),
     path("", include("cases.consents.urls")),

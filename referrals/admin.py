@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
@@ -17,7 +18,13 @@ from navigator.admin import AdministratorOnly
 from navigator.models import User
 from referrals.directory import services
 from referrals.directory.services import AgencyData, ServiceData
-from referrals.models import Agency, AgencyMember, Service
+from referrals.models import (
+    Agency,
+    AgencyMember,
+    Service,
+    WebhookEndpoint,
+)
+from referrals.webhooks import services as webhook_services
 
 
 def _agency_data(form: ModelForm) -> AgencyData:
@@ -151,3 +158,52 @@ class AgencyMemberAdmin(AdministratorOnly, admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# --- Outbound webhooks (issue 10) ---------------------------------------------
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(AdministratorOnly, admin.ModelAdmin):
+    """An agency's webhook endpoint. Saved through the audited service
+    (https only; a new endpoint's secret is shown once, in the message);
+    the secret itself is never a field here. "Rotate secret" is an action."""
+
+    list_display = ["agency", "url", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    list_select_related = ["agency"]
+    fields = ["agency", "url", "is_active", "previous_secret_until"]
+    readonly_fields = ["previous_secret_until"]
+    actions = ["rotate_secret"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["agency", *self.readonly_fields] if obj else list(self.readonly_fields)
+
+    def save_model(
+        self, request: HttpRequest, obj: WebhookEndpoint, form: ModelForm, change: bool
+    ) -> None:
+        by: User = request.user  # type: ignore[assignment]
+        endpoint, secret = webhook_services.webhook_endpoint_save(
+            by=by,
+            agency=obj.agency,
+            url=form.cleaned_data["url"],
+            is_active=form.cleaned_data.get("is_active", True),
+        )
+        obj.pk = endpoint.pk
+        obj.refresh_from_db()
+        if secret:
+            messages.warning(request, f"Signing secret, shown this once: {secret}")
+
+    @admin.action(description="Rotate the signing secret")
+    def rotate_secret(
+        self, request: HttpRequest, queryset: QuerySet[WebhookEndpoint]
+    ) -> None:
+        by: User = request.user  # type: ignore[assignment]
+        for endpoint in queryset.select_related("agency"):
+            secret = webhook_services.webhook_secret_rotate(
+                by=by, agency=endpoint.agency
+            )
+            messages.warning(
+                request,
+                f"New secret for {endpoint.agency.name}, shown this once: {secret}",
+            )

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from cases.consents import hooks
 from cases.consents.rules import part2_missing_elements
 from cases.consents.selectors import consent_access
 from cases.models import (
@@ -266,6 +267,8 @@ def consent_revoke(
         changes={k: [before[k], after[k]] for k in after if before[k] != after[k]},
         reason=reason,
     )
+    # In this transaction: the partners relying on it are told (webhooks).
+    hooks.consent_revoked(consent)
     return consent
 
 

@@ -21,6 +21,13 @@ from referrals.models.referral import (
     ReferralStatusChange,
     Urgency,
 )
+from referrals.models.webhooks import (
+    WebhookAttempt,
+    WebhookEndpoint,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookStatus,
+)
 
 __all__ = [
     "Accepting",
@@ -42,4 +49,9 @@ __all__ = [
     "Service",
     "ServiceCategory",
     "Urgency",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookEvent",
+    "WebhookEventType",
+    "WebhookStatus",
 ]

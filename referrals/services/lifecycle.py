@@ -26,6 +26,7 @@ from referrals.models import (
 )
 from referrals.selectors import referral_access
 from referrals.services._common import AUDITED_FIELDS, audit, consent_gate, lock
+from referrals.webhooks import events as webhook_events
 
 S = ReferralStatus
 SYSTEM_REASONS = frozenset({ReasonCode.EXPIRED, ReasonCode.PLACED_ELSEWHERE})
@@ -102,6 +103,8 @@ def _apply(
     )
     history.full_clean(exclude=["referral", "by"])
     history.save()
+    # The agency's webhook, in this transaction (nothing if rolled back).
+    webhook_events.referral_moved(referral, action=move.action)
     audit(
         by,
         AuditAction.UPDATE,

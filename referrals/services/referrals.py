@@ -28,6 +28,7 @@ from referrals.models import (
 from referrals.selectors import respond_by_defaults_for
 from referrals.services._common import AUDITED_FIELDS, audit, lock
 from referrals.services.lifecycle import request_checked
+from referrals.webhooks import events as webhook_events
 
 # One need sent to this many services at once, at most: the first to accept
 # wins (a crisis bed, whichever opens first).
@@ -270,6 +271,8 @@ def referral_update(
     if changed:
         referral.save()
         audit(by, AuditAction.UPDATE, referral, changed)
+        # No field names: "is_involuntary" changed would say too much.
+        webhook_events.referral_changed(referral, event="edited")
     return referral
 
 
@@ -287,4 +290,7 @@ def referral_note_add(
     validate_model(note, exclude=["referral", "author"])
     note.save()
     audit(by, AuditAction.UPDATE, referral, {"note": [None, note.pk]})
+    webhook_events.referral_changed(
+        referral, event="note_added", extra={"note_id": note.pk}
+    )
     return note

@@ -46,6 +46,11 @@ def page_urls(person, encounter) -> list[str]:
         reverse("referral-move", args=[1]),
         reverse("referral-note-add", args=[1]),
         reverse("referral-edit", args=[1]),
+        # Outbound webhooks (issue 10).
+        reverse("webhook-list"),
+        reverse("webhook-agency", args=[1]),
+        reverse("webhook-rotate", args=[1]),
+        reverse("webhook-retry", args=["msg_1"]),
     ]
 
 

@@ -1537,7 +1537,64 @@ DOORS: list[Door] = [
         lambda w: _an_attachment_url(w),
         lambda w: each([w.person], VIEW, d.REFERRAL_ATTACHMENT),
     ),
+    # --- outbound webhooks (issue 10): agency configuration and event ids,
+    # no person's record ---
+    Door("webhook-list", "GET", page("webhook-list"), nothing, role="manager"),
+    Door(
+        "webhook-agency", "GET", page("webhook-agency", AGENCY), nothing, role="manager"
+    ),
+    Door(
+        "webhook-agency",
+        "POST",
+        page("webhook-agency", AGENCY),
+        nothing,
+        role="manager",
+        data=lambda w: {"url": "https://hooks.example.org/n", "is_active": "on"},
+    ),
+    Door(
+        "webhook-rotate",
+        "POST",
+        lambda w: reverse("webhook-rotate", args=[_door_webhook(w).agency_id]),
+        nothing,
+        role="manager",
+        data=lambda w: {},
+    ),
+    Door(
+        "webhook-retry",
+        "POST",
+        lambda w: reverse("webhook-retry", args=[_door_webhook_event(w).pk]),
+        nothing,
+        role="manager",
+        status=302,
+        data=lambda w: {},
+    ),
 ]
+
+
+def _door_webhook(w: World):
+    # Outbound webhooks (issue 10): the door agency's endpoint, made first.
+    from referrals.models import WebhookEndpoint
+    from referrals.webhooks.signing import new_secret
+
+    endpoint, _ = WebhookEndpoint.objects.get_or_create(
+        agency_id=AGENCY(w),
+        defaults={"url": "https://hooks.example.org/n", "secret": new_secret()},
+    )
+    return endpoint
+
+
+def _door_webhook_event(w: World):
+    from django.utils import timezone
+
+    from referrals.models import WebhookEvent
+
+    return WebhookEvent.objects.create(
+        agency_id=_door_webhook(w).agency_id,
+        type="referral.sent",
+        payload={"data": {}},
+        status="failed",
+        next_attempt_at=timezone.now(),
+    )
 
 
 # --- running a door ----------------------------------------------------------

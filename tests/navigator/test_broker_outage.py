@@ -210,6 +210,32 @@ class World:
             self.person, by=self.navigator, agency=self.consent_agency, with_form=False
         )
 
+    # --- outbound webhooks (issue 10) ---
+    @cached_property
+    def webhook_endpoint(self):
+        from referrals.webhooks.services import webhook_endpoint_save
+
+        endpoint, _ = webhook_endpoint_save(
+            by=self.manager,
+            agency=self.referral_service.agency,
+            url="https://hooks.example.org/n",
+        )
+        return endpoint
+
+    @cached_property
+    def webhook_event(self):
+        from django.utils import timezone
+
+        from referrals.models import WebhookEvent
+
+        return WebhookEvent.objects.create(
+            agency_id=self.webhook_endpoint.agency_id,
+            type="referral.sent",
+            payload={"data": {}},
+            status="failed",
+            next_attempt_at=timezone.now(),
+        )
+
     def revoke_url(self) -> str:
         followup_services.calendar_feed_create(by=self.navigator)
         return reverse("followup-calendar-revoke")
@@ -1042,6 +1068,32 @@ PAGE_WRITES = [
         lambda w: {"file": SimpleUploadedFile("intake.pdf", PDF)},
         302,
     ),
+    # --- outbound webhooks (issue 10): audited configuration; the events
+    # wait in the database for the beat's dispatcher, nothing is queued ---
+    Write(
+        "webhook-agency",
+        "manager",
+        "post",
+        lambda w: reverse("webhook-agency", args=[w.referral_service.agency_id]),
+        lambda w: {"url": "https://hooks.example.org/n", "is_active": "on"},
+        200,
+    ),
+    Write(
+        "webhook-rotate",
+        "manager",
+        "post",
+        lambda w: reverse("webhook-rotate", args=[w.webhook_endpoint.agency_id]),
+        lambda w: {},
+        200,
+    ),
+    Write(
+        "webhook-retry",
+        "manager",
+        "post",
+        lambda w: reverse("webhook-retry", args=[w.webhook_event.pk]),
+        lambda w: {},
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
@@ -1085,6 +1137,8 @@ PAGE_READS = {
     "referral-report",
     "referral-report-export",
     "referral-attachment",
+    # Outbound webhooks (issue 10): the managers' list.
+    "webhook-list",
 }
 # Not records: signing in and out, health, the API docs; the admin site keeps
 # no health records and queues no work.

@@ -68,6 +68,8 @@ KWARGS: dict[str, Callable[[World], int | str]] = {
     "agency_id": lambda w: hostile_service(w).agency_id,
     "service_id": lambda w: hostile_service(w).pk,
     "referral_id": lambda w: w.referral.pk,
+    # Outbound webhooks (issue 10): a failed event whose error is a payload.
+    "event_id": lambda w: _hostile_webhook_event(w),
     # Sign-in pages (allauth): a made-up e-mail / reset key and a security
     # key that does not exist; each page must still answer without markup.
     "key": lambda w: "made-up-key",
@@ -87,6 +89,30 @@ OVERRIDES: dict[str, dict[str, Callable[[World], int]]] = {
     "consent-revoke": {"pk": lambda w: _consent_pk(w)},
     "consent-mark-in-error": {"pk": lambda w: _consent_pk(w)},
 }
+
+
+def _hostile_webhook_event(w: World) -> str:
+    from django.utils import timezone
+
+    from referrals.models import WebhookEndpoint, WebhookEvent
+    from referrals.webhooks.signing import new_secret
+
+    agency_id = hostile_service(w).agency_id
+    WebhookEndpoint.objects.get_or_create(
+        agency_id=agency_id,
+        defaults={"url": "https://hooks.example.org/n", "secret": new_secret()},
+    )
+    event = WebhookEvent.objects.filter(agency_id=agency_id).first()
+    if event is None:
+        event = WebhookEvent.objects.create(
+            agency_id=agency_id,
+            type="referral.sent",
+            payload={"data": {}},
+            status="failed",
+            next_attempt_at=timezone.now(),
+            last_error=hostile(500),
+        )
+    return event.pk
 
 
 def _consent_pk(w: World) -> int:
