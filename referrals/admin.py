@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 
@@ -17,7 +18,8 @@ from navigator.admin import AdministratorOnly
 from navigator.models import User
 from referrals.directory import services
 from referrals.directory.services import AgencyData, ServiceData
-from referrals.models import Agency, AgencyMember, Service
+from referrals.models import Agency, AgencyMember, PartnerToken, Service
+from referrals.partners.services import partner_token_revoke
 
 
 def _agency_data(form: ModelForm) -> AgencyData:
@@ -142,9 +144,64 @@ class AgencyMemberAdmin(AdministratorOnly, admin.ModelAdmin):
     """Who acts for an agency. Read only here until partner accounts get
     their audited services (the partner issue)."""
 
-    list_display = ["user", "agency", "is_active", "created_at"]
+    list_display = ["user", "agency", "is_active", "is_service_account", "created_at"]
     list_filter = ["is_active", "agency"]
     list_select_related = ["user", "agency"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+PARTNER_TOKEN_FIELDS: list[str] = [
+    "name",
+    "agency",
+    "key_prefix",
+    "created_at",
+    "created_by",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+    "revoked_by",
+]
+
+
+@admin.action(description="Revoke partner tokens (audited)")
+def revoke_partner_tokens(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PartnerToken]
+) -> None:
+    revoked = 0
+    for token in queryset.filter(revoked_at__isnull=True):
+        partner_token_revoke(token=token, by=request.user)  # type: ignore[arg-type]
+        revoked += 1
+    modeladmin.message_user(
+        request, f"{revoked} partner token(s) revoked.", messages.SUCCESS
+    )
+
+
+@admin.register(PartnerToken)
+class PartnerTokenAdmin(AdministratorOnly, admin.ModelAdmin):
+    """Partner agencies' tokens: listed and revoked here (through the audited
+    service); created with ``create_partner_token`` or on the agency's token
+    page (the key is shown once). Only a hash is stored, and it is not shown."""
+
+    list_display = [
+        "name",
+        "agency",
+        "key_prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "agency"]
+    list_select_related = ["agency"]
+    search_fields = ["name", "key_prefix", "agency__name", "agency__slug"]
+    fields = list(PARTNER_TOKEN_FIELDS)
+    readonly_fields = PARTNER_TOKEN_FIELDS
+    actions = [revoke_partner_tokens]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
         return False
