@@ -113,7 +113,8 @@ def test_throttled_per_token_with_retry_after(settings, clinic):
     from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle
 
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    saved = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES  # type: ignore[assignment]
     try:
         cache.clear()
         first = key_client(partner_key(clinic))
@@ -127,7 +128,7 @@ def test_throttled_per_token_with_retry_after(settings, clinic):
         second = key_client(partner_key(clinic))
         assert second.get("/api/v1/agencies/").status_code == 200
     finally:
-        SimpleRateThrottle.THROTTLE_RATES = rates
+        SimpleRateThrottle.THROTTLE_RATES = saved
 
 
 def test_oversize_body_is_a_413(settings, clinic):

@@ -115,6 +115,10 @@ class World:
     clients: dict[str, Callable[[], APIClient]]
 
 
+def _token(user) -> Callable[[], APIClient]:
+    return lambda: token_client(user)
+
+
 @pytest.fixture
 def world(program_a, program_b) -> World:
     x = partner_of(program_a)
@@ -147,7 +151,7 @@ def world(program_a, program_b) -> World:
         return make
 
     clients: dict[str, Callable[[], APIClient]] = {
-        **{name: (lambda u=u: token_client(u)) for name, u in users.items()},
+        **{name: _token(u) for name, u in users.items()},
         **{name: session(u) for name, u in sessions.items()},
         "partner_token": lambda: key_client(live_key),
         "revoked_token": lambda: key_client(revoked_key),
