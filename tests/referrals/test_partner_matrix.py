@@ -86,7 +86,8 @@ def _walk(patterns, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
 def _methods(pattern: URLPattern) -> tuple[str, ...]:
     actions = getattr(pattern.callback, "actions", None)
     if actions:
-        return tuple(sorted(actions))
+        # HEAD is GET's (DRF adds it to the actions once a GET was served).
+        return tuple(sorted(m for m in actions if m not in ("head", "options")))
     cls = getattr(pattern.callback, "cls", None) or getattr(
         pattern.callback, "view_class", None
     )
