@@ -43,9 +43,12 @@ DirectoryAction = Literal["search", "manage", "deactivate"]
 def directory_program_ids_for(*, user: User) -> list[int]:
     """Programs whose directory the user searches: their staff programs; a
     partner's, those its agency works with (issue 10)."""
-    if partner_agency_for(user) is not None:
-        return partner_program_ids_for(user=user)
-    return staff_program_ids_for(user=user)
+    staff = staff_program_ids_for(user=user)
+    if staff:
+        # (Staff first: their memberships are already read for the request,
+        # so a staff request asks nothing more.)
+        return staff
+    return partner_program_ids_for(user=user)
 
 
 def agency_access(*, user: User, agency: Agency, action: DirectoryAction) -> None:

@@ -163,5 +163,14 @@ class AgencyMember(models.Model):
     is_service_account = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=models.Q(is_service_account=True),
+                name="agency_one_service_account",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency}"
