@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from navigator.errors import NotFound
 from navigator.models import User
-from navigator.selectors import is_administrator
+from navigator.models import STAFF_ROLES, Role
+from navigator.selectors import is_administrator, program_ids_for
 from referrals.models import Agency, AgencyMember, PartnerToken
 from referrals.models.partner import KEY_PREFIX
 
@@ -18,7 +19,9 @@ _CACHE = "_partner_agency_cache"
 
 def partner_agency_for(user: object) -> Agency | None:
     """The agency a user acts for: an active member of an active agency
-    (a partner user, or an agency's service account). None: not a partner.
+    (a partner user, or an agency's service account) who holds no program
+    role (staff or administrator: their memberships decide, and are read
+    for every request anyway). None: not a partner.
 
     Remembered on the user object, so one request asks the database once."""
     pk = getattr(user, "pk", None)
@@ -26,6 +29,9 @@ def partner_agency_for(user: object) -> Agency | None:
         return None
     if hasattr(user, _CACHE):
         return getattr(user, _CACHE)
+    if program_ids_for(user=user, roles=(*STAFF_ROLES, Role.ADMIN)):  # type: ignore[arg-type]
+        setattr(user, _CACHE, None)
+        return None
     member = (
         AgencyMember.objects.select_related("agency")
         .filter(user_id=pk, is_active=True, agency__is_active=True)

@@ -39,7 +39,13 @@ HEALTH_DATA_APPS = {"cases", "followups", "referrals"}
 HEALTH_DATA_MODELS = {AuditEvent, IdempotencyKey, QueuedTask}
 # The directory of partner agencies (issue 9) is configuration, not a record
 # of anyone: the only models of those apps the admin site may hold.
-NOT_HEALTH_DATA = {"referrals.Agency", "referrals.Service", "referrals.AgencyMember"}
+NOT_HEALTH_DATA = {
+    "referrals.Agency",
+    "referrals.Service",
+    "referrals.AgencyMember",
+    # Partner agencies' API tokens (issue 10): names, prefixes, dates.
+    "referrals.PartnerToken",
+}
 # Session, user, memberships, the rows, their counts and filters: fixed.
 ADMIN_PAGE_MAX_QUERIES = 10
 
@@ -145,6 +151,8 @@ def test_no_model_holding_health_data_is_registered():
         # who acts for an agency (read only). No health record.
         "referrals.Agency",
         "referrals.AgencyMember",
+        # Partner tokens (issue 10): listed and revoked (through the service).
+        "referrals.PartnerToken",
     }
 
 

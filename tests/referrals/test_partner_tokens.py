@@ -121,6 +121,9 @@ def test_partner_agency_for_decides_who_is_a_partner(program_a, navigator_a):
     user = partner_user(agency)
     assert partner_agency_for(user) == agency
     assert partner_agency_for(navigator_a) is None
+    # A program role decides: staff who are also an agency's are staff.
+    AgencyMember.objects.create(user=navigator_a, agency=partner_of(program_a))
+    assert partner_agency_for(type(user).objects.get(pk=navigator_a.pk)) is None
     agency.is_active = False
     agency.save()
     fresh = type(user).objects.get(pk=user.pk)
