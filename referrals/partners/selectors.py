@@ -8,8 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from navigator.errors import NotFound
-from navigator.models import User
-from navigator.models import STAFF_ROLES, Role
+from navigator.models import STAFF_ROLES, Role, User
 from navigator.selectors import is_administrator, program_ids_for
 from referrals.models import Agency, AgencyMember, PartnerToken
 from referrals.models.partner import KEY_PREFIX
