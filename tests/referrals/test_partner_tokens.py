@@ -206,3 +206,16 @@ def test_admin_revokes_through_the_service(client, program_a):
     assert AuditEvent.objects.filter(
         object_type="referrals.partnertoken", actor=admin_user
     ).exists()
+
+
+def test_a_partner_user_signs_in_like_staff_and_lands_on_their_page(client, program_a):
+    from tests.factories import PASSWORD
+
+    agency = partner_of(program_a, name="Harbor Clinic")
+    user = partner_user(agency, username="clinic-user")
+    response = client.post(
+        reverse("login"), {"login": "clinic-user", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("partner-home")
+    assert "Harbor Clinic" in response.content.decode()
+    assert response.wsgi_request.user == user
