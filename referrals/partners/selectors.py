@@ -10,7 +10,7 @@ from django.utils import timezone
 from navigator.errors import NotFound
 from navigator.models import STAFF_ROLES, Role, User
 from navigator.selectors import is_administrator, program_ids_for
-from referrals.models import Agency, AgencyMember, PartnerToken
+from referrals.models import Agency, AgencyMember, PartnerToken, Service
 from referrals.models.partner import KEY_PREFIX
 
 _CACHE = "_partner_agency_cache"
@@ -121,3 +121,8 @@ def partner_agency_get_for(*, user: User) -> Agency:
     if agency is None:
         raise NotFound("No such page.")
     return agency
+
+
+def partner_services_for(*, agency: Agency) -> QuerySet[Service]:
+    """The agency's own active services (its landing page)."""
+    return Service.objects.filter(agency=agency, is_active=True).order_by("name", "id")

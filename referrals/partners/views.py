@@ -13,10 +13,10 @@ from django.views.decorators.http import require_POST
 from navigator.errors import DomainError
 from navigator.http import AuthedRequest
 from navigator.views import apply_domain_error
-from referrals.models import Service
 from referrals.partners.forms import PartnerTokenForm
 from referrals.partners.selectors import (
     partner_agency_get_for,
+    partner_services_for,
     partner_token_get_for,
     partner_tokens_for,
 )
@@ -26,9 +26,7 @@ from referrals.partners.services import partner_token_create, partner_token_revo
 @login_required
 def partner_home(request: AuthedRequest) -> HttpResponse:
     agency = partner_agency_get_for(user=request.user)
-    services = Service.objects.filter(agency=agency, is_active=True).order_by(
-        "name", "id"
-    )
+    services = partner_services_for(agency=agency)
     programs = agency.programs.order_by("name", "id")
     return render(
         request,
