@@ -82,6 +82,10 @@ MIDDLEWARE = [
     "navigator.accounts.middleware.MFAEnrollmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "navigator.middleware.ProgramTimezoneMiddleware",
+    # Partners (a partner token, or a partner user) reach the partner
+    # endpoints and nothing else: every other API endpoint is a 404, every
+    # other page a redirect to their landing page (docs/decisions/0014).
+    "referrals.partners.middleware.PartnerBoundaryMiddleware",
     # A page's NotFound / PermissionDenied (from a scoped selector or a
     # service) is its 404 / 403 page: access is answered once, here.
     "navigator.views.AccessErrorsMiddleware",
@@ -473,6 +477,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # First: a partner key (navp_…) is answered there, valid or not.
+        "referrals.partners.authentication.PartnerTokenAuthentication",
         "navigator.api.authentication.BearerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -484,8 +490,14 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "navigator.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
-    "DEFAULT_THROTTLE_RATES": {"user": "1200/min", "anon": "60/min"},
+    # partner: per partner token, for load (docs/decisions/0014).
+    "DEFAULT_THROTTLE_RATES": {
+        "user": "1200/min",
+        "anon": "60/min",
+        "partner": "600/min",
+    },
     "DEFAULT_THROTTLE_CLASSES": [
+        "referrals.partners.throttling.PartnerTokenRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
         "rest_framework.throttling.AnonRateThrottle",
     ],

@@ -23,6 +23,8 @@ urlpatterns = [
     # The managers' referral conversion report (before any other
     # referrals/ pages, whose patterns it must not fall into).
     path("referrals/report/", include("referrals.report_urls")),
+    # A partner agency's user's pages (issue 10): their agency, its tokens.
+    path("partner/", include("referrals.partners.urls")),
     path("", include("cases.workspace.urls")),
     path("familiar-faces/", include("cases.familiar.urls")),
     path("referrals/settings/", include("referrals.settings_urls")),

@@ -21,9 +21,11 @@ from referrals.directory.services import AgencyData, ServiceData
 from referrals.models import (
     Agency,
     AgencyMember,
+    PartnerToken,
     Service,
     WebhookEndpoint,
 )
+from referrals.partners.services import partner_token_revoke
 from referrals.webhooks import services as webhook_services
 
 
@@ -149,7 +151,7 @@ class AgencyMemberAdmin(AdministratorOnly, admin.ModelAdmin):
     """Who acts for an agency. Read only here until partner accounts get
     their audited services (the partner issue)."""
 
-    list_display = ["user", "agency", "is_active", "created_at"]
+    list_display = ["user", "agency", "is_active", "is_service_account", "created_at"]
     list_filter = ["is_active", "agency"]
     list_select_related = ["user", "agency"]
 
@@ -207,3 +209,58 @@ class WebhookEndpointAdmin(AdministratorOnly, admin.ModelAdmin):
                 request,
                 f"New secret for {endpoint.agency.name}, shown this once: {secret}",
             )
+
+
+PARTNER_TOKEN_FIELDS: list[str] = [
+    "name",
+    "agency",
+    "key_prefix",
+    "created_at",
+    "created_by",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+    "revoked_by",
+]
+
+
+@admin.action(description="Revoke partner tokens (audited)")
+def revoke_partner_tokens(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[PartnerToken]
+) -> None:
+    revoked = 0
+    for token in queryset.filter(revoked_at__isnull=True):
+        partner_token_revoke(token=token, by=request.user)  # type: ignore[arg-type]
+        revoked += 1
+    modeladmin.message_user(
+        request, f"{revoked} partner token(s) revoked.", messages.SUCCESS
+    )
+
+
+@admin.register(PartnerToken)
+class PartnerTokenAdmin(AdministratorOnly, admin.ModelAdmin):
+    """Partner agencies' tokens: listed and revoked here (through the audited
+    service); created with ``create_partner_token`` or on the agency's token
+    page (the key is shown once). Only a hash is stored, and it is not shown."""
+
+    list_display = [
+        "name",
+        "agency",
+        "key_prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "agency"]
+    list_select_related = ["agency"]
+    search_fields = ["name", "key_prefix", "agency__name", "agency__slug"]
+    fields = list(PARTNER_TOKEN_FIELDS)
+    readonly_fields = PARTNER_TOKEN_FIELDS
+    actions = [revoke_partner_tokens]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -33,6 +33,7 @@ from referrals.models import (
     Service,
     Urgency,
 )
+from referrals.partners.selectors import partner_agency_for, partner_program_ids_for
 
 # --- the directory ----------------------------------------------------------
 
@@ -40,8 +41,14 @@ DirectoryAction = Literal["search", "manage", "deactivate"]
 
 
 def directory_program_ids_for(*, user: User) -> list[int]:
-    """Programs whose directory the user searches (their staff programs)."""
-    return staff_program_ids_for(user=user)
+    """Programs whose directory the user searches: their staff programs; a
+    partner's, those its agency works with (issue 10)."""
+    staff = staff_program_ids_for(user=user)
+    if staff:
+        # (Staff first: their memberships are already read for the request,
+        # so a staff request asks nothing more.)
+        return staff
+    return partner_program_ids_for(user=user)
 
 
 def agency_access(*, user: User, agency: Agency, action: DirectoryAction) -> None:
@@ -53,7 +60,7 @@ def agency_access(*, user: User, agency: Agency, action: DirectoryAction) -> Non
     if is_administrator(user=user):
         return
     program_ids = set(agency.programs.values_list("id", flat=True))
-    if not program_ids & set(staff_program_ids_for(user=user)):
+    if not program_ids & set(directory_program_ids_for(user=user)):
         raise NotFound("No such agency.")
     managed = set(managed_program_ids_for(user=user))
     if action in ("manage", "deactivate") and not program_ids & managed:
@@ -115,7 +122,7 @@ def directory_programs_for(*, user: User) -> QuerySet[Program]:
 def agency_list_for(*, user: User, include_inactive: bool = False) -> QuerySet[Agency]:
     qs = Agency.objects.all()
     if not is_administrator(user=user):
-        qs = qs.filter(programs__in=staff_program_ids_for(user=user)).distinct()
+        qs = qs.filter(programs__in=directory_program_ids_for(user=user)).distinct()
     if not include_inactive:
         qs = qs.filter(is_active=True)
     return qs.prefetch_related("programs").order_by("name", "id")
@@ -149,7 +156,7 @@ def service_search_for(
     search = search or ServiceSearch()
     qs = Service.objects.filter(is_active=True, agency__is_active=True)
     if not is_administrator(user=user):
-        program_ids = staff_program_ids_for(user=user)
+        program_ids = directory_program_ids_for(user=user)
         if search.program_id is not None:
             program_ids = [p for p in program_ids if p == search.program_id]
         qs = qs.filter(agency__programs__in=program_ids).distinct()
@@ -191,6 +198,18 @@ def service_get_for(*, user: User, pk: int | str) -> Service:
     except NotFound:
         raise NotFound("No such service.") from None
     return service
+
+
+def service_availability_access(*, user: User, service: Service) -> None:
+    """Who updates a service's availability (hours, accepting, capacity
+    note): its own agency's partners (issue 10), and those who keep the
+    directory. Another agency's service is a partner's 404."""
+    agency = partner_agency_for(user)
+    if agency is not None:
+        if agency.pk != service.agency_id:
+            raise NotFound("No such service.")
+        return
+    agency_access(user=user, agency=service.agency, action="manage")
 
 
 # --- referrals --------------------------------------------------------------

@@ -13,12 +13,18 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from navigator.api.fields import StrictCharField, StrictChoiceField
 from navigator.api.schema import errors
+from navigator.api.serializers import StrictSerializer
 from navigator.api.views import ApiViewMixin
 from navigator.http import AuthedApiRequest
 from referrals import selectors
 from referrals.directory.filters import AgencyFilter, ServiceFilter
-from referrals.models import Agency, Service
+from referrals.directory.services import (
+    ServiceAvailability,
+    service_availability_update,
+)
+from referrals.models import Accepting, Agency, Service
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -116,6 +122,23 @@ class AgencyViewSet(ApiViewMixin, viewsets.GenericViewSet):
         return Response(AgencySerializer(agency).data)
 
 
+class ServiceAvailabilitySerializer(StrictSerializer):
+    """What a service's own agency keeps current (issue 10); any other
+    field is a 400 naming it."""
+
+    hours = StrictCharField(
+        max_length=1000,  # Service.hours
+        required=False,
+        allow_blank=True,
+    )
+    accepting = StrictChoiceField(choices=Accepting.choices, required=False)
+    capacity_note = StrictCharField(
+        max_length=200,  # Service.capacity_note
+        required=False,
+        allow_blank=True,
+    )
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Search the directory's services (active, of active agencies)",
@@ -124,6 +147,14 @@ class AgencyViewSet(ApiViewMixin, viewsets.GenericViewSet):
     retrieve=extend_schema(
         summary="One service, by id",
         responses={200: ServiceSerializer, **errors(404)},
+    ),
+    partial_update=extend_schema(
+        summary="Update a service's hours, accepting new clients, capacity note",
+        description="A partner updates its own agency's services (another "
+        "agency's is a 404); the directory's keepers any of theirs. Any "
+        "other field is a 400 naming it.",
+        request=ServiceAvailabilitySerializer,
+        responses={200: ServiceSerializer, **errors(400, 403, 404, 413)},
     ),
 )
 @extend_schema(tags=["directory"])
@@ -146,4 +177,20 @@ class ServiceViewSet(ApiViewMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request: AuthedApiRequest, pk: int) -> Response:
         service = selectors.service_get_for(user=request.user, pk=pk)
+        return Response(ServiceSerializer(service).data)
+
+    def partial_update(self, request: AuthedApiRequest, pk: int) -> Response:
+        service = selectors.service_get_for(user=request.user, pk=pk)
+        serializer = ServiceAvailabilitySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        service = service_availability_update(
+            by=request.user,
+            service=service,
+            changes=ServiceAvailability(
+                hours=data.get("hours"),
+                accepting=data.get("accepting"),
+                capacity_note=data.get("capacity_note"),
+            ),
+        )
         return Response(ServiceSerializer(service).data)

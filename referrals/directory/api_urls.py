@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 
 LIST: Actions = {"get": "list"}
 DETAIL: Actions = {"get": "retrieve"}
+SERVICE_DETAIL: Actions = {"get": "retrieve", "patch": "partial_update"}
 
 urlpatterns = [
     path("agencies/", AgencyViewSet.as_view(LIST), name="api-agency-list"),
     path("agencies/<int:pk>/", AgencyViewSet.as_view(DETAIL), name="api-agency-detail"),
     path("services/", ServiceViewSet.as_view(LIST), name="api-service-list"),
     path(
-        "services/<int:pk>/", ServiceViewSet.as_view(DETAIL), name="api-service-detail"
+        "services/<int:pk>/",
+        ServiceViewSet.as_view(SERVICE_DETAIL),
+        name="api-service-detail",
     ),
 ]

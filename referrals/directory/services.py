@@ -25,7 +25,11 @@ from navigator.models import AuditAction, Program, User
 from navigator.selectors import is_administrator, managed_program_ids_for
 from navigator.services import clean_reason, validate_model
 from referrals.models import Accepting, Agency, Service
-from referrals.selectors import agency_access, directory_manage_access
+from referrals.selectors import (
+    agency_access,
+    directory_manage_access,
+    service_availability_access,
+)
 
 AGENCY_FIELDS = (
     "name",
@@ -104,6 +108,19 @@ class ServiceData:
     hours: str = ""
     accepting: str = Accepting.YES
     capacity_note: str = ""
+
+
+# What a partner may change of its own services (issue 10).
+AVAILABILITY_FIELDS = ("hours", "accepting", "capacity_note")
+
+
+@dataclass(frozen=True)
+class ServiceAvailability:
+    """Changes to a service's availability; None: unchanged."""
+
+    hours: str | None = None
+    accepting: str | None = None
+    capacity_note: str | None = None
 
 
 # --- helpers -------------------------------------------------------------------
@@ -368,6 +385,34 @@ def service_update(*, by: User, service: Service, data: ServiceData) -> Service:
             person_id=None,
             program_id=_audit_program_id(service.agency, by),
             changes=changes,
+        )
+    return service
+
+
+@transaction.atomic
+def service_availability_update(
+    *, by: User, service: Service, changes: ServiceAvailability
+) -> Service:
+    """Hours, accepting new clients, capacity note: what a partner keeps
+    current about its own services (and the directory's keepers too)."""
+    service = _locked_service(service)
+    service_availability_access(user=by, service=service)
+    before = snapshot(service, SERVICE_FIELDS)
+    for name in AVAILABILITY_FIELDS:
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(service, name, value.strip())
+    validate_model(service)
+    diffs = diff(before, snapshot(service, SERVICE_FIELDS))
+    if diffs:
+        service.save()
+        audit_record(
+            actor=by,
+            action=AuditAction.UPDATE,
+            obj=service,
+            person_id=None,
+            program_id=_audit_program_id(service.agency, by),
+            changes=diffs,
         )
     return service
 

@@ -6,6 +6,7 @@ from referrals.models.directory import (
     Service,
     ServiceCategory,
 )
+from referrals.models.partner import PartnerToken
 from referrals.models.referral import (
     DeclinedBy,
     NoticeKind,
@@ -36,6 +37,7 @@ __all__ = [
     "AgencyMember",
     "DeclinedBy",
     "NoticeKind",
+    "PartnerToken",
     "ReasonCode",
     "Referral",
     "ReferralAttachment",

@@ -158,7 +158,19 @@ class AgencyMember(models.Model):
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="members")
     is_active = models.BooleanField(default=True)
+    # The agency's own principal: what its API tokens sign in as (one per
+    # agency; it never signs in to the web). docs/decisions/0014.
+    is_service_account = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency"],
+                condition=models.Q(is_service_account=True),
+                name="agency_one_service_account",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.agency}"

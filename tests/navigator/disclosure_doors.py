@@ -165,6 +165,16 @@ def _door_service(w: World):
 
 
 AGENCY = lambda w: _door_service(w).agency_id  # noqa: E731
+
+
+def _door_token(w: World) -> int:
+    # A partner token of the doors' agency (issue 10), made before the request.
+    from referrals.partners.services import partner_token_create
+
+    token, _ = partner_token_create(agency=_door_service(w).agency, name="doors")
+    return token.pk
+
+
 SERVICE = lambda w: _door_service(w).pk  # noqa: E731
 
 NAME, SUMMARY, RECORD = d.PERSON_NAME, d.PERSON_SUMMARY, d.PERSON
@@ -1221,6 +1231,33 @@ DOORS: list[Door] = [
     Door("api-agency-detail", "GET", api("agencies/{}/", AGENCY), nothing),
     Door("api-service-list", "GET", api("services/"), nothing),
     Door("api-service-detail", "GET", api("services/{}/", SERVICE), nothing),
+    # --- partners (issue 10: referrals.partners); no person's record ---
+    Door(
+        "api-service-detail",
+        "PATCH",
+        api("services/{}/", SERVICE),
+        nothing,
+        role="manager",
+        data=lambda w: {"capacity_note": "Two beds free"},
+    ),
+    Door("partner-home", "GET", page("partner-home"), nothing, role="partner"),
+    Door("partner-tokens", "GET", page("partner-tokens"), nothing, role="partner"),
+    Door(
+        "partner-tokens",
+        "POST",
+        page("partner-tokens"),
+        nothing,
+        role="partner",
+        data=lambda w: {"name": "Doors", "expires": 30},
+    ),
+    Door(
+        "partner-token-revoke",
+        "POST",
+        lambda w: reverse("partner-token-revoke", args=[_door_token(w)]),
+        nothing,
+        status=302,
+        role="partner",
+    ),
     # --- referral pages (issue 9: the caseworker's board, refer, one referral) ---
     Door(
         "referral-board",

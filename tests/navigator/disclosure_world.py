@@ -77,7 +77,26 @@ class World:
         return [self.person, self.flagged, self.enrolled]
 
     def user(self, role: str) -> User:
+        if role == "partner":
+            # A partner user of the doors' agency (issue 10), made on first use.
+            return _door_partner(self.program)
         return {"navigator": self.navigator, "manager": self.manager}[role]
+
+
+def _door_partner(program: Program) -> User:
+    from referrals.models import AgencyMember, Service
+    from tests.referrals.factories import ServiceFactory, partner_of
+    from tests.referrals.partner_helpers import partner_user
+
+    member = AgencyMember.objects.filter(
+        agency__slug="door-agency", is_service_account=False
+    ).first()
+    if member is not None:
+        return member.user
+    service = Service.objects.filter(agency__slug="door-agency").first()
+    if service is None:
+        service = ServiceFactory(agency=partner_of(program, slug="door-agency"))
+    return partner_user(service.agency)
 
 
 def _on_the_list(program: Program, people: list[Person]) -> None:

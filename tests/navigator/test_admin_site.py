@@ -45,6 +45,8 @@ NOT_HEALTH_DATA = {
     "referrals.AgencyMember",
     # An agency's webhook endpoint (issue 10): an address and a secret.
     "referrals.WebhookEndpoint",
+    # Partner agencies' API tokens (issue 10): names, prefixes, dates.
+    "referrals.PartnerToken",
 }
 # Session, user, memberships, the rows, their counts and filters: fixed.
 ADMIN_PAGE_MAX_QUERIES = 10
@@ -154,6 +156,8 @@ def test_no_model_holding_health_data_is_registered():
         # Outbound webhooks (issue 10): an agency's endpoint; its events are
         # on the managers' page (/referrals/webhooks/), not here.
         "referrals.WebhookEndpoint",
+        # Partner tokens (issue 10): listed and revoked (through the service).
+        "referrals.PartnerToken",
     }
 
 

@@ -182,6 +182,20 @@ class World:
             person=self.person, program=self.program, disposition="resources_provided"
         )
 
+    # Partners (issue 10): a partner user of the directory's agency.
+    @cached_property
+    def partner(self) -> User:
+        from tests.referrals.partner_helpers import partner_user
+
+        return partner_user(_directory_service(self).agency)
+
+    @cached_property
+    def partner_token_id(self) -> int:
+        from referrals.partners.services import partner_token_create
+
+        token, _ = partner_token_create(agency=_directory_service(self).agency)
+        return token.pk
+
     # Referral pages (issue 9): a partner's service, and a referral to it.
     @cached_property
     def referral_service(self):
@@ -579,6 +593,15 @@ API_WRITES = [
         lambda w: {"form": SimpleUploadedFile("scan.pdf", PDF)},
         operation=("/api/v1/consents/{id}/form/", "post"),
         format="multipart",
+    ),
+    # --- partners (issue 10): a service's availability; nothing queued ---
+    Write(
+        "service availability",
+        "manager",
+        "patch",
+        lambda w: _api(f"services/{_directory_service(w).pk}/"),
+        lambda w: {"capacity_note": "Two beds free"},
+        operation=("/api/v1/services/{id}/", "patch"),
     ),
 ]
 
@@ -1094,6 +1117,22 @@ PAGE_WRITES = [
         lambda w: {},
         302,
     ),
+    # --- partners (issue 10): the agency's tokens; audited, nothing queued ---
+    Write(
+        "partner-tokens",
+        "partner",
+        "post",
+        lambda w: reverse("partner-tokens"),
+        lambda w: {"name": "EHR", "expires": 30},
+    ),
+    Write(
+        "partner-token-revoke",
+        "partner",
+        "post",
+        lambda w: reverse("partner-token-revoke", args=[w.partner_token_id]),
+        lambda w: {},
+        302,
+    ),
 ]
 
 # Pages that write nothing (GET only, or a form's search): nothing to queue.
@@ -1139,6 +1178,8 @@ PAGE_READS = {
     "referral-attachment",
     # Outbound webhooks (issue 10): the managers' list.
     "webhook-list",
+    # Partners (issue 10): the partner's landing page.
+    "partner-home",
 }
 # Not records: signing in and out, health, the API docs; the admin site keeps
 # no health records and queues no work.

@@ -421,6 +421,15 @@ def test_every_url_of_the_urlconf_is_swept_or_excluded_with_a_reason(world):
         url_for(route, world)  # fails for a pattern it cannot fill
 
 
+def _hostile_partner(world: World):
+    from referrals.partners.services import partner_token_create
+    from tests.referrals.partner_helpers import partner_user
+
+    agency = hostile_service(world).agency
+    partner_token_create(agency=agency, name=hostile(100))
+    return partner_user(agency)
+
+
 def test_no_page_puts_out_markup_from_the_data(world):
     navigator, manager = Client(), Client()
     navigator.force_login(world.navigator)
@@ -428,6 +437,11 @@ def test_no_page_puts_out_markup_from_the_data(world):
 
     seen = get_every_page(navigator, world, "navigator")
     managed = get_every_page(manager, world, "manager")
+    # Partners (issue 10): a user of the hostile agency, whose token has a
+    # hostile name; every other page redirects them to their own.
+    partner = Client()
+    partner.force_login(_hostile_partner(world))
+    partnered = get_every_page(partner, world, "partner")
     # The login page, with a crafted ?next=, before anyone signs in.
     anonymous = get_every_page(Client(), world, "anonymous")
     # Anonymous callers reach the sign-in pages (login, password reset) and
@@ -439,9 +453,13 @@ def test_no_page_puts_out_markup_from_the_data(world):
 
     # Each page was really rendered, for one role or the other; what neither
     # may GET (actions that take a POST) must be reached by a form below.
-    answered = seen.ok | managed.ok | anonymous.ok
+    answered = seen.ok | managed.ok | anonymous.ok | partnered.ok
     posted = submit_every_form(
-        [(navigator, "navigator", seen), (manager, "manager", managed)]
+        [
+            (navigator, "navigator", seen),
+            (manager, "manager", managed),
+            (partner, "partner", partnered),
+        ]
     )
     never = {
         r.name
