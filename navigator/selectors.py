@@ -106,6 +106,16 @@ def managers_of(*, program_ids: Iterable[int]) -> QuerySet[Membership]:
     ).select_related("user")
 
 
+def colleague_get_for(*, user: User, pk: int) -> User | None:
+    """An active staff member of any of the user's programs, by id (an
+    assignee named in a request), or None."""
+    return (
+        staff_users_of(program_ids=staff_program_ids_for(user=user))
+        .filter(pk=pk)
+        .first()
+    )
+
+
 ProgramAction = Literal["manage"]
 
 

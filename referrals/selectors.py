@@ -96,6 +96,15 @@ def directory_manage_access(*, user: User, program: Program | None = None) -> No
         )
 
 
+def agency_services_for(*, user: User, agency: Agency) -> QuerySet[Service]:
+    """An agency's services for its page: every one for those who keep it
+    (to reactivate), the active ones for everyone else."""
+    services = agency.services.order_by("name", "id")
+    if not agency_manage_allowed(user=user, agency=agency):
+        services = services.filter(is_active=True)
+    return services
+
+
 def agency_manage_allowed(*, user: User, agency: Agency | None = None) -> bool:
     """Whether to offer the directory's manage actions (the services ask the
     access functions again): for ``agency``, or to add one."""

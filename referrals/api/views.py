@@ -31,7 +31,7 @@ from navigator.api.views import ApiViewMixin
 from navigator.errors import DomainError, NotFound
 from navigator.http import AuthedApiRequest
 from navigator.models import Program, User
-from navigator.selectors import staff_program_ids_for, staff_users_of
+from navigator.selectors import colleague_get_for
 from referrals import selectors, services
 from referrals.api.filters import ReferralApiFilter
 from referrals.api.serializers import (
@@ -76,8 +76,7 @@ def _user(request: AuthedApiRequest, user_id: int | None) -> User | None:
     they work in the referral's own program)."""
     if user_id is None:
         return None
-    colleagues = staff_users_of(program_ids=staff_program_ids_for(user=request.user))
-    user = colleagues.filter(pk=user_id).first()
+    user = colleague_get_for(user=request.user, pk=user_id)
     if user is None:
         raise DomainError.for_field(
             "assigned_to",

@@ -69,9 +69,7 @@ def agency_detail(request: AuthedRequest, agency_id: int) -> HttpResponse:
     user = request.user
     agency = selectors.agency_get_for(user=user, pk=agency_id)
     can_manage = selectors.agency_manage_allowed(user=user, agency=agency)
-    agency_services = agency.services.order_by("name", "id")
-    if not can_manage:
-        agency_services = agency_services.filter(is_active=True)
+    agency_services = selectors.agency_services_for(user=user, agency=agency)
     return render(
         request,
         "referrals/directory/agency_detail.html",
